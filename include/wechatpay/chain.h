@@ -1,0 +1,144 @@
+/**
+ * @file chain.h
+ * @brief Chain-style requests, as in the PHP and Node SDKs:
+ *
+ * @code
+ *   wx_response_t *r = wx_chain(c, "v3")->seg("industryCoupon")->seg("tokens")->post(&opts);
+ *   wx_response_t *r = wx_chain(c, "v3/industry-coupon/tokens")->post(&opts);   // declarative
+ *   wx_response_t *r = wx_at(c, "v3/industry-coupon/tokens")->post(&opts);      // index style
+ *   wx_response_t *r = wx_request(wx_seg(wx_chain(c, "v3"), "industryCoupon/tokens"), WX_POST, &opts);
+ * @endcode
+ *
+ * Segment rules: a leading capital is lowered, any other capital becomes `-` + lower
+ * (`industryCoupon` -> `industry-coupon`); `_name_` becomes `{name}`; `{name}`,
+ * `{+name}` and other RFC 6570 expressions pass through. A segment may hold several
+ * `/`-separated segments. Where the spec tree says a position is a path variable, the
+ * segment is a value and keeps its case (`OpenID`-style values are not rewritten).
+ *
+ * C has no closures, so `->seg` cannot see its receiver: every call that returns a
+ * node also sets a thread-local cursor, and `->seg`/`->post`/... act on the cursor.
+ * Write a chain in one expression; across statements, threads or callbacks use the
+ * explicit forms wx_seg() and wx_request(), which take the node.
+ *
+ * Nodes are interned per client (the same path gives the same node, a warm chain
+ * allocates nothing) and live until wx_client_free(). A bad segment does not crash:
+ * the failure is remembered and the verb returns a response with WX_E_CHAIN.
+ * @threadsafety All functions are safe to call from several threads on one client;
+ *               each thread has its own cursor.
+ */
+#ifndef WECHATPAY_CHAIN_H
+#define WECHATPAY_CHAIN_H
+
+#include "common.h"
+#include "client.h"
+#include "response.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct json_object;
+typedef struct wx_future wx_future_t;
+typedef struct wx_node wx_node_t;
+
+/** HTTP methods. */
+typedef enum wx_method { WX_GET = 0, WX_POST, WX_PUT, WX_PATCH, WX_DELETE } wx_method;
+
+/** @brief "GET", "POST", ... for a method; NULL for an invalid value. */
+WX_API const char *wx_method_name(wx_method m);
+
+/** Receives a streamed response body (downloads). Return non-zero to abort. */
+typedef int (*wx_body_sink_fn)(void *ud, const void *data, size_t len);
+
+/** A file part of a multipart/form-data upload (media upload endpoints). */
+typedef struct wx_upload {
+    const char *filename;     /**< name sent in `meta` and in the part; required */
+    const char *path;         /**< read the file from here ... */
+    const void *data;         /**< ... or take these bytes (borrowed until the call returns) */
+    size_t data_len;
+    const char *content_type; /**< default guessed from the filename */
+} wx_upload_t;
+
+/**
+ * Per-request options. The zero value means "no variables, no body". Everything is
+ * borrowed for the duration of the call (for `_async` calls, until the call returns:
+ * the request is assembled before it returns).
+ */
+typedef struct wx_request_options {
+    const wx_kv_t *vars;            /**< path variables, ends with {NULL, NULL} */
+    struct json_object *vars_json;  /**< or/also: an object of strings, numbers, lists, maps */
+    const wx_kv_t *query;           /**< query parameters in order, ends with {NULL, NULL} */
+    const wx_kv_t *headers;         /**< extra headers ("Wechatpay-Serial", ...) */
+    struct json_object *json;       /**< body as a json-c value (not consumed) ... */
+    const char *json_text;          /**< ... or as JSON text */
+    size_t json_text_len;           /**< 0 means strlen(json_text) */
+    int no_validation;              /**< 1: skip spec validation for this request */
+    int retry_safe;                 /**< 1: may be resent after a failure the server may have seen */
+    long timeout_ms;                /**< overrides the client's total timeout, 0 = client's */
+    const wx_upload_t *upload;      /**< multipart media upload: the `file` part */
+    wx_body_sink_fn sink;           /**< stream the 2xx body here instead of keeping it */
+    void *sink_ud;
+} wx_request_options_t;
+
+/**
+ * A chain node. The members are the chain's methods; they act on the calling
+ * thread's cursor (see the file comment). Never construct or copy one.
+ */
+struct wx_node {
+    wx_node_t *(*seg)(const char *segment);
+    wx_response_t *(*get)(const wx_request_options_t *opts);
+    wx_response_t *(*post)(const wx_request_options_t *opts);
+    wx_response_t *(*put)(const wx_request_options_t *opts);
+    wx_response_t *(*patch)(const wx_request_options_t *opts);
+    wx_response_t *(*del)(const wx_request_options_t *opts);
+    wx_future_t *(*get_async)(const wx_request_options_t *opts);
+    wx_future_t *(*post_async)(const wx_request_options_t *opts);
+    wx_future_t *(*put_async)(const wx_request_options_t *opts);
+    wx_future_t *(*patch_async)(const wx_request_options_t *opts);
+    wx_future_t *(*del_async)(const wx_request_options_t *opts);
+};
+
+/**
+ * @brief Start a chain at @p path ("v3", or a whole path "v3/industry-coupon/tokens"),
+ *        and make it the thread's cursor.
+ * @return a node owned by the client; never NULL (a NULL client or bad path gives an
+ *         error node whose verbs report WX_E_CHAIN / WX_E_INVALID_ARG).
+ */
+WX_API wx_node_t *wx_chain(wx_client_t *client, const char *path);
+
+/** @brief Index-style accessor, `$instance['v3/industry-coupon/tokens']`: same as wx_chain(). */
+WX_API wx_node_t *wx_at(wx_client_t *client, const char *path);
+
+/** @brief Explicit form of `->seg`: the child of @p node, made the cursor. Never NULL. */
+WX_API wx_node_t *wx_seg(wx_node_t *node, const char *segment);
+
+/**
+ * @brief Explicit form of the verbs: expand, validate, sign, send, verify.
+ * @param opts may be NULL.
+ * @return a response the caller frees with wx_response_free(); never NULL (if even the
+ *         response cannot be allocated a shared static out-of-memory response is
+ *         returned, for which wx_response_free() is a no-op).
+ */
+WX_API wx_response_t *wx_request(wx_node_t *node, wx_method method,
+                                 const wx_request_options_t *opts);
+
+/**
+ * @brief Explicit form of the `_async` verbs: the request is expanded, validated and
+ *        signed before this returns, then sent by the calling thread's engine.
+ * @return a future (never NULL); complete it with wx_future_wait() or hand it to the
+ *         engine with wx_future_release(). A request that fails before sending gives
+ *         an already-completed future.
+ */
+WX_API wx_future_t *wx_request_async(wx_node_t *node, wx_method method,
+                                     const wx_request_options_t *opts);
+
+/** @brief The node's path template ("v3/industry-coupon/tokens"), borrowed; "" for an error node. */
+WX_API const char *wx_node_path(const wx_node_t *node);
+
+/** @brief The client a node belongs to, NULL for an error node. */
+WX_API wx_client_t *wx_node_client(const wx_node_t *node);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

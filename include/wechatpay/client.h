@@ -1,0 +1,123 @@
+/**
+ * @file client.h
+ * @brief The client: one merchant identity (mchid, key, platform keys) talking to
+ *        one WeChat Pay API endpoint.
+ *
+ * A client owns everything it needs: a copy of the keys, the spec tree, the
+ * interned chain nodes and the transport. It is safe to use one client from many
+ * threads at once; creating and freeing it is not concurrent with its use.
+ */
+#ifndef WECHATPAY_CLIENT_H
+#define WECHATPAY_CLIENT_H
+
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct wx_client wx_client_t;
+typedef struct wx_signer wx_signer_t;
+typedef struct wx_verifier wx_verifier_t;
+typedef struct wx_transport wx_transport_t;
+
+/** A platform verification key: a certificate serial or a `PUB_KEY_ID_...` and its PEM. */
+typedef struct wx_platform_key {
+    const char *serial;  /**< certificate serial (hex) or WeChat Pay public key id */
+    const char *pem;     /**< PEM text of an X.509 certificate or a public key */
+} wx_platform_key_t;
+
+/** Returns the current UNIX time in seconds (injectable for tests). */
+typedef int64_t (*wx_clock_fn)(void *ud);
+/**
+ * Writes a NUL-terminated nonce of at most 63 characters into @p out (size 64).
+ * Injectable so that tests can sign with a fixed nonce. Returns WX_OK or an error.
+ */
+typedef wx_err (*wx_nonce_fn)(void *ud, char out[64]);
+
+/**
+ * Client options. The all-zero value is valid apart from the identity fields;
+ * every zero member means "the default" given on it. All pointers are borrowed
+ * for the duration of wx_client_new() only: the client copies what it keeps.
+ */
+typedef struct wx_client_options {
+    const char *mchid;              /**< merchant id (required unless a custom signer) */
+    const char *serial;             /**< merchant certificate serial (required, ditto) */
+    const char *private_key_pem;    /**< merchant RSA key, PEM text (PKCS#1 or PKCS#8) */
+    const char *private_key_path;   /**< ... or a path to it */
+    const char *private_key_password; /**< for an encrypted PKCS#8 key, else NULL */
+    const wx_platform_key_t *platform; /**< platform certificates / public keys */
+    size_t platform_count;
+    const char *apiv3_key;          /**< 32-byte APIv3 key (notifications, certificates) */
+    const char *base_url;           /**< default "https://api.mch.weixin.qq.com/" */
+    const char *backup_base_url;    /**< failover on connection errors, NULL for none */
+    const char *const *spec_dirs;   /**< NULL-terminated extra spec directories, later wins */
+    int no_builtin_specs;           /**< 1: do not use the spec tree compiled into the library */
+    int no_env_spec_path;           /**< 1: ignore the WXPAY_SPEC_PATH environment variable */
+    int no_request_validation;      /**< 1: send requests without spec validation */
+    int validate_responses;         /**< 1: check 2xx response bodies against the spec */
+    long connect_timeout_ms;        /**< default 10000 */
+    long timeout_ms;                /**< whole request, default 30000 */
+    size_t max_response_bytes;      /**< default 64 MiB */
+    const char *user_agent_suffix;  /**< appended to the library's User-Agent */
+    const char *ca_file;            /**< CA bundle for TLS, default system */
+    const char *ca_path;            /**< CA directory for TLS */
+    const char *proxy;              /**< e.g. "http://proxy:3128" */
+    int insecure_skip_tls_verify_DANGEROUS; /**< 1 disables TLS checks: tests only */
+    wx_clock_fn clock;              /**< default time(NULL) */
+    void *clock_ud;
+    wx_nonce_fn nonce;              /**< default 32 hex characters from the CSPRNG */
+    void *nonce_ud;
+    wx_signer_t *signer;            /**< custom signer; ownership passes to the client */
+    wx_verifier_t *verifier;        /**< custom verifier; ownership passes to the client */
+    wx_transport_t *transport;      /**< custom transport; ownership passes to the client */
+    /** Debug hook: called with each request/response as it goes over the wire,
+     *  secrets (Authorization signature, keys) masked. NULL for none. */
+    void (*debug)(void *ud, const char *text, size_t len);
+    void *debug_ud;
+} wx_client_options_t;
+
+/**
+ * @brief Create a client.
+ * @param opts  options (borrowed; the client copies what it keeps). Must not be NULL.
+ * @param out   receives the new client; set to NULL on failure.
+ * @param err   optional detail of a failure.
+ * @return WX_OK; WX_E_CONFIG for a missing mchid/serial/key; WX_E_KEY for a key or
+ *         certificate that does not parse (the message names which one);
+ *         WX_E_SPEC for an unusable spec directory; WX_E_NOMEM.
+ *         On failure nothing is leaked and ownership of custom signer/verifier/
+ *         transport stays with the caller.
+ * @threadsafety Safe to call concurrently for different clients.
+ */
+WX_API WX_NODISCARD wx_err wx_client_new(const wx_client_options_t *opts,
+                                          wx_client_t **out, wx_error_t *err);
+
+/**
+ * @brief Create a client from a CONFIG.json file (`mchid`, `serial`, `private_key`,
+ *        `platform`, optional `base_url`, `apiv3_key`, `spec_dir`). Relative paths
+ *        are relative to the folder holding the file.
+ * @param path   the file; NULL means the WXPAY_CONFIG environment variable.
+ * @param overrides optional options whose non-zero members override the file
+ *               (e.g. base_url, transport); borrowed.
+ * @return as wx_client_new(), plus WX_E_IO (unreadable file), WX_E_JSON (malformed),
+ *         WX_E_CONFIG (missing or mistyped key, named in err->where).
+ */
+WX_API WX_NODISCARD wx_err wx_client_new_from_config(const char *path,
+                                                      const wx_client_options_t *overrides,
+                                                      wx_client_t **out, wx_error_t *err);
+
+/**
+ * @brief Free a client, its nodes, keys (zeroised) and connections. Accepts NULL.
+ *        Pending async requests are cancelled (their callbacks fire with
+ *        WX_E_TRANSPORT) before the client goes.
+ * @threadsafety No other thread may be using the client.
+ */
+WX_API void wx_client_free(wx_client_t *client);
+
+/** @brief The merchant id the client signs as (borrowed, lives as long as the client). */
+WX_API const char *wx_client_mchid(const wx_client_t *client);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

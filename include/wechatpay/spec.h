@@ -1,0 +1,161 @@
+/**
+ * @file spec.h
+ * @brief Endpoint specs: loading a spec tree, routing a path to its endpoint,
+ *        validating requests and responses, and building example responses.
+ *
+ * A spec tree mirrors the URL: `v3/industry-coupon/tokens.json` (or `.yaml`/`.yml`)
+ * describes `/v3/industry-coupon/tokens`; a `{name}` file or folder is a path
+ * variable. A file is an OpenAPI path item: method keys, each with `parameters`
+ * (Swagger 2.0 `in`: path, query, header, body, formData) or `requestBody`
+ * (OpenAPI 3), and `responses`; schemas are JSON Schema draft 4 as Swagger uses it.
+ * Files are read lazily (a client that calls one endpoint reads one file) and
+ * cached; a later directory overrides an earlier one; the tree shipped in `spec/`
+ * is compiled into the library.
+ * @threadsafety A wx_spec_t may be used from many threads at once; endpoints and
+ *               violations borrowed from it live until wx_spec_free().
+ */
+#ifndef WECHATPAY_SPEC_H
+#define WECHATPAY_SPEC_H
+
+#include "common.h"
+#include "response.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct json_object;
+typedef struct wx_spec wx_spec_t;
+typedef struct wx_endpoint wx_endpoint_t;
+typedef struct wx_violations wx_violations_t;
+
+/** Where spec files come from. Zero value: the compiled-in tree plus WXPAY_SPEC_PATH. */
+typedef struct wx_spec_options {
+    const char *const *dirs;  /**< NULL-terminated directories, searched after the built-in
+                                   tree and WXPAY_SPEC_PATH; later ones win */
+    int no_builtin;           /**< 1: leave out the compiled-in tree */
+    int no_env;               /**< 1: ignore WXPAY_SPEC_PATH (a ':'-separated list) */
+} wx_spec_options_t;
+
+/**
+ * @brief Create a spec set. Directories are checked to exist; files are read lazily.
+ * @return WX_OK; WX_E_IO for a directory that cannot be opened (named in err->where);
+ *         WX_E_NOMEM.
+ */
+WX_API WX_NODISCARD wx_err wx_spec_new(const wx_spec_options_t *opts, wx_spec_t **out,
+                                        wx_error_t *err);
+
+/** @brief Free a spec set and everything borrowed from it. Accepts NULL. */
+WX_API void wx_spec_free(wx_spec_t *spec);
+
+/**
+ * @brief Find the endpoint for a method and a path.
+ * @param path a template ("v3/pay/transactions/id/{transaction_id}") or a concrete path
+ *             ("/v3/pay/transactions/id/4200000001", leading '/' optional, no query).
+ * @param ep   receives the endpoint (borrowed from @p spec).
+ * @param vars if not NULL, receives a new json-c object (caller puts it) with the path
+ *             variables taken from a concrete path, e.g. {"transaction_id":"4200000001"}.
+ * @return WX_OK; WX_E_NOT_FOUND when no spec describes it (not an error for callers
+ *         that send unspecified requests); WX_E_SPEC when the file that should
+ *         describe it is broken (err->where names the file and key path); WX_E_NOMEM.
+ */
+WX_API WX_NODISCARD wx_err wx_spec_find(wx_spec_t *spec, const char *method, const char *path,
+                                         const wx_endpoint_t **ep, struct json_object **vars,
+                                         wx_error_t *err);
+
+/** @brief "POST", ... (borrowed). */
+WX_API const char *wx_endpoint_method(const wx_endpoint_t *ep);
+/** @brief "/v3/industry-coupon/tokens" with `{name}` variables (borrowed). */
+WX_API const char *wx_endpoint_template(const wx_endpoint_t *ep);
+/** @brief The file the endpoint was loaded from ("<builtin>/v3/..." for compiled-in ones). */
+WX_API const char *wx_endpoint_file(const wx_endpoint_t *ep);
+
+/** A request as the validator sees it. All members borrowed; NULL means absent. */
+typedef struct wx_request_view {
+    struct json_object *path_vars; /**< object: name -> string */
+    const wx_kv_t *query;          /**< ends with {NULL, NULL} */
+    const wx_kv_t *headers;        /**< ends with {NULL, NULL}; names case-insensitive */
+    struct json_object *body;      /**< parsed body, NULL for none */
+    int has_body;                  /**< 1 if a body was given (even `null`) */
+} wx_request_view_t;
+
+/**
+ * @brief Validate a request against an endpoint. Every violation is reported.
+ * @param out receives the violations (free with wx_violations_free()), also when empty.
+ * @return WX_OK when valid; WX_E_VALIDATION when there is at least one violation;
+ *         WX_E_NOMEM.
+ */
+WX_API WX_NODISCARD wx_err wx_endpoint_validate_request(const wx_endpoint_t *ep,
+                                                         const wx_request_view_t *req,
+                                                         wx_violations_t **out);
+
+/**
+ * @brief Validate a response body against the endpoint's schema for @p status
+ *        (falling back to `default` and then any 2xx schema). No schema: valid.
+ * @return as wx_endpoint_validate_request(); violations use WX_LOC_RESPONSE.
+ */
+WX_API WX_NODISCARD wx_err wx_endpoint_validate_response(const wx_endpoint_t *ep, int status,
+                                                          struct json_object *body,
+                                                          wx_violations_t **out);
+
+/**
+ * @brief Build an example response for the sandbox: the first 2xx status and a
+ *        body made from the schema's `example`/`examples`/`default`/`enum` values, or
+ *        the minimal valid value where there are none.
+ * @param status receives the status (200 when the spec gives none).
+ * @param body   receives a new json-c value (caller puts it), NULL for an empty body
+ *               (e.g. 204).
+ */
+WX_API WX_NODISCARD wx_err wx_endpoint_example_response(const wx_endpoint_t *ep, int *status,
+                                                         struct json_object **body,
+                                                         wx_error_t *err);
+
+/** @brief Build an example request body from the schema's examples (NULL if no body). */
+WX_API WX_NODISCARD wx_err wx_endpoint_example_request(const wx_endpoint_t *ep,
+                                                        struct json_object **body,
+                                                        wx_error_t *err);
+
+/** @brief 1 when the endpoint's 2xx responses are not signed by WeChat Pay (downloads). */
+WX_API int wx_endpoint_unsigned_response(const wx_endpoint_t *ep);
+
+/** @brief Number of violations in a list (0 for NULL). */
+WX_API size_t wx_violations_count(const wx_violations_t *v);
+/** @brief The i-th violation (borrowed), NULL past the end. */
+WX_API const wx_violation_t *wx_violations_at(const wx_violations_t *v, size_t i);
+/** @brief Free a violation list. Accepts NULL. */
+WX_API void wx_violations_free(wx_violations_t *v);
+
+/**
+ * @brief Validate @p instance against a standalone JSON Schema (draft 4 keywords).
+ * @param schema a json-c schema (borrowed); `$ref`s must be local (`#/...`).
+ * @param out receives the violations (paths relative to the instance root).
+ * @return WX_OK; WX_E_VALIDATION; WX_E_SPEC when the schema itself is invalid
+ *         (err->where gives its key path); WX_E_NOMEM.
+ */
+WX_API WX_NODISCARD wx_err wx_schema_validate(struct json_object *schema,
+                                               struct json_object *instance,
+                                               wx_violations_t **out, wx_error_t *err);
+
+/** One line of a lint run. */
+typedef struct wx_lint_item {
+    int is_error;          /**< 0: an endpoint loaded; 1: a broken file */
+    const char *method;    /**< endpoint: "POST" */
+    const char *tmpl;      /**< endpoint: "/v3/industry-coupon/tokens" */
+    const char *file;      /**< error: the file */
+    const char *where;     /**< error: the key path inside it */
+    const char *message;   /**< error: what is wrong */
+} wx_lint_item_t;
+
+/**
+ * @brief Load every file of every directory (eagerly) and report each endpoint and each
+ *        broken file through @p cb, in a stable order (sorted by path, then method).
+ * @param endpoints, errors optional counters.
+ * @return WX_OK when there is no error; WX_E_SPEC when at least one file is broken.
+ */
+WX_API wx_err wx_spec_lint(wx_spec_t *spec, void (*cb)(void *ud, const wx_lint_item_t *item),
+                           void *ud, size_t *endpoints, size_t *errors);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,140 @@
+#include "strutil.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "alloc.h"
+#include "error.h"
+
+static inline unsigned char lower(unsigned char c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+
+int wx_strcasecmp_ascii(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        int d = lower((unsigned char)*a) - lower((unsigned char)*b);
+        if (d || !*a)
+            return d;
+    }
+}
+
+int wx_strncasecmp_ascii(const char *a, const char *b, size_t n)
+{
+    for (; n; n--, a++, b++) {
+        int d = lower((unsigned char)*a) - lower((unsigned char)*b);
+        if (d || !*a)
+            return d;
+    }
+    return 0;
+}
+
+int wx_has_crlf_nul(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (s[i] == '\r' || s[i] == '\n' || s[i] == 0)
+            return 1;
+    return 0;
+}
+
+static int unreserved(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+void wx_pct_encode(wx_buf *out, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    if (!wx_buf_reserve(out, len * 3))
+        return;
+    char *p = out->data + out->len;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (unreserved(c)) {
+            *p++ = (char)c;
+        } else {
+            *p++ = '%';
+            *p++ = hex[c >> 4];
+            *p++ = hex[c & 15];
+        }
+    }
+    out->len = (size_t)(p - out->data);
+    out->data[out->len] = 0;
+}
+
+void wx_query_encode(wx_buf *out, const wx_kv_t *query)
+{
+    for (size_t i = 0; query && query[i].key; i++) {
+        if (i)
+            wx_buf_putc(out, '&');
+        wx_pct_encode(out, query[i].key, strlen(query[i].key));
+        wx_buf_putc(out, '=');
+        if (query[i].value)
+            wx_pct_encode(out, query[i].value, strlen(query[i].value));
+    }
+}
+
+wx_err wx_read_file(const char *path, char **data, size_t *len, wx_error_t *err)
+{
+    *data = NULL;
+    if (len)
+        *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return wx_error_set(err, WX_E_IO, path, "cannot open %s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        return wx_error_set(err, WX_E_IO, path, "cannot read %s: is a directory", path);
+    }
+    wx_buf b = WX_BUF_INIT;
+    char chunk[16384];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        wx_buf_append(&b, chunk, n);
+    int failed = ferror(f);
+    int saved = errno;
+    fclose(f);
+    if (failed) {
+        wx_buf_free(&b);
+        return wx_error_set(err, WX_E_IO, path, "cannot read %s: %s", path, strerror(saved));
+    }
+    size_t l;
+    char *p = wx_buf_steal(&b, &l);
+    if (!p)
+        return wx_error_set(err, WX_E_NOMEM, path, "out of memory reading %s", path);
+    *data = p;
+    if (len)
+        *len = l;
+    return WX_OK;
+}
+
+void wx_hex_encode(const unsigned char *in, size_t len, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < len; i++) {
+        out[2 * i] = hex[in[i] >> 4];
+        out[2 * i + 1] = hex[in[i] & 15];
+    }
+    out[2 * len] = 0;
+}
+
+uint64_t wx_hash_bytes(const void *p, size_t len)
+{
+    const unsigned char *s = p;
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < len; i++) {
+        h ^= s[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+uint64_t wx_monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}

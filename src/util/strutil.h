@@ -1,0 +1,27 @@
+/* Small string helpers used across layers. */
+#ifndef WX_UTIL_STRUTIL_H
+#define WX_UTIL_STRUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <wechatpay/common.h>
+#include "buf.h"
+
+int wx_strcasecmp_ascii(const char *a, const char *b);
+int wx_strncasecmp_ascii(const char *a, const char *b, size_t n);
+/* 1 if s[0..len) contains CR, LF or NUL. */
+int wx_has_crlf_nul(const char *s, size_t len);
+/* Percent-encode everything except RFC 3986 unreserved characters. */
+void wx_pct_encode(wx_buf *out, const char *s, size_t len);
+/* Append a query string "k=v&k2=v2" (encoded) from a {NULL,NULL}-terminated list. */
+void wx_query_encode(wx_buf *out, const wx_kv_t *query);
+/* Read a whole file; returns WX_OK, WX_E_IO (errno text in err) or WX_E_NOMEM. */
+wx_err wx_read_file(const char *path, char **data, size_t *len, wx_error_t *err);
+/* Lower-case hex of bytes. */
+void wx_hex_encode(const unsigned char *in, size_t len, char *out /* 2*len+1 */);
+/* FNV-1a 64-bit. */
+uint64_t wx_hash_bytes(const void *p, size_t len);
+/* Monotonic clock in nanoseconds. */
+uint64_t wx_monotonic_ns(void);
+
+#endif
