@@ -1,10 +1,302 @@
-/* Transitional: replaced by the real command as it lands. */
+/* wxpay mock: the sandbox server's command line, start-up and shutdown. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "commands.h"
+#include "mock.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: wxpay mock [--port N] [--spec-dir DIR]... [--keys DIR] [--fault MODE] [--tls]\n"
+            "                  [--sign-with cert|pubkey] [--quiet]\n"
+            "\n"
+            "A local WeChat Pay APIv3 sandbox on 127.0.0.1. It verifies each request's\n"
+            "Authorization signature with the merchant certificate (401 SIGN_ERROR), routes\n"
+            "the path through the spec tree (404 NOT_FOUND), validates path variables, query,\n"
+            "headers and body (400 PARAM_ERROR with the violations in \"detail\"), and answers\n"
+            "with the spec's example response, signed with the platform key like WeChat Pay.\n"
+            "GET /v3/certificates returns the platform certificate encrypted with apiv3_key.\n"
+            "\n"
+            "options:\n"
+            "  --port N         port to listen on (default 8080; 0 picks a free one)\n"
+            "  --spec-dir DIR   add a spec tree after the built-in one (repeatable; later wins)\n"
+            "  --keys DIR       folder made by `wxpay keys gen` (default $WXPAY_KEYS or ./keys):\n"
+            "                   CONFIG.json and mock.json are read from it\n"
+            "  --fault MODE     misbehave on every request (see below)\n"
+            "  --tls            serve HTTPS with a CA made at start; its certificate is written\n"
+            "                   to DIR/mock-ca.pem for clients to trust\n"
+            "  --sign-with K    cert: sign with the platform certificate's key (default);\n"
+            "                   pubkey: sign with the WeChat Pay public key, Wechatpay-Serial\n"
+            "                   is then its PUB_KEY_ID_...\n"
+            "  --quiet          no per-request log line\n"
+            "\n"
+            "fault modes (for one request only: send the header `Wxpay-Mock-Fault: MODE`;\n"
+            "`Wxpay-Mock-Fault: none` switches a server-wide fault off for that request):\n"
+            "%s"
+            "\n"
+            "Prints `listening on http://127.0.0.1:PORT` once it accepts connections, then\n"
+            "one line per request (`METHOD /path?query -> STATUS (fault) Nms`). SIGINT or\n"
+            "SIGTERM stop it with a one-line summary; the exit status is then 0.\n"
+            "\n"
+            "examples:\n"
+            "  wxpay keys gen keys && wxpay mock --keys keys --port 8080\n"
+            "  wxpay -c keys/CONFIG.json --json @body.json POST /v3/industry-coupon/tokens\n"
+            "  wxpay mock --keys keys --port 0 --fault bad-signature\n"
+            "  wxpay mock --keys keys --tls --spec-dir ./my-specs\n"
+            "  curl -H 'Wxpay-Mock-Fault: http-500' ...   (one faulty answer)\n",
+            wx_mock_fault_help());
+}
+
+static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int bad_usage(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "wxpay mock: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n(wxpay mock --help for usage)\n");
+    va_end(ap);
+    return 2;
+}
+
+static int g_stop_pipe[2] = {-1, -1};
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    unsigned char b = (unsigned char)sig;
+    ssize_t w = write(g_stop_pipe[1], &b, 1);
+    (void)w;
+    errno = saved;
+}
+
+static int write_ca(const char *dir, const char *pem)
+{
+    size_t n = strlen(dir) + 32;
+    char *path = malloc(n), *tmp = malloc(n + 24);
+    if (!path || !tmp) {
+        free(path);
+        free(tmp);
+        return -1;
+    }
+    snprintf(path, n, "%s/mock-ca.pem", dir);
+    snprintf(tmp, n + 24, "%s.tmp-%ld", path, (long)getpid());
+    /* written aside and renamed, so a client never reads half a file */
+    FILE *f = fopen(tmp, "wb");
+    int rc = -1;
+    if (f) {
+        size_t len = strlen(pem);
+        rc = fwrite(pem, 1, len, f) == len ? 0 : -1;
+        if (fclose(f) != 0)
+            rc = -1;
+        if (rc == 0)
+            rc = rename(tmp, path);
+        if (rc != 0)
+            unlink(tmp);
+    }
+    if (rc != 0)
+        fprintf(stderr, "wxpay mock: cannot write %s: %s\n", path, strerror(errno));
+    free(path);
+    free(tmp);
+    return rc;
+}
+
+typedef struct mock_args {
+    int port;
+    const char *keys;
+    const char **spec_dirs; /* NULL-terminated */
+    size_t n_spec_dirs;
+    wx_mock_fault fault;
+    int tls;
+    int quiet;
+    wx_mock_sign_with sign_with;
+} mock_args;
+
+/* "--name value" or "--name=value". Returns the value or NULL. */
+static const char *option_value(int argc, char **argv, int *i, const char *name)
+{
+    size_t n = strlen(name);
+    if (strncmp(argv[*i], name, n) != 0)
+        return NULL;
+    if (argv[*i][n] == '=')
+        return argv[*i] + n + 1;
+    if (argv[*i][n] != 0)
+        return NULL;
+    if (*i + 1 >= argc)
+        return "";
+    return argv[++*i];
+}
+
+/* 0 on success, 1 for --help (printed), 2 for a bad argument (printed). */
+static int parse_args(int argc, char **argv, mock_args *a)
+{
+    const char *env = getenv("WXPAY_KEYS");
+    a->port = 8080;
+    a->keys = env && *env ? env : "keys";
+    a->spec_dirs = calloc((size_t)argc + 1, sizeof *a->spec_dirs);
+    if (!a->spec_dirs)
+        return bad_usage("%s", "out of memory");
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage(stdout);
+            return 1;
+        } else if (!strcmp(argv[i], "--tls")) {
+            a->tls = 1;
+        } else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q")) {
+            a->quiet = 1;
+        } else if ((v = option_value(argc, argv, &i, "--port"))) {
+            char *end;
+            errno = 0;
+            long p = strtol(v, &end, 10);
+            if (!*v || *end || errno || p < 0 || p > 65535)
+                return bad_usage("--port needs a number from 0 to 65535, not '%s'", v);
+            a->port = (int)p;
+        } else if ((v = option_value(argc, argv, &i, "--keys"))) {
+            if (!*v)
+                return bad_usage("%s", "--keys needs a directory");
+            a->keys = v;
+        } else if ((v = option_value(argc, argv, &i, "--spec-dir"))) {
+            if (!*v)
+                return bad_usage("%s", "--spec-dir needs a directory");
+            a->spec_dirs[a->n_spec_dirs++] = v;
+        } else if ((v = option_value(argc, argv, &i, "--fault"))) {
+            if (wx_mock_fault_parse(v, strlen(v), &a->fault) != 0)
+                return bad_usage("unknown fault mode '%s'", v);
+        } else if ((v = option_value(argc, argv, &i, "--sign-with"))) {
+            if (!strcmp(v, "cert"))
+                a->sign_with = WX_SIGN_WITH_CERT;
+            else if (!strcmp(v, "pubkey"))
+                a->sign_with = WX_SIGN_WITH_PUBKEY;
+            else
+                return bad_usage("--sign-with is cert or pubkey, not '%s'", v);
+        } else {
+            return bad_usage("unknown argument '%s'", argv[i]);
+        }
+    }
+    return 0;
+}
+
+static int run(const mock_args *a)
+{
+    char why[512];
+    wx_mock_config cfg;
+    if (wx_mock_config_load(a->keys, &cfg, why, sizeof why) != 0) {
+        fprintf(stderr, "wxpay mock: keys folder %s: %s\n", a->keys, why);
+        return 2;
+    }
+    if (a->sign_with == WX_SIGN_WITH_PUBKEY && !cfg.pubkey_key) {
+        fprintf(stderr, "wxpay mock: --sign-with pubkey: mock.json names no public_key_id and "
+                        "public_key_private_key\n");
+        wx_mock_config_free(&cfg);
+        return 2;
+    }
+
+    /* CONFIG.json's spec_dir first, then --spec-dir in order (later ones win). */
+    const char **dirs = calloc(a->n_spec_dirs + 2, sizeof *dirs);
+    size_t nd = 0;
+    if (dirs && cfg.spec_dir)
+        dirs[nd++] = cfg.spec_dir;
+    for (size_t i = 0; dirs && i < a->n_spec_dirs; i++)
+        dirs[nd++] = a->spec_dirs[i];
+    wx_spec_options_t sopts = {.dirs = dirs};
+    wx_spec_t *spec = NULL;
+    wx_error_t err = {0};
+    if (!dirs || wx_spec_new(&sopts, &spec, &err) != WX_OK) {
+        fprintf(stderr, "wxpay mock: spec: %s%s%s\n", err.where, err.where[0] ? ": " : "",
+                dirs ? err.message : "out of memory");
+        free(dirs);
+        wx_mock_config_free(&cfg);
+        return 2;
+    }
+
+    wx_mock_tls tls = {0};
+    int rc = 1;
+    wx_mock_server *server = NULL;
+    if (a->tls) {
+        if (wx_mock_tls_generate(&tls, why, sizeof why) != 0) {
+            fprintf(stderr, "wxpay mock: --tls: %s\n", why);
+            goto out;
+        }
+        if (write_ca(a->keys, tls.ca_pem) != 0)
+            goto out;
+    }
+
+    if (pipe(g_stop_pipe) != 0) {
+        fprintf(stderr, "wxpay mock: pipe: %s\n", strerror(errno));
+        goto out;
+    }
+    fcntl(g_stop_pipe[1], F_SETFL, O_NONBLOCK);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    wx_mock_server_options so = {
+        .port = a->port,
+        .tls = a->tls,
+        .quiet = a->quiet,
+        .sign_with = a->sign_with,
+        .handler = {.cfg = &cfg, .spec = spec, .default_fault = a->fault, .max_skew_s = 300},
+        .tls_material = &tls,
+    };
+    server = wx_mock_server_start(&so, why, sizeof why);
+    if (!server) {
+        fprintf(stderr, "wxpay mock: %s\n", why);
+        goto out;
+    }
+    printf("listening on %s://127.0.0.1:%d\n", a->tls ? "https" : "http",
+           wx_mock_server_port(server));
+    if (a->fault != WX_FAULT_NONE)
+        printf("fault mode: %s\n", wx_mock_fault_name(a->fault));
+    fflush(stdout);
+
+    unsigned char sig = 0;
+    while (read(g_stop_pipe[0], &sig, 1) < 0 && errno == EINTR)
+        ;
+    char summary[512];
+    /* counted after the daemon has finished every open connection */
+    wx_mock_server_stop(server, summary, sizeof summary);
+    server = NULL;
+    printf("stopped (%s): %s\n", sig == SIGINT ? "SIGINT" : "SIGTERM", summary);
+    fflush(stdout);
+    rc = 0;
+out:
+    if (server)
+        wx_mock_server_stop(server, NULL, 0);
+    wx_mock_tls_free(&tls);
+    wx_spec_free(spec);
+    free(dirs);
+    wx_mock_config_free(&cfg);
+    for (int i = 0; i < 2; i++)
+        if (g_stop_pipe[i] >= 0) {
+            close(g_stop_pipe[i]);
+            g_stop_pipe[i] = -1;
+        }
+    return rc;
+}
 
 int wx_cmd_mock(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "wxpay %s: not available yet\n", argv[0]);
-    return 2;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    mock_args a;
+    memset(&a, 0, sizeof a);
+    int rc = parse_args(argc, argv, &a);
+    if (rc == 0)
+        rc = run(&a);
+    else if (rc == 1)
+        rc = 0;
+    free(a.spec_dirs);
+    return rc;
 }

@@ -1,0 +1,184 @@
+/* The sandbox server (`wxpay mock`): shared types of its parts.
+ *
+ *   cmd_mock.c     arguments, --help, signals, the summary line
+ *   config.c       CONFIG.json + mock.json from the keys folder
+ *   server.c       libmicrohttpd daemon: collecting requests, sending responses, the log
+ *   handler.c      what to answer: auth check, routing, validation, examples
+ *   request_view.c percent-decoding, query and header lists for the validator
+ *   auth_header.c  the Authorization header parser (fuzzed on its own)
+ *   signer.c       Wechatpay-* response headers, with a per-body signature cache
+ *   certificates.c the GET /v3/certificates answer
+ *   faults.c       fault mode names and help text
+ *   tls.c          the in-memory CA and server certificate for --tls
+ *
+ * Uses only the public API of libwechatpay (plus json-c and libmicrohttpd). */
+#ifndef WX_MOCK_MOCK_H
+#define WX_MOCK_MOCK_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <wechatpay/wechatpay.h>
+
+struct json_object;
+
+/* ---------------------------------------------------------------- faults */
+typedef enum wx_mock_fault {
+    WX_FAULT_NONE = 0,
+    WX_FAULT_BAD_SIGNATURE,
+    WX_FAULT_UNKNOWN_SERIAL,
+    WX_FAULT_STALE_TIMESTAMP,
+    WX_FAULT_MISSING_HEADERS,
+    WX_FAULT_HTTP_500,
+    WX_FAULT_DROP_CONNECTION,
+    WX_FAULT_SLOW_BODY,
+    WX_FAULT_TRUNCATED_BODY,
+    WX_FAULT_COUNT
+} wx_mock_fault;
+
+/* "bad-signature" -> WX_FAULT_BAD_SIGNATURE; returns -1 for an unknown name
+ * ("none" is WX_FAULT_NONE). */
+int wx_mock_fault_parse(const char *name, size_t len, wx_mock_fault *out);
+const char *wx_mock_fault_name(wx_mock_fault f);
+/* One line per mode, for --help. */
+const char *wx_mock_fault_help(void);
+
+/* ---------------------------------------------------------------- a small string */
+typedef struct wx_mock_str {
+    char *data;
+    size_t len, cap;
+    int failed;
+} wx_mock_str;
+
+void wx_mock_str_append(wx_mock_str *s, const void *data, size_t len);
+void wx_mock_str_puts(wx_mock_str *s, const char *text);
+void wx_mock_str_printf(wx_mock_str *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void wx_mock_str_free(wx_mock_str *s);
+
+/* ---------------------------------------------------------------- configuration */
+typedef struct wx_mock_config {
+    char *dir;                  /* the keys folder */
+    char *mchid;
+    char *merchant_serial;      /* CONFIG.json "serial" */
+    wx_pubkey_t *merchant_cert; /* verifies requests */
+    char *apiv3_key;            /* 32 bytes, secret; NULL when CONFIG has none */
+    wx_privkey_t *platform_key; /* signs responses (cert mode) */
+    char *platform_cert_pem;
+    char *platform_serial;
+    int64_t platform_not_before, platform_not_after;
+    wx_privkey_t *pubkey_key;   /* signs responses (pubkey mode); NULL if not configured */
+    char *pubkey_id;            /* "PUB_KEY_ID_..." */
+    char *spec_dir;             /* CONFIG.json "spec_dir", absolute, or NULL */
+} wx_mock_config;
+
+/* Read DIR/CONFIG.json and DIR/mock.json and load the keys they name. On failure
+ * writes a message naming the file and key to @p why. */
+int wx_mock_config_load(const char *dir, wx_mock_config *cfg, char *why, size_t why_len);
+void wx_mock_config_free(wx_mock_config *cfg);
+
+/* ---------------------------------------------------------------- response signing */
+typedef enum wx_mock_sign_with { WX_SIGN_WITH_CERT = 0, WX_SIGN_WITH_PUBKEY } wx_mock_sign_with;
+
+typedef struct wx_mock_sigcache wx_mock_sigcache;
+
+/* The four Wechatpay-* values for one response. */
+typedef struct wx_mock_signature {
+    char timestamp[24];
+    char nonce[40];
+    char serial[128];
+    char *signature; /* malloc'd; wx_mock_signature_clear() */
+} wx_mock_signature;
+
+wx_mock_sigcache *wx_mock_sigcache_new(void);
+void wx_mock_sigcache_free(wx_mock_sigcache *c);
+/* Sign TIMESTAMP\nNONCE\nBODY\n as WeChat Pay does, honouring the signing faults
+ * (bad-signature, unknown-serial, stale-timestamp); a fault-free signature is reused
+ * for an identical body for up to 60 s. Returns 0, or -1 with @p why filled. */
+int wx_mock_sign_response(const wx_mock_config *cfg, wx_mock_sigcache *cache,
+                          wx_mock_sign_with with, wx_mock_fault fault, const char *body,
+                          size_t len, wx_mock_signature *out, char *why, size_t why_len);
+void wx_mock_signature_clear(wx_mock_signature *s);
+
+/* ---------------------------------------------------------------- request handling */
+typedef struct wx_mock_server wx_mock_server;
+
+/* A request as collected from the connection. Borrowed members. */
+typedef struct wx_mock_request {
+    const char *method;
+    const char *target;        /* path+query exactly as received */
+    const wx_kv_t *headers;    /* {NULL,NULL}-terminated */
+    const char *body;          /* NUL-terminated (the NUL not counted) */
+    size_t body_len;
+    int body_too_large;
+} wx_mock_request;
+
+/* What to send back (before signing and faults are applied to the wire). */
+typedef struct wx_mock_reply {
+    int status;
+    char *body;           /* malloc'd JSON text, or NULL for an empty body */
+    size_t body_len;
+    int unsigned_reply;   /* a download endpoint: no Wechatpay-* headers */
+    wx_mock_fault fault;  /* the fault to apply */
+    const char *content_type;
+} wx_mock_reply;
+
+typedef struct wx_mock_handler_ctx {
+    const wx_mock_config *cfg;
+    wx_spec_t *spec;
+    wx_mock_fault default_fault;
+    int max_skew_s;       /* 300 */
+} wx_mock_handler_ctx;
+
+/* Decide the reply for one request: auth, routing, validation, example response. */
+void wx_mock_handle(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
+                    wx_mock_reply *reply);
+void wx_mock_reply_free(wx_mock_reply *reply);
+/* {"code":CODE,"message":MESSAGE} as malloc'd text. */
+char *wx_mock_error_body(const char *code, const char *message, struct json_object *detail,
+                         size_t *len);
+
+/* ---------------------------------------------------------------- request views */
+/* Percent-decode s[0..len) into a malloc'd string ("%2F" -> "/"; '+' is kept). NULL
+ * for an invalid escape or an embedded NUL. */
+char *wx_mock_pct_decode(const char *s, size_t len);
+/* Split "a=1&b=%20" into a malloc'd {NULL,NULL}-terminated list of decoded pairs
+ * (free with wx_mock_kv_free). Returns NULL with @p why on a bad escape. */
+wx_kv_t *wx_mock_query_parse(const char *query, char *why, size_t why_len);
+void wx_mock_kv_free(wx_kv_t *kv);
+
+/* ---------------------------------------------------------------- /v3/certificates */
+/* The real-shaped certificate download body (malloc'd JSON). */
+char *wx_mock_certificates_body(const wx_mock_config *cfg, size_t *len, char *why,
+                                size_t why_len);
+
+/* ---------------------------------------------------------------- --tls */
+typedef struct wx_mock_tls {
+    char *ca_pem;
+    char *server_cert_pem;
+    char *server_key_pem; /* secret: wx_free_secret */
+} wx_mock_tls;
+
+/* Generate a CA and a server certificate for 127.0.0.1/localhost signed by it. */
+int wx_mock_tls_generate(wx_mock_tls *tls, char *why, size_t why_len);
+void wx_mock_tls_free(wx_mock_tls *tls);
+
+/* ---------------------------------------------------------------- the server */
+typedef struct wx_mock_server_options {
+    int port;
+    int tls;
+    int quiet;
+    wx_mock_sign_with sign_with;
+    wx_mock_handler_ctx handler;
+    const wx_mock_tls *tls_material;
+} wx_mock_server_options;
+
+/* Start listening on 127.0.0.1. Returns NULL with @p why on failure. */
+wx_mock_server *wx_mock_server_start(const wx_mock_server_options *opts, char *why,
+                                     size_t why_len);
+int wx_mock_server_port(const wx_mock_server *s);
+/* Stop accepting, finish or close open connections, write the one-line summary
+ * ("served N requests (200: a, 401: b), F faults") to @p summary if not NULL, free. */
+void wx_mock_server_stop(wx_mock_server *s, char *summary, size_t summary_len);
+
+#endif
