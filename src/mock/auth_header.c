@@ -5,6 +5,8 @@
 #include <string.h>
 
 static int fail(char *why, size_t why_len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail(char *why, size_t why_len, const char *fmt, ...)
 {
     if (why && why_len) {
         va_list ap;

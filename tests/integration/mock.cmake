@@ -1,0 +1,32 @@
+# The sandbox server (`wxpay mock`) and `wxpay keys gen`.
+
+# The Authorization parser alone, plus a replay of the fuzz seed corpus.
+wx_unit_test(NAME test_mock_auth
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_mock_auth.c
+          ${CMAKE_SOURCE_DIR}/src/mock/auth_header.c
+          ${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_auth_header.c
+  LABELS mock)
+target_compile_definitions(test_mock_auth PRIVATE
+  WX_AUTH_CORPUS="${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/auth_header")
+
+if(TARGET wxpay AND WX_HAVE_MOCK)
+  wx_integration_test(NAME test_mock SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_mock.c LABELS mock)
+  target_link_libraries(test_mock PRIVATE PkgConfig::CURL PkgConfig::JSONC)
+  wx_integration_test(NAME test_mock_keys SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_mock_keys.c
+                      LABELS mock)
+  target_link_libraries(test_mock_keys PRIVATE PkgConfig::JSONC)
+endif()
+
+# libFuzzer build (clang, -DWXPAY_FUZZ=ON):
+#   ./fuzz_auth_header -max_total_time=60 tests/fuzz/corpus/auth_header
+if(WXPAY_FUZZ AND CMAKE_C_COMPILER_ID MATCHES "Clang")
+  add_executable(fuzz_auth_header ${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_auth_header.c
+                                  ${CMAKE_SOURCE_DIR}/src/mock/auth_header.c)
+  target_include_directories(fuzz_auth_header PRIVATE ${CMAKE_SOURCE_DIR}/src)
+  target_compile_options(fuzz_auth_header PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_options(fuzz_auth_header PRIVATE -fsanitize=fuzzer,address,undefined)
+  add_test(NAME fuzz_auth_header
+           COMMAND fuzz_auth_header -max_total_time=20 -runs=200000
+                   ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/auth_header)
+  set_tests_properties(fuzz_auth_header PROPERTIES LABELS "fuzz;mock" TIMEOUT 120)
+endif()
