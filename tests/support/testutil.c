@@ -236,10 +236,14 @@ void wxt_mock_start(wxt_mock *m, const char *const *extra)
     m->pid = pid;
     for (int i = 0; i < 3000; i++) { /* up to 30 s (valgrind is slow) */
         char *log = wxt_read_file(m->log, NULL);
-        char *p = log ? strstr(log, "listening on http://127.0.0.1:") : NULL;
-        if (p && strchr(p, '\n')) {
-            m->port = atoi(p + strlen("listening on http://127.0.0.1:"));
-            snprintf(m->base_url, sizeof m->base_url, "http://127.0.0.1:%d/", m->port);
+        /* "listening on http://127.0.0.1:PORT" (https with --tls) */
+        char *p = log ? strstr(log, "listening on http") : NULL;
+        int tls = p && !strncmp(p, "listening on https://", 21);
+        const char *host = p ? strstr(p, "://127.0.0.1:") : NULL;
+        if (p && host && strchr(p, '\n')) {
+            m->port = atoi(host + strlen("://127.0.0.1:"));
+            snprintf(m->base_url, sizeof m->base_url, "%s://127.0.0.1:%d/",
+                     tls ? "https" : "http", m->port);
             free(log);
             return;
         }

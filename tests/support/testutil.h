@@ -30,7 +30,7 @@ int wxt_sh(char **out, char **errout, const char *fmt, ...) __attribute__((forma
 typedef struct wxt_mock {
     pid_t pid;
     int port;
-    char base_url[64];  /* "http://127.0.0.1:PORT/" */
+    char base_url[64];  /* "http://127.0.0.1:PORT/" ("https://..." with --tls) */
     char *keys_dir;     /* directory made by `wxpay keys gen` */
     char *config;       /* keys_dir/CONFIG.json */
     char *log;          /* the server's captured stdout+stderr file */

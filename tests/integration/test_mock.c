@@ -1,0 +1,833 @@
+#define _GNU_SOURCE
+/* The sandbox server (`wxpay mock`) driven by raw libcurl requests, signed by a small
+ * signer built on wx_rsa_sign here (not on the client core, so this test does not
+ * depend on it), with every answer checked by wx_rsa_verify against the platform key. */
+#include <curl/curl.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <wechatpay/wechatpay.h>
+
+#include "testutil.h"
+
+#define TOKENS "/v3/industry-coupon/tokens"
+#define GOOD_BODY "{\"open_id\":\"obLatjrR8kUDlj4-nofQsPAJAAFI\",\"coupon_list\":" \
+                  "[{\"stock_id\":16474341,\"coupon_id\":\"11004999626\"}]}"
+
+/* ------------------------------------------------------------------ keys */
+typedef struct keys {
+    char *dir;
+    char *mchid, *serial, *apiv3_key, *platform_serial, *pubkey_id;
+    wx_privkey_t *merchant;
+    wx_pubkey_t *platform;   /* certificate */
+    wx_pubkey_t *pubkey;     /* WeChat Pay public key */
+    char *platform_pem;
+} keys;
+
+static keys K;
+static wxt_mock M;
+
+static char *read_in(const char *dir, const char *name)
+{
+    char *p = wxt_path(dir, name);
+    char *d = wxt_read_file(p, NULL);
+    if (!d)
+        fail_msg("cannot read %s", p);
+    free(p);
+    return d;
+}
+
+static void keys_load(keys *k, const char *dir)
+{
+    memset(k, 0, sizeof *k);
+    k->dir = strdup(dir);
+    char *p = wxt_path(dir, "CONFIG.json");
+    struct json_object *c = json_object_from_file(p), *v, *plat;
+    free(p);
+    assert_non_null(c);
+    json_object_object_get_ex(c, "mchid", &v);
+    k->mchid = strdup(json_object_get_string(v));
+    json_object_object_get_ex(c, "serial", &v);
+    k->serial = strdup(json_object_get_string(v));
+    json_object_object_get_ex(c, "apiv3_key", &v);
+    k->apiv3_key = strdup(json_object_get_string(v));
+    assert_true(json_object_object_get_ex(c, "platform", &plat));
+    json_object_object_foreach(plat, id, file) {
+        (void)file;
+        if (!strncmp(id, "PUB_KEY_ID_", 11))
+            k->pubkey_id = strdup(id);
+        else
+            k->platform_serial = strdup(id);
+    }
+    json_object_put(c);
+    wx_error_t err = {0};
+    p = wxt_path(dir, "merchant_key.pem");
+    assert_int_equal(wx_privkey_load_file(p, NULL, &k->merchant, &err), WX_OK);
+    free(p);
+    p = wxt_path(dir, "platform_cert.pem");
+    assert_int_equal(wx_pubkey_load_file(p, &k->platform, &err), WX_OK);
+    free(p);
+    p = wxt_path(dir, "wechatpay_pub_key.pem");
+    assert_int_equal(wx_pubkey_load_file(p, &k->pubkey, &err), WX_OK);
+    free(p);
+    k->platform_pem = read_in(dir, "platform_cert.pem");
+}
+
+static void keys_free(keys *k)
+{
+    free(k->dir);
+    free(k->mchid);
+    free(k->serial);
+    free(k->apiv3_key);
+    free(k->platform_serial);
+    free(k->pubkey_id);
+    wx_privkey_free(k->merchant);
+    wx_pubkey_free(k->platform);
+    wx_pubkey_free(k->pubkey);
+    free(k->platform_pem);
+    memset(k, 0, sizeof *k);
+}
+
+/* ------------------------------------------------------------------ the test signer */
+typedef struct sign_opts {
+    const char *mchid;       /* NULL: K.mchid */
+    const char *serial;      /* NULL: K.serial */
+    long skew;               /* seconds added to now */
+    const char *signed_body; /* sign these bytes instead of the body sent */
+} sign_opts;
+
+static char *authorization(const char *method, const char *target, const char *body,
+                           const sign_opts *o)
+{
+    sign_opts none = {0};
+    if (!o)
+        o = &none;
+    char ts[32], nonce[33], *msg = NULL, *sig = NULL;
+    snprintf(ts, sizeof ts, "%ld", (long)time(NULL) + o->skew);
+    unsigned char raw[16];
+    assert_int_equal(wx_random_bytes(raw, sizeof raw), WX_OK);
+    for (int i = 0; i < 16; i++)
+        snprintf(nonce + 2 * i, 3, "%02X", raw[i]);
+    const char *b = o->signed_body ? o->signed_body : (body ? body : "");
+    assert_true(asprintf(&msg, "%s\n%s\n%s\n%s\n%s\n", method, target, ts, nonce, b) > 0);
+    wx_error_t err = {0};
+    assert_int_equal(wx_rsa_sign(K.merchant, msg, strlen(msg), &sig, &err), WX_OK);
+    char *h = NULL;
+    assert_true(asprintf(&h,
+                         "Authorization: WECHATPAY2-SHA256-RSA2048 mchid=\"%s\",nonce_str=\"%s\","
+                         "signature=\"%s\",timestamp=\"%s\",serial_no=\"%s\"",
+                         o->mchid ? o->mchid : K.mchid, nonce, sig, ts,
+                         o->serial ? o->serial : K.serial) > 0);
+    free(msg);
+    wx_free(sig);
+    return h;
+}
+
+/* ------------------------------------------------------------------ raw HTTP */
+typedef struct reply {
+    CURLcode curl;
+    long status;
+    char *body;
+    size_t len;
+    char headers[64][2][512];
+    int n_headers;
+    double seconds;
+    long new_connections;
+} reply;
+
+static size_t on_body(char *p, size_t sz, size_t n, void *ud)
+{
+    reply *r = ud;
+    r->body = realloc(r->body, r->len + sz * n + 1);
+    memcpy(r->body + r->len, p, sz * n);
+    r->len += sz * n;
+    r->body[r->len] = 0;
+    return sz * n;
+}
+
+static size_t on_header(char *p, size_t sz, size_t n, void *ud)
+{
+    reply *r = ud;
+    size_t len = sz * n;
+    if (len > 5 && !strncmp(p, "HTTP/", 5))
+        r->n_headers = 0; /* a new response (e.g. after 100 Continue) */
+    const char *colon = memchr(p, ':', len);
+    if (colon && r->n_headers < 64) {
+        size_t kl = (size_t)(colon - p), vs = kl + 1;
+        while (vs < len && p[vs] == ' ')
+            vs++;
+        size_t ve = len;
+        while (ve > vs && (p[ve - 1] == '\r' || p[ve - 1] == '\n'))
+            ve--;
+        snprintf(r->headers[r->n_headers][0], 512, "%.*s", (int)kl, p);
+        snprintf(r->headers[r->n_headers][1], 512, "%.*s", (int)(ve - vs), p + vs);
+        r->n_headers++;
+    }
+    return len;
+}
+
+static const char *hdr(const reply *r, const char *name)
+{
+    for (int i = 0; i < r->n_headers; i++)
+        if (!strcasecmp(r->headers[i][0], name))
+            return r->headers[i][1];
+    return NULL;
+}
+
+static void reply_free(reply *r)
+{
+    free(r->body);
+    memset(r, 0, sizeof *r);
+}
+
+static CURL *g_curl; /* reused: keep-alive across requests */
+
+/* Send METHOD base+target with the given body and extra header lines (NULL-ended);
+ * auth: a full "Authorization: ..." line or NULL for none. */
+static void send_raw(const char *base, const char *method, const char *target, const char *body,
+                     const char *auth, const char *const *extra, const char *cafile, reply *r)
+{
+    memset(r, 0, sizeof *r);
+    CURL *c = g_curl;
+    curl_easy_reset(c);
+    char url[1024];
+    snprintf(url, sizeof url, "%.*s%s", (int)strlen(base) - 1, base, target);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    } else if (!strcmp(method, "GET")) {
+        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    }
+    struct curl_slist *h = NULL;
+    h = curl_slist_append(h, "Content-Type: application/json");
+    h = curl_slist_append(h, "Accept: application/json");
+    h = curl_slist_append(h, "Expect:");
+    if (auth)
+        h = curl_slist_append(h, auth);
+    for (int i = 0; extra && extra[i]; i++)
+        h = curl_slist_append(h, extra[i]);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    if (cafile)
+        curl_easy_setopt(c, CURLOPT_CAINFO, cafile);
+    r->curl = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+    curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, &r->seconds);
+    curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &r->new_connections);
+    curl_slist_free_all(h);
+}
+
+/* A correctly signed request to the shared mock. */
+static void send_signed(const char *method, const char *target, const char *body,
+                        const char *const *extra, reply *r)
+{
+    char *auth = authorization(method, target, body, NULL);
+    send_raw(M.base_url, method, target, body, auth, extra, NULL, r);
+    free(auth);
+}
+
+/* The response's Wechatpay-* headers verify against @p key; returns the wx_err. */
+static wx_err verify_with(const reply *r, const wx_pubkey_t *key)
+{
+    const char *ts = hdr(r, "Wechatpay-Timestamp"), *nonce = hdr(r, "Wechatpay-Nonce");
+    const char *sig = hdr(r, "Wechatpay-Signature");
+    if (!ts || !nonce || !sig)
+        return WX_E_VERIFY_HEADER;
+    char *msg = NULL;
+    assert_true(asprintf(&msg, "%s\n%s\n%.*s\n", ts, nonce, (int)r->len, r->body ? r->body : "") > 0);
+    wx_error_t err = {0};
+    wx_err rc = wx_rsa_verify(key, msg, strlen(msg), sig, &err);
+    free(msg);
+    return rc;
+}
+
+/* Signed by the platform certificate with a fresh timestamp, as a client requires. */
+static void assert_verified(const reply *r)
+{
+    assert_int_equal(r->curl, CURLE_OK);
+    const char *serial = hdr(r, "Wechatpay-Serial");
+    assert_non_null(serial);
+    assert_string_equal(serial, K.platform_serial);
+    assert_int_equal(verify_with(r, K.platform), WX_OK);
+    long ts = atol(hdr(r, "Wechatpay-Timestamp"));
+    assert_true(labs(ts - (long)time(NULL)) <= 60);
+    assert_non_null(hdr(r, "Request-ID"));
+    const char *ct = hdr(r, "Content-Type");
+    assert_non_null(ct);
+    assert_non_null(strstr(ct, "application/json"));
+}
+
+static struct json_object *body_json(const reply *r)
+{
+    struct json_object *o = json_tokener_parse(r->body ? r->body : "");
+    if (!o)
+        fail_msg("body is not JSON: %s", r->body ? r->body : "(none)");
+    return o;
+}
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+    struct json_object *v;
+    return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
+}
+
+static void assert_error(const reply *r, long status, const char *code)
+{
+    assert_int_equal(r->status, status);
+    assert_verified(r); /* errors are signed too, as WeChat Pay's are */
+    struct json_object *o = body_json(r);
+    assert_string_equal(jstr(o, "code"), code);
+    assert_non_null(jstr(o, "message"));
+    json_object_put(o);
+}
+
+/* ------------------------------------------------------------------ setup */
+static int group_setup(void **state)
+{
+    (void)state;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    g_curl = curl_easy_init();
+    keys_load(&K, wxt_keys_dir());
+    wxt_mock_start(&M, NULL);
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    int rc = wxt_mock_stop(&M);
+    keys_free(&K);
+    curl_easy_cleanup(g_curl);
+    curl_global_cleanup();
+    return rc == 0 ? 0 : -1;
+}
+
+/* ------------------------------------------------------------------ tests */
+static void test_good_request(void **state)
+{
+    (void)state;
+    reply r;
+    send_signed("POST", TOKENS, GOOD_BODY, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_verified(&r);
+    struct json_object *o = body_json(&r);
+    assert_non_null(jstr(o, "token"));
+    assert_non_null(jstr(o, "expires_time"));
+    json_object_put(o);
+    reply_free(&r);
+}
+
+static void test_keep_alive_and_signature_cache(void **state)
+{
+    (void)state;
+    reply a, b;
+    send_signed("POST", TOKENS, GOOD_BODY, NULL, &a);
+    send_signed("POST", TOKENS, GOOD_BODY, NULL, &b);
+    assert_int_equal(a.status, 200);
+    assert_int_equal(b.status, 200);
+    assert_int_equal(b.new_connections, 0); /* the connection was reused */
+    /* the identical body reuses its signature: same nonce, still verifies */
+    assert_string_equal(hdr(&a, "Wechatpay-Nonce"), hdr(&b, "Wechatpay-Nonce"));
+    assert_verified(&b);
+    /* but each response has its own Request-ID */
+    assert_string_not_equal(hdr(&a, "Request-ID"), hdr(&b, "Request-ID"));
+    reply_free(&a);
+    reply_free(&b);
+}
+
+static void test_bad_signature(void **state)
+{
+    (void)state;
+    sign_opts o = {.signed_body = "{\"open_id\":\"someone else\"}"};
+    char *auth = authorization("POST", TOKENS, GOOD_BODY, &o);
+    reply r;
+    send_raw(M.base_url, "POST", TOKENS, GOOD_BODY, auth, NULL, NULL, &r);
+    assert_error(&r, 401, "SIGN_ERROR");
+    free(auth);
+    reply_free(&r);
+
+    /* signed for another target: the target is part of the message */
+    auth = authorization("POST", TOKENS "?x=1", GOOD_BODY, NULL);
+    send_raw(M.base_url, "POST", TOKENS, GOOD_BODY, auth, NULL, NULL, &r);
+    assert_error(&r, 401, "SIGN_ERROR");
+    free(auth);
+    reply_free(&r);
+}
+
+static void test_unknown_mchid_and_serial(void **state)
+{
+    (void)state;
+    sign_opts o = {.mchid = "1900000999"};
+    char *auth = authorization("POST", TOKENS, GOOD_BODY, &o);
+    reply r;
+    send_raw(M.base_url, "POST", TOKENS, GOOD_BODY, auth, NULL, NULL, &r);
+    assert_error(&r, 401, "SIGN_ERROR");
+    assert_non_null(strstr(r.body, "mchid"));
+    free(auth);
+    reply_free(&r);
+
+    sign_opts s = {.serial = "0123456789ABCDEF0123456789ABCDEF01234567"};
+    auth = authorization("POST", TOKENS, GOOD_BODY, &s);
+    send_raw(M.base_url, "POST", TOKENS, GOOD_BODY, auth, NULL, NULL, &r);
+    assert_error(&r, 401, "SIGN_ERROR");
+    assert_non_null(strstr(r.body, "serial"));
+    free(auth);
+    reply_free(&r);
+}
+
+static void test_stale_timestamp(void **state)
+{
+    (void)state;
+    long skews[] = {-301 - 5, 400};
+    for (int i = 0; i < 2; i++) {
+        sign_opts o = {.skew = skews[i]};
+        char *auth = authorization("POST", TOKENS, GOOD_BODY, &o);
+        reply r;
+        send_raw(M.base_url, "POST", TOKENS, GOOD_BODY, auth, NULL, NULL, &r);
+        assert_error(&r, 401, "SIGN_ERROR");
+        assert_non_null(strstr(r.body, "timestamp"));
+        free(auth);
+        reply_free(&r);
+    }
+    /* inside the window is fine */
+    sign_opts ok = {.skew = -200};
+    char *auth = authorization("POST", TOKENS, GOOD_BODY, &ok);
+    reply r;
+    send_raw(M.base_url, "POST", TOKENS, GOOD_BODY, auth, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    free(auth);
+    reply_free(&r);
+}
+
+static void test_missing_or_garbage_authorization(void **state)
+{
+    (void)state;
+    const char *bad[] = {
+        NULL,
+        "Authorization: Bearer abc",
+        "Authorization: WECHATPAY2-SHA256-RSA2048 mchid=\"1900000001\",mchid=\"1900000001\"",
+        "Authorization: WECHATPAY2-SHA256-RSA2048 mchid=1900000001",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        reply r;
+        send_raw(M.base_url, "POST", TOKENS, GOOD_BODY, bad[i], NULL, NULL, &r);
+        assert_error(&r, 401, "SIGN_ERROR");
+        reply_free(&r);
+    }
+}
+
+static int has_violation(struct json_object *detail, const char *needle)
+{
+    struct json_object *errors;
+    if (!json_object_object_get_ex(detail, "errors", &errors))
+        return 0;
+    for (size_t i = 0; i < json_object_array_length(errors); i++) {
+        const char *p = jstr(json_object_array_get_idx(errors, i), "path");
+        if (p && strstr(p, needle))
+            return 1;
+    }
+    return 0;
+}
+
+static void test_invalid_body(void **state)
+{
+    (void)state;
+    const char *body = "{\"coupon_list\":[{\"stock_id\":\"not a number\",\"coupon_id\":\"1\"}]}";
+    reply r;
+    send_signed("POST", TOKENS, body, NULL, &r);
+    assert_error(&r, 400, "PARAM_ERROR");
+    struct json_object *o = body_json(&r), *detail;
+    assert_true(json_object_object_get_ex(o, "detail", &detail));
+    assert_string_equal(jstr(detail, "location"), "body");
+    assert_non_null(jstr(detail, "path"));
+    assert_true(has_violation(detail, "stock_id"));
+    assert_true(has_violation(detail, "open_id"));
+    json_object_put(o);
+    reply_free(&r);
+}
+
+static void test_malformed_json(void **state)
+{
+    (void)state;
+    const char *bodies[] = {"{\"open_id\":", "{} trailing", "[1,2"};
+    for (size_t i = 0; i < 3; i++) {
+        reply r;
+        send_signed("POST", TOKENS, bodies[i], NULL, &r);
+        assert_error(&r, 400, "PARAM_ERROR");
+        assert_non_null(strstr(r.body, "JSON"));
+        reply_free(&r);
+    }
+}
+
+static void test_unknown_path(void **state)
+{
+    (void)state;
+    reply r;
+    send_signed("GET", "/v3/no/such/endpoint", NULL, NULL, &r);
+    assert_error(&r, 404, "NOT_FOUND");
+    reply_free(&r);
+    /* a known path with the wrong method */
+    send_signed("DELETE", TOKENS, NULL, NULL, &r);
+    assert_error(&r, 404, "NOT_FOUND");
+    reply_free(&r);
+}
+
+static void test_target_is_signed_as_received(void **state)
+{
+    (void)state;
+    /* escapes and a query: the signature covers them exactly as sent, so this is
+     * a 404 (routed), not a 401 */
+    reply r;
+    send_signed("GET", "/v3/no/such/a%2Fb%20c?limit=10&offset=0&q=%E4%B8%AD", NULL, NULL, &r);
+    assert_error(&r, 404, "NOT_FOUND");
+    reply_free(&r);
+}
+
+static void test_certificates(void **state)
+{
+    (void)state;
+    reply r;
+    send_signed("GET", "/v3/certificates", NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_verified(&r);
+    struct json_object *o = body_json(&r), *data, *enc;
+    assert_true(json_object_object_get_ex(o, "data", &data));
+    assert_int_equal(json_object_array_length(data), 1);
+    struct json_object *item = json_object_array_get_idx(data, 0);
+    assert_string_equal(jstr(item, "serial_no"), K.platform_serial);
+    assert_non_null(strstr(jstr(item, "effective_time"), "+08:00"));
+    assert_non_null(strstr(jstr(item, "expire_time"), "+08:00"));
+    assert_true(json_object_object_get_ex(item, "encrypt_certificate", &enc));
+    assert_string_equal(jstr(enc, "algorithm"), "AEAD_AES_256_GCM");
+    assert_string_equal(jstr(enc, "associated_data"), "certificate");
+    char *plain = NULL;
+    size_t len = 0;
+    wx_error_t err = {0};
+    assert_int_equal(wx_aes_gcm_decrypt(K.apiv3_key, jstr(enc, "nonce"), "certificate",
+                                        jstr(enc, "ciphertext"), &plain, &len, &err),
+                     WX_OK);
+    assert_int_equal(len, strlen(K.platform_pem));
+    assert_memory_equal(plain, K.platform_pem, len);
+    /* and it is the certificate whose serial the list names */
+    wx_pubkey_t *pk = NULL;
+    assert_int_equal(wx_pubkey_load(plain, len, &pk, &err), WX_OK);
+    assert_string_equal(wx_pubkey_serial(pk), K.platform_serial);
+    wx_pubkey_free(pk);
+    wx_free_secret(plain, len);
+    json_object_put(o);
+    reply_free(&r);
+}
+
+/* ------------------------------------------------------------------ faults */
+static void send_fault(const char *mode, reply *r)
+{
+    char h[128];
+    snprintf(h, sizeof h, "Wxpay-Mock-Fault: %s", mode);
+    const char *extra[] = {h, NULL};
+    send_signed("POST", TOKENS, GOOD_BODY, extra, r);
+}
+
+static void test_fault_bad_signature(void **state)
+{
+    (void)state;
+    reply r;
+    send_fault("bad-signature", &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(hdr(&r, "Wechatpay-Serial"), K.platform_serial);
+    assert_int_equal(verify_with(&r, K.platform), WX_E_VERIFY_SIGNATURE);
+    reply_free(&r);
+}
+
+static void test_fault_unknown_serial(void **state)
+{
+    (void)state;
+    reply r;
+    send_fault("unknown-serial", &r);
+    assert_int_equal(r.status, 200);
+    const char *serial = hdr(&r, "Wechatpay-Serial");
+    assert_non_null(serial);
+    assert_string_not_equal(serial, K.platform_serial);
+    assert_string_not_equal(serial, K.pubkey_id);
+    reply_free(&r);
+}
+
+static void test_fault_stale_timestamp(void **state)
+{
+    (void)state;
+    reply r;
+    send_fault("stale-timestamp", &r);
+    assert_int_equal(r.status, 200);
+    long ts = atol(hdr(&r, "Wechatpay-Timestamp"));
+    long age = (long)time(NULL) - ts;
+    assert_true(age >= 590 && age <= 660);
+    assert_int_equal(verify_with(&r, K.platform), WX_OK); /* signed consistently */
+    reply_free(&r);
+}
+
+static void test_fault_missing_headers(void **state)
+{
+    (void)state;
+    reply r;
+    send_fault("missing-headers", &r);
+    assert_int_equal(r.status, 200);
+    assert_null(hdr(&r, "Wechatpay-Signature"));
+    assert_null(hdr(&r, "Wechatpay-Timestamp"));
+    assert_null(hdr(&r, "Wechatpay-Nonce"));
+    assert_null(hdr(&r, "Wechatpay-Serial"));
+    reply_free(&r);
+}
+
+static void test_fault_http_500(void **state)
+{
+    (void)state;
+    reply r;
+    send_fault("http-500", &r);
+    assert_error(&r, 500, "SYSTEM_ERROR");
+    reply_free(&r);
+}
+
+static void test_fault_drop_connection(void **state)
+{
+    (void)state;
+    reply r;
+    send_fault("drop-connection", &r);
+    assert_int_equal(r.curl, CURLE_GOT_NOTHING);
+    assert_int_equal(r.status, 0);
+    reply_free(&r);
+}
+
+static void test_fault_slow_body(void **state)
+{
+    (void)state;
+    reply r;
+    send_fault("slow-body", &r);
+    assert_int_equal(r.status, 200);
+    assert_true(r.seconds >= 2.0);
+    assert_verified(&r); /* slow, but whole and genuine */
+    reply_free(&r);
+}
+
+static void test_fault_truncated_body(void **state)
+{
+    (void)state;
+    reply r;
+    send_fault("truncated-body", &r);
+    assert_int_equal(r.curl, CURLE_PARTIAL_FILE);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(verify_with(&r, K.platform), WX_E_VERIFY_SIGNATURE);
+    reply_free(&r);
+}
+
+static void test_fault_unknown_mode(void **state)
+{
+    (void)state;
+    reply r;
+    send_fault("explode", &r);
+    assert_error(&r, 400, "PARAM_ERROR");
+    assert_non_null(strstr(r.body, "Wxpay-Mock-Fault"));
+    reply_free(&r);
+}
+
+static void test_server_wide_fault(void **state)
+{
+    (void)state;
+    wxt_mock m;
+    const char *args[] = {"--fault", "http-500", NULL};
+    wxt_mock_start(&m, args);
+    char *auth = authorization("POST", TOKENS, GOOD_BODY, NULL);
+    reply r;
+    send_raw(m.base_url, "POST", TOKENS, GOOD_BODY, auth, NULL, NULL, &r);
+    assert_error(&r, 500, "SYSTEM_ERROR");
+    reply_free(&r);
+    const char *none[] = {"Wxpay-Mock-Fault: none", NULL};
+    send_raw(m.base_url, "POST", TOKENS, GOOD_BODY, auth, none, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_verified(&r);
+    reply_free(&r);
+    free(auth);
+    assert_int_equal(wxt_mock_stop(&m), 0);
+}
+
+static void test_sign_with_pubkey(void **state)
+{
+    (void)state;
+    wxt_mock m;
+    const char *args[] = {"--sign-with", "pubkey", NULL};
+    wxt_mock_start(&m, args);
+    char *auth = authorization("POST", TOKENS, GOOD_BODY, NULL);
+    reply r;
+    send_raw(m.base_url, "POST", TOKENS, GOOD_BODY, auth, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(hdr(&r, "Wechatpay-Serial"), K.pubkey_id);
+    assert_int_equal(verify_with(&r, K.pubkey), WX_OK);
+    assert_int_equal(verify_with(&r, K.platform), WX_E_VERIFY_SIGNATURE);
+    reply_free(&r);
+    free(auth);
+    assert_int_equal(wxt_mock_stop(&m), 0);
+}
+
+static void test_tls(void **state)
+{
+    (void)state;
+    /* a private copy of the keys folder, so mock-ca.pem is ours alone */
+    char *dir = wxt_tmpdir("mock-tls");
+    assert_int_equal(wxt_sh(NULL, NULL, "cp '%s'/*.pem '%s'/*.json '%s'/", K.dir, K.dir, dir), 0);
+    wxt_mock m;
+    const char *args[] = {"--keys", dir, "--tls", NULL};
+    wxt_mock_start(&m, args);
+    assert_int_equal(strncmp(m.base_url, "https://127.0.0.1:", 18), 0);
+    char *ca = wxt_path(dir, "mock-ca.pem");
+    char *auth = authorization("POST", TOKENS, GOOD_BODY, NULL);
+    reply r;
+    send_raw(m.base_url, "POST", TOKENS, GOOD_BODY, auth, NULL, ca, &r);
+    assert_int_equal(r.status, 200);
+    assert_verified(&r);
+    reply_free(&r);
+    /* localhost is in the certificate too */
+    char local[64];
+    snprintf(local, sizeof local, "https://localhost:%d/", m.port);
+    send_raw(local, "POST", TOKENS, GOOD_BODY, auth, NULL, ca, &r);
+    assert_int_equal(r.status, 200);
+    reply_free(&r);
+    /* without the CA the server is not trusted */
+    char *other = wxt_path(K.dir, "platform_cert.pem");
+    send_raw(m.base_url, "POST", TOKENS, GOOD_BODY, auth, NULL, other, &r);
+    assert_int_not_equal(r.curl, CURLE_OK);
+    assert_int_equal(r.status, 0);
+    reply_free(&r);
+    free(other);
+    free(auth);
+    assert_int_equal(wxt_mock_stop(&m), 0);
+    free(ca);
+    free(dir);
+}
+
+static void test_sigterm_summary_and_log(void **state)
+{
+    (void)state;
+    wxt_mock m;
+    wxt_mock_start(&m, NULL);
+    char *log = strdup(m.log);
+    char *auth = authorization("POST", TOKENS "?a=1", GOOD_BODY, NULL);
+    reply r;
+    send_raw(m.base_url, "POST", TOKENS "?a=1", GOOD_BODY, auth, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    reply_free(&r);
+    free(auth);
+    auth = authorization("GET", "/v3/nothing", NULL, NULL);
+    const char *fault[] = {"Wxpay-Mock-Fault: stale-timestamp", NULL};
+    send_raw(m.base_url, "GET", "/v3/nothing", NULL, auth, fault, NULL, &r);
+    assert_int_equal(r.status, 404);
+    reply_free(&r);
+    free(auth);
+    send_raw(m.base_url, "GET", "/v3/nothing", NULL, NULL, NULL, NULL, &r);
+    assert_int_equal(r.status, 401);
+    reply_free(&r);
+
+    assert_int_equal(wxt_mock_stop(&m), 0); /* SIGTERM: exit 0 */
+    char *text = wxt_read_file(log, NULL);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "POST " TOKENS "?a=1 -> 200 "));
+    assert_non_null(strstr(text, "GET /v3/nothing -> 404 (stale-timestamp) "));
+    assert_non_null(strstr(text, "GET /v3/nothing -> 401 "));
+    assert_non_null(strstr(text, "served 3 requests (200: 1, 401: 1, 404: 1), 1 fault"));
+    free(text);
+    free(log);
+}
+
+static void test_sigint_and_bad_arguments(void **state)
+{
+    (void)state;
+    wxt_mock m;
+    wxt_mock_start(&m, NULL);
+    char *log = strdup(m.log);
+    kill(m.pid, SIGINT);
+    int status = 0;
+    assert_int_equal(waitpid(m.pid, &status, 0), m.pid);
+    m.pid = 0;
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    wxt_mock_stop(&m);
+    char *text = wxt_read_file(log, NULL);
+    assert_non_null(strstr(text, "served 0 requests"));
+    free(text);
+    free(log);
+
+    const char *bad[][4] = {
+        {"--port", "abc", NULL, NULL},
+        {"--port", "70000", NULL, NULL},
+        {"--fault", "nope", NULL, NULL},
+        {"--sign-with", "magic", NULL, NULL},
+        {"--bogus", NULL, NULL, NULL},
+        {"--keys", "/nonexistent/keys", NULL, NULL},
+        {"--spec-dir", "/nonexistent/specs", NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *argv[8] = {WXPAY_BIN, "mock", "--keys", (char *)K.dir, NULL};
+        int n = 4;
+        for (int j = 0; bad[i][j]; j++)
+            argv[n++] = (char *)bad[i][j];
+        argv[n] = NULL;
+        char *err = NULL;
+        int rc = wxt_run(argv, NULL, 0, NULL, &err);
+        if (rc != 2)
+            fail_msg("%s %s: exit %d, %s", bad[i][0], bad[i][1] ? bad[i][1] : "", rc, err);
+        assert_true(strlen(err) > 0);
+        free(err);
+    }
+    char *argv[] = {WXPAY_BIN, "mock", "--help", NULL};
+    char *out = NULL;
+    assert_int_equal(wxt_run(argv, NULL, 0, &out, NULL), 0);
+    const char *modes[] = {"bad-signature", "unknown-serial", "stale-timestamp", "missing-headers",
+                           "http-500", "drop-connection", "slow-body", "truncated-body"};
+    for (size_t i = 0; i < 8; i++)
+        assert_non_null(strstr(out, modes[i]));
+    assert_non_null(strstr(out, "examples"));
+    free(out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_good_request),
+        cmocka_unit_test(test_keep_alive_and_signature_cache),
+        cmocka_unit_test(test_bad_signature),
+        cmocka_unit_test(test_unknown_mchid_and_serial),
+        cmocka_unit_test(test_stale_timestamp),
+        cmocka_unit_test(test_missing_or_garbage_authorization),
+        cmocka_unit_test(test_invalid_body),
+        cmocka_unit_test(test_malformed_json),
+        cmocka_unit_test(test_unknown_path),
+        cmocka_unit_test(test_target_is_signed_as_received),
+        cmocka_unit_test(test_certificates),
+        cmocka_unit_test(test_fault_bad_signature),
+        cmocka_unit_test(test_fault_unknown_serial),
+        cmocka_unit_test(test_fault_stale_timestamp),
+        cmocka_unit_test(test_fault_missing_headers),
+        cmocka_unit_test(test_fault_http_500),
+        cmocka_unit_test(test_fault_drop_connection),
+        cmocka_unit_test(test_fault_slow_body),
+        cmocka_unit_test(test_fault_truncated_body),
+        cmocka_unit_test(test_fault_unknown_mode),
+        cmocka_unit_test(test_server_wide_fault),
+        cmocka_unit_test(test_sign_with_pubkey),
+        cmocka_unit_test(test_tls),
+        cmocka_unit_test(test_sigterm_summary_and_log),
+        cmocka_unit_test(test_sigint_and_bad_arguments),
+    };
+    return cmocka_run_group_tests_name("mock", tests, group_setup, group_teardown);
+}
