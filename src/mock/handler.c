@@ -67,7 +67,7 @@ static const char *header_value(const wx_kv_t *headers, const char *name)
 
 /* 0 when the request carries a valid merchant signature; else a 401 is set. */
 static int check_signature(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
-                           wx_mock_reply *reply)
+                           const char *signed_body, size_t signed_len, wx_mock_reply *reply)
 {
     const char *auth = header_value(req->headers, "Authorization");
     if (!auth) {
@@ -101,7 +101,7 @@ static int check_signature(const wx_mock_handler_ctx *ctx, const wx_mock_request
     wx_mock_str msg = {0};
     wx_mock_str_printf(&msg, "%s\n%s\n%s\n%s\n", req->method, req->target, a.timestamp,
                        a.nonce_str);
-    wx_mock_str_append(&msg, req->body, req->body_len);
+    wx_mock_str_append(&msg, signed_body, signed_len);
     wx_mock_str_puts(&msg, "\n");
     if (msg.failed) {
         wx_mock_str_free(&msg);
@@ -229,7 +229,8 @@ static int decode_vars(struct json_object *vars)
 }
 
 static void answer_endpoint(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
-                            const char *path, const char *query, wx_mock_reply *reply)
+                            const char *path, const char *query, int multipart,
+                            wx_mock_reply *reply)
 {
     const wx_endpoint_t *ep = NULL;
     struct json_object *vars = NULL, *body = NULL, *example = NULL;
@@ -257,7 +258,9 @@ static void answer_endpoint(const wx_mock_handler_ctx *ctx, const wx_mock_reques
         set_error(reply, 400, "PARAM_ERROR", NULL, "%s", why);
         goto out;
     }
-    if (req->body_len > 0 && parse_body(req, &body, why, sizeof why) != 0) {
+    /* A media upload's body is multipart; its JSON is the `meta` part, checked for
+     * its signature already. */
+    if (!multipart && req->body_len > 0 && parse_body(req, &body, why, sizeof why) != 0) {
         struct json_object *detail = json_object_new_object();
         json_object_object_add(detail, "location", json_object_new_string("body"));
         json_object_object_add(detail, "path", json_object_new_string(""));
@@ -270,7 +273,7 @@ static void answer_endpoint(const wx_mock_handler_ctx *ctx, const wx_mock_reques
         .query = qv,
         .headers = req->headers,
         .body = body,
-        .has_body = req->body_len > 0,
+        .has_body = !multipart && req->body_len > 0,
     };
     rc = wx_endpoint_validate_request(ep, &view, &violations);
     if (rc == WX_E_VALIDATION) {
@@ -338,7 +341,20 @@ void wx_mock_handle(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
         set_error(reply, 413, "PARAM_ERROR", NULL, "request body is too large");
         return;
     }
-    if (check_signature(ctx, req, reply) == 0) {
+    /* What the signature covers: the body, or for a media upload its `meta` part. */
+    const char *signed_body = req->body;
+    size_t signed_len = req->body_len;
+    const char *ctype = header_value(req->headers, "Content-Type");
+    int multipart = ctype && !strncasecmp(ctype, "multipart/form-data", 19);
+    if (multipart) {
+        char why[160];
+        if (wx_mock_multipart_part(ctype, req->body, req->body_len, "meta", &signed_body,
+                                   &signed_len, why, sizeof why) != 0) {
+            set_error(reply, 400, "PARAM_ERROR", NULL, "%s", why);
+            return;
+        }
+    }
+    if (check_signature(ctx, req, signed_body, signed_len, reply) == 0) {
         char *target = strdup(req->target);
         if (!target) {
             set_error(reply, 500, "SYSTEM_ERROR", NULL, "out of memory");
@@ -353,7 +369,7 @@ void wx_mock_handle(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
                 if (!reply->body)
                     set_error(reply, 500, "SYSTEM_ERROR", NULL, "%s", why);
             } else {
-                answer_endpoint(ctx, req, target, q ? q : "", reply);
+                answer_endpoint(ctx, req, target, q ? q : "", multipart, reply);
             }
             free(target);
         }

@@ -6,6 +6,7 @@
  *   handler.c      what to answer: auth check, routing, validation, examples
  *   request_view.c percent-decoding, query and header lists for the validator
  *   auth_header.c  the Authorization header parser (fuzzed on its own)
+ *   multipart.c    the `meta` part of media uploads (what their signature covers)
  *   signer.c       Wechatpay-* response headers, with a per-body signature cache
  *   certificates.c the GET /v3/certificates answer
  *   faults.c       fault mode names and help text
@@ -146,6 +147,13 @@ char *wx_mock_pct_decode(const char *s, size_t len);
  * (free with wx_mock_kv_free). Returns NULL with @p why on a bad escape. */
 wx_kv_t *wx_mock_query_parse(const char *query, char *why, size_t why_len);
 void wx_mock_kv_free(wx_kv_t *kv);
+
+/* ---------------------------------------------------------------- multipart uploads */
+/* Find the form field @p name in a multipart/form-data body; @p part points into
+ * @p body. Returns 0, or -1 with @p why (no boundary, malformed, no such part). */
+int wx_mock_multipart_part(const char *content_type, const char *body, size_t len,
+                           const char *name, const char **part, size_t *part_len, char *why,
+                           size_t why_len);
 
 /* ---------------------------------------------------------------- /v3/certificates */
 /* The real-shaped certificate download body (malloc'd JSON). */

@@ -1,0 +1,104 @@
+/* multipart/form-data, just enough for the media upload endpoints: there the request
+ * signature covers the `meta` part (a JSON text), not the whole body. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "mock.h"
+
+static const char *find_bytes(const char *hay, size_t hay_len, const char *needle, size_t n)
+{
+    if (n == 0 || hay_len < n)
+        return NULL;
+    for (size_t i = 0; i + n <= hay_len; i++)
+        if (hay[i] == needle[0] && !memcmp(hay + i, needle, n))
+            return hay + i;
+    return NULL;
+}
+
+/* The boundary parameter of a Content-Type, quoted or not. */
+static int boundary_of(const char *content_type, char *out, size_t out_len)
+{
+    const char *p = content_type;
+    while ((p = strchr(p, ';'))) {
+        p++;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (strncasecmp(p, "boundary=", 9) != 0)
+            continue;
+        p += 9;
+        size_t n;
+        if (*p == '"') {
+            const char *end = strchr(++p, '"');
+            if (!end)
+                return -1;
+            n = (size_t)(end - p);
+        } else {
+            n = strcspn(p, "; \t");
+        }
+        if (n == 0 || n > 70 || n >= out_len)
+            return -1;
+        memcpy(out, p, n);
+        out[n] = 0;
+        return 0;
+    }
+    return -1;
+}
+
+/* 1 when the part headers name the form field @p name. */
+static int part_is(const char *headers, size_t len, const char *name)
+{
+    char want[96];
+    snprintf(want, sizeof want, "name=\"%s\"", name);
+    const char *cd = NULL;
+    for (size_t i = 0; i + 20 <= len; i++)
+        if (!strncasecmp(headers + i, "Content-Disposition:", 20)) {
+            cd = headers + i;
+            break;
+        }
+    if (!cd)
+        return 0;
+    const char *eol = find_bytes(cd, len - (size_t)(cd - headers), "\r\n", 2);
+    size_t cd_len = eol ? (size_t)(eol - cd) : len - (size_t)(cd - headers);
+    const char *at = find_bytes(cd, cd_len, want, strlen(want));
+    /* "filename=" also ends in name=: the match must start a parameter */
+    return at && at > cd && (at[-1] == ' ' || at[-1] == ';' || at[-1] == '\t');
+}
+
+int wx_mock_multipart_part(const char *content_type, const char *body, size_t len,
+                           const char *name, const char **part, size_t *part_len, char *why,
+                           size_t why_len)
+{
+    char boundary[80], delim[84];
+    if (boundary_of(content_type, boundary, sizeof boundary) != 0) {
+        snprintf(why, why_len, "multipart/form-data without a usable boundary");
+        return -1;
+    }
+    int dn = snprintf(delim, sizeof delim, "--%s", boundary);
+    const char *p = find_bytes(body, len, delim, (size_t)dn), *end = body + len;
+    while (p) {
+        p += dn;
+        if (end - p >= 2 && p[0] == '-' && p[1] == '-')
+            break; /* the closing delimiter */
+        if (end - p < 2 || p[0] != '\r' || p[1] != '\n')
+            break;
+        p += 2;
+        const char *hend = find_bytes(p, (size_t)(end - p), "\r\n\r\n", 4);
+        if (!hend)
+            break;
+        const char *content = hend + 4;
+        char next_delim[88];
+        int nn = snprintf(next_delim, sizeof next_delim, "\r\n%s", delim);
+        const char *next = find_bytes(content, (size_t)(end - content), next_delim, (size_t)nn);
+        if (!next)
+            break;
+        if (part_is(p, (size_t)(hend - p), name)) {
+            *part = content;
+            *part_len = (size_t)(next - content);
+            return 0;
+        }
+        p = next + 2;
+    }
+    snprintf(why, why_len, "multipart/form-data body has no well-formed \"%s\" part", name);
+    return -1;
+}
