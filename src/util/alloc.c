@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <wechatpay/crypto.h>
+
 static wx_allocator_t g_alloc = {malloc, realloc, free};
 
 void wx_set_allocator(const wx_allocator_t *a)
@@ -19,9 +21,10 @@ void *wx_calloc(size_t count, size_t size)
 {
     if (size && count > (size_t)-1 / size)
         return NULL;
-    void *p = wx_malloc(count * size);
+    size_t n = count * size;
+    void *p = wx_malloc(n);
     if (p)
-        memset(p, 0, count * size ? count * size : 1);
+        memset(p, 0, n ? n : 1);
     return p;
 }
 

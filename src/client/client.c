@@ -1,0 +1,269 @@
+/* Creating and freeing a client: keys, verifier, transport, spec tree, chain root. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <wechatpay/wechatpay.h>
+#include <wechatpay/plugin.h>
+
+#include "chain/node.h"
+#include "client/client_internal.h"
+#include "crypto/backend.h"
+#include "transport/curl_transport.h"
+#include "util/alloc.h"
+#include "util/error.h"
+#include "util/strutil.h"
+
+#define WX_DEFAULT_BASE_URL "https://api.mch.weixin.qq.com/"
+
+static int64_t default_clock(void *ud) { return (int64_t)time(NULL); }
+
+static wx_err default_nonce(void *ud, char out[64])
+{
+    static const char hex[] = "0123456789ABCDEF";
+    unsigned char raw[16];
+    wx_err rc = wx_random_bytes(raw, sizeof raw);
+    if (rc != WX_OK)
+        return rc;
+    for (int i = 0; i < 16; i++) {
+        out[2 * i] = hex[raw[i] >> 4];
+        out[2 * i + 1] = hex[raw[i] & 15];
+    }
+    out[32] = 0;
+    return WX_OK;
+}
+
+int64_t wx_client_now(wx_client_t *c) { return c->clock(c->clock_ud); }
+
+const char *wx_client_mchid(const wx_client_t *c) { return c ? c->mchid : NULL; }
+
+wx_keyring_t *wx_client_keyring(wx_client_t *c) { return c ? c->ring : NULL; }
+
+wx_call_thread *wx_client_thread(wx_client_t *c) { return wx_thread_map_get(c->threads); }
+
+/* "https://host" -> "https://host/"; NULL when it is not an http(s) URL. */
+static char *normalise_base_url(const char *url)
+{
+    if (wx_strncasecmp_ascii(url, "http://", 7) != 0 && wx_strncasecmp_ascii(url, "https://", 8) != 0)
+        return NULL;
+    size_t n = strlen(url);
+    if (wx_has_crlf_nul(url, n) || strchr(url, ' ') || strchr(url, '?') || strchr(url, '#'))
+        return NULL;
+    char *p = wx_malloc(n + 2);
+    if (!p)
+        return NULL;
+    memcpy(p, url, n);
+    if (n && url[n - 1] != '/')
+        p[n++] = '/';
+    p[n] = 0;
+    return p;
+}
+
+/* Frees everything; custom plugins only when owned (taken = 1). */
+static void client_destroy(wx_client_t *c, int taken)
+{
+    if (!c)
+        return;
+    /* The transport goes first: it drops transfers that point into our calls. */
+    if (c->transport && taken) {
+        wx_transport_t *t = c->transport;
+        c->transport = NULL;
+        wx_transport_free(t);
+        if (c->threads)
+            wx_client_cancel_all(c);
+    }
+    if (c->threads) {
+        wx_thread_map_free(c->threads);
+        c->threads = NULL;
+    }
+    if (c->root) {
+        wx_chain_free_nodes(c);
+        pthread_mutex_destroy(&c->chain_lock);
+    }
+    wx_arena_free(&c->chain_arena);
+    if (taken) {
+        wx_signer_free(c->signer);
+        wx_verifier_free(c->verifier);
+    }
+    wx_keyring_free(c->ring);
+    wx_privkey_free(c->key);
+    wx_spec_free(c->spec);
+    if (c->apiv3_key)
+        wx_free_secret(c->apiv3_key, strlen(c->apiv3_key));
+    wx_free(c->mchid);
+    wx_free(c->serial);
+    wx_free(c->base_url);
+    wx_free(c->backup_base_url);
+    wx_free(c->user_agent);
+    wx_free(c);
+}
+
+static wx_err load_key(wx_client_t *c, const wx_client_options_t *o, wx_error_t *err)
+{
+    wx_err rc;
+    if (o->private_key_pem)
+        rc = wx_privkey_load(o->private_key_pem, strlen(o->private_key_pem),
+                             o->private_key_password, &c->key, err);
+    else
+        rc = wx_privkey_load_file(o->private_key_path, o->private_key_password, &c->key, err);
+    if (rc != WX_OK && rc != WX_E_NOMEM && rc != WX_E_IO)
+        wx_error_prefix(err, "merchant private key%s%s", o->private_key_path ? " " : "",
+                        o->private_key_path ? o->private_key_path : "");
+    return rc;
+}
+
+static wx_err load_platform_keys(wx_client_t *c, const wx_client_options_t *o, wx_error_t *err)
+{
+    c->ring = wx_keyring_new();
+    if (!c->ring)
+        return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
+    for (size_t i = 0; i < o->platform_count; i++) {
+        const wx_platform_key_t *k = &o->platform[i];
+        if (!k->serial || !*k->serial || !k->pem)
+            return wx_error_set(err, WX_E_CONFIG, "platform",
+                                "platform key %zu needs a serial (or PUB_KEY_ID_...) and a PEM", i);
+        wx_err rc = wx_keyring_add_pem(c->ring, k->serial, k->pem, err);
+        if (rc != WX_OK)
+            return rc;
+    }
+    c->verifier = wx_verifier_apiv3(c->ring, 300);
+    return c->verifier ? WX_OK : wx_error_set(err, WX_E_NOMEM, "", "out of memory");
+}
+
+static wx_err make_user_agent(wx_client_t *c, const wx_client_options_t *o)
+{
+    wx_buf ua = WX_BUF_INIT;
+    wx_buf_printf(&ua, "wechatpay-c/%s (%s; %s)", wx_version(), wxc_backend_version(),
+                  wx_transport_curl_version());
+    if (o->user_agent_suffix && *o->user_agent_suffix)
+        wx_buf_printf(&ua, " %s", o->user_agent_suffix);
+    if (wx_has_crlf_nul(wx_buf_str(&ua), ua.len)) {
+        wx_buf_free(&ua);
+        return WX_E_HEADER_VALUE;
+    }
+    c->user_agent = wx_buf_steal(&ua, NULL);
+    return c->user_agent ? WX_OK : WX_E_NOMEM;
+}
+
+wx_err wx_client_new(const wx_client_options_t *o, wx_client_t **out, wx_error_t *err)
+{
+    if (out)
+        *out = NULL;
+    if (!o || !out)
+        return wx_error_set(err, WX_E_INVALID_ARG, "", "wx_client_new: options and out are required");
+    wx_error_clear(err);
+    if (!o->signer) {
+        if (!o->mchid || !*o->mchid)
+            return wx_error_set(err, WX_E_CONFIG, "mchid", "mchid (merchant id) is required");
+        if (!o->serial || !*o->serial)
+            return wx_error_set(err, WX_E_CONFIG, "serial",
+                                "serial (merchant certificate serial number) is required");
+        if (!o->private_key_pem && !o->private_key_path)
+            return wx_error_set(err, WX_E_CONFIG, "private_key",
+                                "the merchant private key is required (PEM text or path)");
+    }
+    if (o->apiv3_key && strlen(o->apiv3_key) != 32)
+        return wx_error_set(err, WX_E_CONFIG, "apiv3_key",
+                            "apiv3_key must be 32 bytes, got %zu", strlen(o->apiv3_key));
+    wx_err rc = wxc_init();
+    if (rc != WX_OK)
+        return wx_error_set(err, rc, "", "crypto backend could not start");
+
+    wx_client_t *c = wx_calloc(1, sizeof *c);
+    if (!c)
+        return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
+    rc = WX_E_NOMEM;
+    wx_error_set(err, WX_E_NOMEM, "", "out of memory");
+    c->mchid = wx_strdup(o->mchid ? o->mchid : "");
+    c->serial = wx_strdup(o->serial ? o->serial : "");
+    if (!c->mchid || !c->serial)
+        goto fail;
+    if (o->apiv3_key && !(c->apiv3_key = wx_strdup(o->apiv3_key)))
+        goto fail;
+    const char *base = o->base_url ? o->base_url : WX_DEFAULT_BASE_URL;
+    if (!(c->base_url = normalise_base_url(base))) {
+        rc = wx_error_set(err, WX_E_CONFIG, "base_url",
+                          "base_url must be an http:// or https:// URL, got \"%.200s\"", base);
+        goto fail;
+    }
+    if (o->backup_base_url && !(c->backup_base_url = normalise_base_url(o->backup_base_url))) {
+        rc = wx_error_set(err, WX_E_CONFIG, "backup_base_url",
+                          "backup_base_url must be an http:// or https:// URL");
+        goto fail;
+    }
+    if (!o->signer) {
+        if ((rc = load_key(c, o, err)) != WX_OK)
+            goto fail;
+    }
+    if (!o->verifier) {
+        if ((rc = load_platform_keys(c, o, err)) != WX_OK)
+            goto fail;
+    }
+    wx_spec_options_t so = {.dirs = o->spec_dirs, .no_builtin = o->no_builtin_specs,
+                            .no_env = o->no_env_spec_path};
+    if ((rc = wx_spec_new(&so, &c->spec, err)) != WX_OK)
+        goto fail;
+    if ((rc = make_user_agent(c, o)) != WX_OK) {
+        rc = wx_error_set(err, rc, "user_agent_suffix", "user_agent_suffix: %s", wx_strerror(rc));
+        goto fail;
+    }
+    c->validate_requests = !o->no_request_validation;
+    c->validate_responses = o->validate_responses;
+    c->connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 10000;
+    c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 30000;
+    c->max_response_bytes = o->max_response_bytes ? o->max_response_bytes : (size_t)64 << 20;
+    c->clock = o->clock ? o->clock : default_clock;
+    c->clock_ud = o->clock_ud;
+    c->nonce = o->nonce ? o->nonce : default_nonce;
+    c->nonce_ud = o->nonce_ud;
+    c->debug = o->debug;
+    c->debug_ud = o->debug_ud;
+    if (pthread_mutex_init(&c->chain_lock, NULL) != 0)
+        goto fail;
+    if (!(c->root = wx_chain_root_new(c))) {
+        pthread_mutex_destroy(&c->chain_lock);
+        goto fail;
+    }
+    if (!(c->threads = wx_thread_map_new(c, wx_call_thread_create, wx_call_thread_destroy)))
+        goto fail;
+    if (!o->transport) {
+        wx_curl_settings cs = {o->ca_file, o->ca_path, o->proxy,
+                               o->insecure_skip_tls_verify_DANGEROUS};
+        if (!(c->transport = wx_transport_curl_with(&cs)))
+            goto fail;
+    }
+    /* Nothing can fail from here on: take ownership of the caller's plugins. */
+    if (o->signer)
+        c->signer = o->signer;
+    else if (!(c->signer = wx_signer_apiv3(c->mchid, c->serial, c->key)))
+        goto fail;
+    if (o->verifier)
+        c->verifier = o->verifier;
+    if (o->transport)
+        c->transport = o->transport;
+    wx_error_clear(err);
+    *out = c;
+    return WX_OK;
+
+fail:
+    /* Plugins given by the caller stay the caller's. */
+    if (o->transport && c->transport == o->transport)
+        c->transport = NULL;
+    if (!o->signer) {
+        wx_signer_free(c->signer);
+    }
+    c->signer = NULL;
+    if (o->verifier)
+        c->verifier = NULL;
+    else
+        wx_verifier_free(c->verifier), c->verifier = NULL;
+    if (c->transport) {
+        wx_transport_free(c->transport);
+        c->transport = NULL;
+    }
+    client_destroy(c, 0);
+    return rc;
+}
+
+void wx_client_free(wx_client_t *c) { client_destroy(c, 1); }

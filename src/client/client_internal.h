@@ -1,0 +1,129 @@
+/* What the client, its responses and its in-flight calls look like inside. Shared by
+ * src/client/ and src/chain/ only. */
+#ifndef WX_CLIENT_INTERNAL_H
+#define WX_CLIENT_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include <wechatpay/wechatpay.h>
+#include <wechatpay/plugin.h>
+
+#include "transport/http_response.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/thread_map.h"
+
+struct json_object;
+struct wx_node_impl;
+
+struct wx_client {
+    char *mchid;
+    char *serial;
+    wx_privkey_t *key;            /* NULL with a custom signer */
+    wx_keyring_t *ring;           /* the default verifier's keys; NULL with a custom one */
+    wx_signer_t *signer;
+    wx_verifier_t *verifier;
+    wx_transport_t *transport;
+    char *base_url;               /* always ends with '/' */
+    char *backup_base_url;        /* NULL or ends with '/' */
+    char *apiv3_key;              /* secret: zeroised on free */
+    wx_spec_t *spec;
+    int validate_requests;
+    int validate_responses;
+    long connect_timeout_ms;
+    long timeout_ms;
+    size_t max_response_bytes;
+    char *user_agent;
+    wx_clock_fn clock;
+    void *clock_ud;
+    wx_nonce_fn nonce;
+    void *nonce_ud;
+    void (*debug)(void *ud, const char *text, size_t len);
+    void *debug_ud;
+
+    /* chain nodes: interned under chain_lock, read without it */
+    pthread_mutex_t chain_lock;
+    wx_arena chain_arena;
+    struct wx_node_impl *root;
+
+    /* per-thread async state (in-flight and completed calls) */
+    wx_thread_map *threads;
+};
+
+struct wx_response {
+    wx_error_t error;
+    wx_http_response_t http;
+    int body_visible;             /* verified (or exempt) and not an internal failure */
+    int is_static;                /* the shared out-of-memory response */
+    struct json_object *json;
+    int json_parsed;
+    wx_violations_t *violations;
+    char *request_head;
+    char *request_body;
+    size_t request_body_len;
+};
+
+typedef struct wx_call_thread wx_call_thread;
+
+/* One request from preparation to completion; the public future is its first member. */
+typedef struct wx_call {
+    wx_future_t pub;
+    wx_client_t *client;
+    wx_call_thread *owner;
+    struct wx_call *prev, *next;  /* in the owner's list */
+    enum { WX_CALL_NEW, WX_CALL_IN_FLIGHT, WX_CALL_DONE } state;
+    int released;
+    int callback_fired;
+    int is_async;
+    wx_done_fn done;
+    void *done_ud;
+    wx_response_t *resp;
+    /* what goes on the wire, owned */
+    wx_http_request_t req;
+    wx_buf url;
+    wx_buf head_store;            /* header names and values, NUL-separated */
+    wx_kv_t *headers;
+    char *body;
+    size_t body_len;
+    char *upload_meta;
+    char *upload_filename;
+    char *upload_path;
+    void *upload_data;
+    /* how to judge the answer */
+    const wx_endpoint_t *ep;
+    int unsigned_2xx;             /* downloads WeChat Pay does not sign */
+    wx_body_sink_fn sink;
+    void *sink_ud;
+} wx_call;
+
+/* client.c */
+wx_call_thread *wx_client_thread(wx_client_t *c);
+int64_t wx_client_now(wx_client_t *c);
+
+/* response.c */
+wx_response_t *wx_response_new(void);
+wx_response_t *wx_response_oom(void);
+/* Record a failure on a response (copies err, or formats a message when err is NULL). */
+void wx_response_fail(wx_response_t *r, wx_err code, const wx_error_t *err);
+
+/* pipeline.c: assemble, validate and sign; nothing is sent. On failure the call's
+ * response carries the error (and violations) and WX_OK is not returned. */
+wx_err wx_call_prepare(wx_call *call, struct wx_node_impl *node, wx_method method,
+                       const wx_request_options_t *opts);
+/* Judge what came back: verify, then HTTP errors, then optional response validation. */
+void wx_call_finish(wx_call *call, wx_err transport_rc, const wx_error_t *transport_err);
+
+/* future.c */
+wx_call *wx_call_new(wx_client_t *c);
+void wx_call_free(wx_call *call);
+/* Submit a prepared call; on failure the call completes with the error. */
+void wx_call_submit(wx_call *call);
+/* Run a call to completion on this thread and hand back its response. */
+wx_response_t *wx_call_run_sync(wx_call *call);
+void *wx_call_thread_create(void *client);
+void wx_call_thread_destroy(void *state);
+/* Cancel every call of a client being freed (callbacks fire with WX_E_TRANSPORT). */
+void wx_client_cancel_all(wx_client_t *c);
+
+#endif

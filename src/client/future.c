@@ -1,0 +1,477 @@
+/* Calls and futures: every request is a call; a sync request is a call the caller
+ * waits for at once, an async one is handed back as a future. Completion callbacks
+ * fire only from inside wait/perform on the thread that owns the call (never from
+ * inside the `_async` verb), exactly once. */
+#include <string.h>
+
+#include "chain/node.h"
+#include "client/client_internal.h"
+#include "util/alloc.h"
+#include "util/error.h"
+
+struct wx_call_thread {
+    wx_client_t *client;
+    wx_call *calls;               /* async calls owned by this thread, not yet freed */
+    size_t in_flight;             /* async calls submitted and not completed */
+    wx_call *queue_head, *queue_tail; /* completed, awaiting dispatch */
+};
+
+static _Thread_local wx_call *t_future;
+
+static wx_future_t *f_then(wx_done_fn done, void *ud);
+static wx_response_t *f_wait(void);
+static const wx_future_t k_future_methods = {f_then, f_wait};
+
+/* Queue links live in a small side struct to keep wx_call's layout simple. */
+typedef struct queue_link {
+    wx_call *next;
+    int queued;
+} queue_link;
+
+/* ---------------------------------------------------------------- calls */
+
+wx_call *wx_call_new(wx_client_t *c)
+{
+    wx_call *call = wx_calloc(1, sizeof *call + sizeof(queue_link));
+    if (!call)
+        return NULL;
+    call->pub = k_future_methods;
+    call->client = c;
+    wx_buf_init(&call->url);
+    wx_buf_init(&call->head_store);
+    call->resp = wx_response_new();
+    if (!call->resp) {
+        wx_free(call);
+        return NULL;
+    }
+    return call;
+}
+
+static queue_link *link_of(wx_call *call) { return (queue_link *)(call + 1); }
+
+void wx_call_free(wx_call *call)
+{
+    if (!call)
+        return;
+    wx_response_free(call->resp);
+    wx_buf_free(&call->url);
+    wx_buf_free(&call->head_store);
+    wx_free(call->headers);
+    wx_free(call->body);
+    wx_free(call->upload_meta);
+    wx_free(call->upload_filename);
+    wx_free(call->upload_path);
+    wx_free(call->upload_data);
+    wx_free(call);
+}
+
+/* ---------------------------------------------------------------- thread state */
+
+void *wx_call_thread_create(void *client)
+{
+    wx_call_thread *ts = wx_calloc(1, sizeof *ts);
+    if (ts)
+        ts->client = client;
+    return ts;
+}
+
+void wx_call_thread_destroy(void *state)
+{
+    wx_call_thread *ts = state;
+    while (ts->calls) {
+        wx_call *c = ts->calls;
+        ts->calls = c->next;
+        wx_call_free(c);
+    }
+    wx_free(ts);
+}
+
+static void list_add(wx_call_thread *ts, wx_call *call)
+{
+    call->owner = ts;
+    call->prev = NULL;
+    call->next = ts->calls;
+    if (ts->calls)
+        ts->calls->prev = call;
+    ts->calls = call;
+}
+
+static void list_remove(wx_call_thread *ts, wx_call *call)
+{
+    if (call->prev)
+        call->prev->next = call->next;
+    else
+        ts->calls = call->next;
+    if (call->next)
+        call->next->prev = call->prev;
+    call->prev = call->next = NULL;
+}
+
+static void enqueue(wx_call_thread *ts, wx_call *call)
+{
+    queue_link *l = link_of(call);
+    if (l->queued)
+        return;
+    l->queued = 1;
+    l->next = NULL;
+    if (ts->queue_tail)
+        link_of(ts->queue_tail)->next = call;
+    else
+        ts->queue_head = call;
+    ts->queue_tail = call;
+}
+
+static wx_call *dequeue(wx_call_thread *ts)
+{
+    wx_call *call = ts->queue_head;
+    if (!call)
+        return NULL;
+    ts->queue_head = link_of(call)->next;
+    if (!ts->queue_head)
+        ts->queue_tail = NULL;
+    link_of(call)->queued = 0;
+    return call;
+}
+
+/* Fire the callbacks of completed calls; free released ones. Callbacks may start or
+ * wait for other calls: the queue is popped one call at a time. */
+static void dispatch(wx_call_thread *ts)
+{
+    wx_call *call;
+    while ((call = dequeue(ts))) {
+        if (call->done && !call->callback_fired) {
+            call->callback_fired = 1;
+            call->done(call->resp, call->done_ud);
+        }
+        if (call->released) {
+            list_remove(ts, call);
+            wx_call_free(call);
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- submit */
+
+static void on_transport_done(void *ud, wx_err rc, const wx_error_t *err)
+{
+    wx_call *call = ud;
+    wx_call_finish(call, rc, err);
+    call->state = WX_CALL_DONE;
+    if (call->is_async) {
+        call->owner->in_flight--;
+        enqueue(call->owner, call);
+    }
+}
+
+void wx_call_submit(wx_call *call)
+{
+    wx_client_t *c = call->client;
+    if (call->state == WX_CALL_DONE) { /* failed before sending */
+        if (call->is_async)
+            enqueue(call->owner, call);
+        return;
+    }
+    call->state = WX_CALL_IN_FLIGHT;
+    if (call->is_async)
+        call->owner->in_flight++;
+    wx_err rc = c->transport->submit(c->transport->ctx, &call->req, &call->resp->http,
+                                     on_transport_done, call);
+    if (rc != WX_OK && call->state != WX_CALL_DONE) {
+        wx_error_t e;
+        wx_error_clear(&e);
+        wx_error_set(&e, rc, call->req.url, "request could not be started: %s", wx_strerror(rc));
+        on_transport_done(call, rc, &e);
+    }
+}
+
+/* Drive the transport until `call` is done. */
+static void drive_until_done(wx_call *call)
+{
+    wx_client_t *c = call->client;
+    while (call->state != WX_CALL_DONE) {
+        size_t left = c->transport->perform(c->transport->ctx, 1000);
+        if (call->state != WX_CALL_DONE && left == 0) {
+            wx_error_t e;
+            wx_error_clear(&e);
+            wx_error_set(&e, WX_E_INTERNAL, call->req.url,
+                         "the transport finished without completing the request");
+            call->state = WX_CALL_DONE;
+            wx_response_fail(call->resp, WX_E_INTERNAL, &e);
+            if (call->is_async) {
+                call->owner->in_flight--;
+                enqueue(call->owner, call);
+            }
+        }
+    }
+}
+
+wx_response_t *wx_call_run_sync(wx_call *call)
+{
+    call->is_async = 0;
+    wx_call_submit(call);
+    drive_until_done(call);
+    wx_response_t *r = call->resp;
+    call->resp = NULL;
+    wx_call_free(call);
+    return r;
+}
+
+/* ---------------------------------------------------------------- verbs */
+
+static wx_response_t *error_response(const wx_error_t *e)
+{
+    wx_response_t *r = wx_response_new();
+    if (!r)
+        return wx_response_oom();
+    r->error = *e;
+    return r;
+}
+
+wx_response_t *wx_request(wx_node_t *node, wx_method method, const wx_request_options_t *opts)
+{
+    if (!node || wx_node_is_error(node)) {
+        wx_error_t e;
+        wx_error_clear(&e);
+        if (node)
+            e = *wx_chain_error();
+        if (!node || e.code == WX_OK)
+            wx_error_set(&e, node ? WX_E_CHAIN : WX_E_INVALID_ARG, "",
+                         node ? "invalid chain (built on another thread?)" : "node is NULL");
+        return error_response(&e);
+    }
+    wx_node_impl *n = (wx_node_impl *)node;
+    wx_call *call = wx_call_new(n->client);
+    if (!call)
+        return wx_response_oom();
+    if (wx_call_prepare(call, n, method, opts) != WX_OK) {
+        wx_response_t *r = call->resp;
+        call->resp = NULL;
+        wx_call_free(call);
+        return r;
+    }
+    return wx_call_run_sync(call);
+}
+
+/* A future that is complete from the start (a failure before anything was sent). A
+ * call without an owner is freed by wait/release directly. */
+static wx_future_t *failed_future(const wx_error_t *e)
+{
+    wx_call *call = wx_calloc(1, sizeof *call + sizeof(queue_link));
+    if (!call)
+        return NULL;
+    call->pub = k_future_methods;
+    call->state = WX_CALL_DONE;
+    call->resp = error_response(e);
+    t_future = call;
+    return &call->pub;
+}
+
+wx_future_t *wx_request_async(wx_node_t *node, wx_method method, const wx_request_options_t *opts)
+{
+    wx_error_t e;
+    wx_error_clear(&e);
+    if (!node || wx_node_is_error(node)) {
+        if (node)
+            e = *wx_chain_error();
+        if (!node || e.code == WX_OK)
+            wx_error_set(&e, node ? WX_E_CHAIN : WX_E_INVALID_ARG, "",
+                         node ? "invalid chain (built on another thread?)" : "node is NULL");
+        return failed_future(&e);
+    }
+    wx_node_impl *n = (wx_node_impl *)node;
+    wx_call_thread *ts = wx_client_thread(n->client);
+    wx_call *call = ts ? wx_call_new(n->client) : NULL;
+    if (!call) {
+        wx_error_set(&e, WX_E_NOMEM, "", "out of memory");
+        return failed_future(&e);
+    }
+    call->is_async = 1;
+    list_add(ts, call);
+    if (wx_call_prepare(call, n, method, opts) != WX_OK)
+        call->state = WX_CALL_DONE;
+    wx_call_submit(call);
+    t_future = call;
+    return &call->pub;
+}
+
+/* ---------------------------------------------------------------- futures */
+
+static wx_call *call_of(wx_future_t *f) { return (wx_call *)f; }
+
+wx_future_t *wx_future_then(wx_future_t *f, wx_done_fn done, void *ud)
+{
+    if (!f)
+        return NULL;
+    wx_call *call = call_of(f);
+    call->done = done;
+    call->done_ud = ud;
+    call->callback_fired = 0;
+    if (call->state == WX_CALL_DONE && call->owner)
+        enqueue(call->owner, call);
+    t_future = call;
+    return f;
+}
+
+static wx_response_t *detached_wait(wx_call *call)
+{
+    /* A future that failed before it had an owner: fire and hand over. */
+    if (call->done && !call->callback_fired) {
+        call->callback_fired = 1;
+        call->done(call->resp, call->done_ud);
+    }
+    wx_response_t *r = call->resp;
+    wx_free(call);
+    return r;
+}
+
+wx_response_t *wx_future_wait(wx_future_t *f)
+{
+    if (!f) {
+        wx_error_t e;
+        wx_error_clear(&e);
+        wx_error_set(&e, WX_E_INVALID_ARG, "", "wx_future_wait: future is NULL");
+        return error_response(&e);
+    }
+    wx_call *call = call_of(f);
+    if (t_future == call)
+        t_future = NULL;
+    if (!call->owner)
+        return detached_wait(call);
+    wx_call_thread *ts = call->owner;
+    if (wx_thread_map_peek(call->client->threads) != ts) {
+        wx_error_t e;
+        wx_error_clear(&e);
+        wx_error_set(&e, WX_E_INVALID_ARG, "",
+                     "wx_future_wait: a future must be waited for on the thread that created it");
+        return error_response(&e);
+    }
+    while (call->state != WX_CALL_DONE) {
+        dispatch(ts);
+        if (call->state != WX_CALL_DONE)
+            drive_until_done(call);
+    }
+    dispatch(ts); /* callbacks of everything completed so far, this call's included */
+    if (call->done && !call->callback_fired) {
+        call->callback_fired = 1;
+        call->done(call->resp, call->done_ud);
+    }
+    if (link_of(call)->queued) { /* then() again inside a callback: drop the entry */
+        wx_call *prev = NULL;
+        for (wx_call *q = ts->queue_head; q; prev = q, q = link_of(q)->next) {
+            if (q != call)
+                continue;
+            if (prev)
+                link_of(prev)->next = link_of(q)->next;
+            else
+                ts->queue_head = link_of(q)->next;
+            if (ts->queue_tail == q)
+                ts->queue_tail = prev;
+            break;
+        }
+    }
+    list_remove(ts, call);
+    wx_response_t *r = call->resp;
+    call->resp = NULL;
+    wx_call_free(call);
+    return r;
+}
+
+void wx_future_release(wx_future_t *f)
+{
+    if (!f)
+        return;
+    wx_call *call = call_of(f);
+    if (t_future == call)
+        t_future = NULL;
+    if (!call->owner) {
+        wx_response_free(detached_wait(call));
+        return;
+    }
+    call->released = 1;
+    if (call->state == WX_CALL_DONE)
+        enqueue(call->owner, call); /* freed at the next dispatch, after its callback */
+}
+
+int wx_future_done(const wx_future_t *f)
+{
+    return f && ((const wx_call *)f)->state == WX_CALL_DONE;
+}
+
+static wx_call *future_cursor(void) { return t_future; }
+
+static wx_future_t *f_then(wx_done_fn done, void *ud)
+{
+    wx_call *call = future_cursor();
+    if (!call)
+        return NULL;
+    return wx_future_then(&call->pub, done, ud);
+}
+
+static wx_response_t *f_wait(void) { return wx_future_wait(future_cursor() ? &future_cursor()->pub : NULL); }
+
+size_t wx_client_perform(wx_client_t *c, long timeout_ms)
+{
+    if (!c)
+        return 0;
+    wx_call_thread *ts = wx_thread_map_peek(c->threads);
+    if (!ts)
+        return 0;
+    dispatch(ts);
+    if (ts->in_flight)
+        c->transport->perform(c->transport->ctx, timeout_ms);
+    dispatch(ts);
+    return ts->in_flight;
+}
+
+void wx_client_wait_all(wx_client_t *c)
+{
+    if (!c)
+        return;
+    wx_call_thread *ts = wx_thread_map_peek(c->threads);
+    if (!ts)
+        return;
+    for (;;) {
+        dispatch(ts);
+        if (!ts->in_flight)
+            break;
+        size_t left = c->transport->perform(c->transport->ctx, 1000);
+        if (left == 0 && ts->in_flight) {
+            /* The transport lost calls: fail them rather than wait forever. */
+            for (wx_call *call = ts->calls; call; call = call->next) {
+                if (call->state != WX_CALL_IN_FLIGHT)
+                    continue;
+                wx_error_t e;
+                wx_error_clear(&e);
+                wx_error_set(&e, WX_E_INTERNAL, call->req.url,
+                             "the transport finished without completing the request");
+                on_transport_done(call, WX_E_INTERNAL, &e);
+            }
+        }
+    }
+}
+
+static void cancel_thread(void *state, void *ud)
+{
+    wx_call_thread *ts = state;
+    while (ts->calls) {
+        wx_call *call = ts->calls;
+        if (call->state != WX_CALL_DONE) {
+            wx_error_t e;
+            wx_error_clear(&e);
+            wx_error_set(&e, WX_E_TRANSPORT, call->req.url ? call->req.url : "",
+                         "cancelled: the client was freed");
+            wx_response_fail(call->resp, WX_E_TRANSPORT, &e);
+            call->state = WX_CALL_DONE;
+        }
+        if (call->done && !call->callback_fired) {
+            call->callback_fired = 1;
+            call->done(call->resp, call->done_ud);
+        }
+        list_remove(ts, call);
+        wx_call_free(call);
+    }
+    ts->in_flight = 0;
+    ts->queue_head = ts->queue_tail = NULL;
+}
+
+void wx_client_cancel_all(wx_client_t *c) { wx_thread_map_each(c->threads, cancel_thread, NULL); }

@@ -1,0 +1,477 @@
+/* The default transport on libcurl's multi interface. Each thread that uses the
+ * transport gets its own multi handle (libcurl handles are not shared between threads)
+ * with its own connection cache and pool of reusable easy handles; DNS answers and
+ * TLS sessions are shared by all threads through one share handle. Sync requests are
+ * async requests the caller waits for, so both paths run the same code. */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include <wechatpay/plugin.h>
+
+#include "transport/curl_transport.h"
+#include "transport/http_response.h"
+#include "util/alloc.h"
+#include "util/error.h"
+#include "util/strutil.h"
+#include "util/thread_map.h"
+
+typedef struct curl_transport {
+    wx_transport_t pub;
+    CURLSH *share;
+    pthread_mutex_t locks[CURL_LOCK_DATA_LAST];
+    wx_thread_map *threads;
+    char *ca_file, *ca_path, *proxy;
+    int insecure;
+} curl_transport;
+
+typedef struct xfer xfer;
+
+typedef struct curl_thread {
+    curl_transport *t;
+    CURLM *multi;
+    xfer *active;        /* transfers in the multi handle, for cleanup */
+    size_t running;
+    CURL **idle;         /* easy handles kept for reuse (they keep DNS/TLS caches) */
+    size_t idle_count, idle_cap;
+} curl_thread;
+
+struct xfer {
+    CURL *easy;
+    curl_thread *th;
+    xfer *prev, *next;
+    struct curl_slist *headers;
+    curl_mime *mime;
+    wx_http_response_t *resp;
+    wx_http_done_fn done;
+    void *done_ud;
+    wx_err write_error;
+    char errbuf[CURL_ERROR_SIZE];
+};
+
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+static char g_version[64];
+
+static void global_init(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+    snprintf(g_version, sizeof g_version, "libcurl/%s", v && v->version ? v->version : "?");
+}
+
+const char *wx_transport_curl_version(void)
+{
+    pthread_once(&g_once, global_init);
+    return g_version;
+}
+
+static void share_lock(CURL *h, curl_lock_data d, curl_lock_access a, void *ud)
+{
+    pthread_mutex_lock(&((curl_transport *)ud)->locks[d]);
+}
+
+static void share_unlock(CURL *h, curl_lock_data d, void *ud)
+{
+    pthread_mutex_unlock(&((curl_transport *)ud)->locks[d]);
+}
+
+/* ------------------------------------------------------------ per thread */
+
+static void *thread_create(void *owner)
+{
+    curl_thread *th = wx_calloc(1, sizeof *th);
+    if (!th)
+        return NULL;
+    th->t = owner;
+    th->multi = curl_multi_init();
+    if (!th->multi) {
+        wx_free(th);
+        return NULL;
+    }
+    curl_multi_setopt(th->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+    return th;
+}
+
+static void xfer_free(xfer *x)
+{
+    curl_slist_free_all(x->headers);
+    curl_mime_free(x->mime);
+    wx_free(x);
+}
+
+static void unlink_xfer(xfer *x)
+{
+    if (x->prev)
+        x->prev->next = x->next;
+    else
+        x->th->active = x->next;
+    if (x->next)
+        x->next->prev = x->prev;
+}
+
+static void thread_destroy(void *state)
+{
+    curl_thread *th = state;
+    /* Transfers still running belong to a client being freed; the client cancels its
+       own requests, so they are dropped here without calling back. */
+    while (th->active) {
+        xfer *x = th->active;
+        unlink_xfer(x);
+        curl_multi_remove_handle(th->multi, x->easy);
+        curl_easy_cleanup(x->easy);
+        xfer_free(x);
+    }
+    for (size_t i = 0; i < th->idle_count; i++)
+        curl_easy_cleanup(th->idle[i]);
+    wx_free(th->idle);
+    curl_multi_cleanup(th->multi);
+    wx_free(th);
+}
+
+/* ------------------------------------------------------------ callbacks */
+
+static size_t on_header(char *data, size_t size, size_t n, void *ud)
+{
+    xfer *x = ud;
+    size_t len = size * n;
+    const char *line = data;
+    size_t l = len;
+    while (l && (line[l - 1] == '\n' || line[l - 1] == '\r'))
+        l--;
+    if (l >= 5 && memcmp(line, "HTTP/", 5) == 0) {
+        /* A new response (after 100-continue or a redirect) replaces the old one. */
+        wx_http_response_restart(x->resp);
+        const char *sp = memchr(line, ' ', l);
+        if (sp && (size_t)(sp - line) + 4 <= l)
+            x->resp->status = (sp[1] - '0') * 100 + (sp[2] - '0') * 10 + (sp[3] - '0');
+        return len;
+    }
+    const char *colon = memchr(line, ':', l);
+    if (!colon || l == 0)
+        return len;
+    size_t nlen = (size_t)(colon - line);
+    const char *v = colon + 1;
+    size_t vlen = l - nlen - 1;
+    while (vlen && (*v == ' ' || *v == '\t'))
+        v++, vlen--;
+    while (vlen && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
+        vlen--;
+    if (wx_http_response_add_header(x->resp, line, nlen, v, vlen) != WX_OK) {
+        x->write_error = WX_E_NOMEM;
+        return 0;
+    }
+    return len;
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *ud)
+{
+    xfer *x = ud;
+    wx_err rc = wx_http_response_append(x->resp, data, size * n);
+    if (rc != WX_OK) {
+        x->write_error = rc;
+        return 0;
+    }
+    return size * n;
+}
+
+/* ------------------------------------------------------------ submit */
+
+static CURL *take_easy(curl_thread *th)
+{
+    if (th->idle_count) {
+        CURL *e = th->idle[--th->idle_count];
+        curl_easy_reset(e);
+        return e;
+    }
+    return curl_easy_init();
+}
+
+static void give_back_easy(curl_thread *th, CURL *e)
+{
+    if (th->idle_count == th->idle_cap) {
+        size_t cap = th->idle_cap ? th->idle_cap * 2 : 8;
+        if (cap > 256) {
+            curl_easy_cleanup(e);
+            return;
+        }
+        CURL **idle = wx_realloc(th->idle, cap * sizeof *idle);
+        if (!idle) {
+            curl_easy_cleanup(e);
+            return;
+        }
+        th->idle = idle;
+        th->idle_cap = cap;
+    }
+    th->idle[th->idle_count++] = e;
+}
+
+static wx_err build_headers(xfer *x, const wx_http_request_t *req)
+{
+    char line[8192];
+    for (size_t i = 0; req->headers && req->headers[i].key; i++) {
+        int n = snprintf(line, sizeof line, "%s: %s", req->headers[i].key,
+                         req->headers[i].value ? req->headers[i].value : "");
+        if (n < 0 || (size_t)n >= sizeof line)
+            return WX_E_HEADER_VALUE;
+        struct curl_slist *h = curl_slist_append(x->headers, line);
+        if (!h)
+            return WX_E_NOMEM;
+        x->headers = h;
+    }
+    /* No "Expect: 100-continue" round trip for bodies over 1 KiB. */
+    struct curl_slist *h = curl_slist_append(x->headers, "Expect:");
+    if (!h)
+        return WX_E_NOMEM;
+    x->headers = h;
+    return WX_OK;
+}
+
+static wx_err build_multipart(xfer *x, const wx_http_request_t *req)
+{
+    x->mime = curl_mime_init(x->easy);
+    if (!x->mime)
+        return WX_E_NOMEM;
+    curl_mimepart *meta = curl_mime_addpart(x->mime);
+    curl_mimepart *file = curl_mime_addpart(x->mime);
+    if (!meta || !file)
+        return WX_E_NOMEM;
+    curl_mime_name(meta, "meta");
+    curl_mime_type(meta, "application/json");
+    curl_mime_data(meta, req->upload_meta, CURL_ZERO_TERMINATED);
+    curl_mime_name(file, "file");
+    curl_mime_filename(file, req->upload_filename);
+    if (req->upload_content_type)
+        curl_mime_type(file, req->upload_content_type);
+    CURLcode rc = req->upload_path ? curl_mime_filedata(file, req->upload_path)
+                                   : curl_mime_data(file, req->upload_data, req->upload_data_len);
+    if (rc == CURLE_READ_ERROR)
+        return WX_E_IO;
+    if (req->upload_path)
+        curl_mime_filename(file, req->upload_filename); /* filedata replaced it */
+    curl_easy_setopt(x->easy, CURLOPT_MIMEPOST, x->mime);
+    return rc == CURLE_OK ? WX_OK : WX_E_NOMEM;
+}
+
+static wx_err curl_submit(void *ctx, const wx_http_request_t *req, wx_http_response_t *resp,
+                          wx_http_done_fn done, void *done_ud)
+{
+    curl_transport *t = ctx;
+    curl_thread *th = wx_thread_map_get(t->threads);
+    if (!th)
+        return WX_E_NOMEM;
+    xfer *x = wx_calloc(1, sizeof *x);
+    if (!x)
+        return WX_E_NOMEM;
+    x->th = th;
+    x->resp = resp;
+    x->done = done;
+    x->done_ud = done_ud;
+    x->easy = take_easy(th);
+    if (!x->easy) {
+        wx_free(x);
+        return WX_E_NOMEM;
+    }
+    CURL *e = x->easy;
+    wx_err rc = build_headers(x, req);
+    if (rc == WX_OK && req->upload_meta)
+        rc = build_multipart(x, req);
+    if (rc != WX_OK) {
+        give_back_easy(th, e);
+        xfer_free(x);
+        return rc;
+    }
+    curl_easy_setopt(e, CURLOPT_URL, req->url);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_SHARE, t->share);
+    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    if (req->connect_timeout_ms > 0)
+        curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms);
+    if (req->timeout_ms > 0)
+        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, req->timeout_ms);
+    if (req->max_response_bytes)
+        curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_response_bytes);
+    if (t->ca_file)
+        curl_easy_setopt(e, CURLOPT_CAINFO, t->ca_file);
+    if (t->ca_path)
+        curl_easy_setopt(e, CURLOPT_CAPATH, t->ca_path);
+    if (t->proxy)
+        curl_easy_setopt(e, CURLOPT_PROXY, t->proxy);
+    if (t->insecure) {
+        curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    const char *m = req->method;
+    if (req->upload_meta) {
+        /* CURLOPT_MIMEPOST made it a POST */
+    } else if (strcmp(m, "GET") == 0 && !req->body) {
+        curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+    } else {
+        if (strcmp(m, "POST") != 0)
+            curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, m);
+        if (req->body || strcmp(m, "POST") == 0) {
+            curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+            curl_easy_setopt(e, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+        }
+    }
+    if (curl_multi_add_handle(th->multi, e) != CURLM_OK) {
+        give_back_easy(th, e);
+        xfer_free(x);
+        return WX_E_TRANSPORT;
+    }
+    x->next = th->active;
+    if (th->active)
+        th->active->prev = x;
+    th->active = x;
+    th->running++;
+    return WX_OK;
+}
+
+/* ------------------------------------------------------------ perform */
+
+static wx_err map_result(xfer *x, CURLcode code, wx_error_t *err)
+{
+    const char *url = NULL;
+    curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url);
+    const char *detail = x->errbuf[0] ? x->errbuf : curl_easy_strerror(code);
+    switch (code) {
+    case CURLE_OK:
+        return WX_OK;
+    case CURLE_WRITE_ERROR:
+        if (x->write_error == WX_E_TOO_LARGE)
+            return wx_error_set(err, WX_E_TOO_LARGE, url ? url : "",
+                                "response body larger than the configured maximum");
+        return wx_error_set(err, x->write_error ? x->write_error : WX_E_IO, url ? url : "",
+                            "response body could not be stored: %s", detail);
+    case CURLE_FILESIZE_EXCEEDED:
+        return wx_error_set(err, WX_E_TOO_LARGE, url ? url : "",
+                            "response body larger than the configured maximum");
+    case CURLE_OPERATION_TIMEDOUT:
+        return wx_error_set(err, WX_E_TIMEOUT, url ? url : "", "timed out: %s", detail);
+    case CURLE_PARTIAL_FILE:
+        return wx_error_set(err, WX_E_TRANSPORT, url ? url : "",
+                            "response truncated: connection closed before the whole body "
+                            "arrived (%s)", detail);
+    case CURLE_GOT_NOTHING:
+        return wx_error_set(err, WX_E_TRANSPORT, url ? url : "",
+                            "server closed the connection without a response");
+    case CURLE_PEER_FAILED_VERIFICATION:
+        return wx_error_set(err, WX_E_TRANSPORT, url ? url : "",
+                            "TLS certificate of the server not trusted: %s", detail);
+    default:
+        return wx_error_set(err, WX_E_TRANSPORT, url ? url : "", "%s", detail);
+    }
+}
+
+static void finish(curl_thread *th, CURL *e, CURLcode code)
+{
+    xfer *x = NULL;
+    curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&x);
+    wx_error_t err;
+    wx_error_clear(&err);
+    wx_err rc = map_result(x, code, &err);
+    if (rc == WX_OK) {
+        long status = 0;
+        curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+        x->resp->status = (int)status;
+    }
+    curl_multi_remove_handle(th->multi, e);
+    unlink_xfer(x);
+    th->running--;
+    give_back_easy(th, e);
+    wx_http_done_fn done = x->done;
+    void *ud = x->done_ud;
+    xfer_free(x);
+    done(ud, rc, &err);
+}
+
+static void drain(curl_thread *th)
+{
+    int left;
+    CURLMsg *m;
+    while ((m = curl_multi_info_read(th->multi, &left)))
+        if (m->msg == CURLMSG_DONE)
+            finish(th, m->easy_handle, m->data.result);
+}
+
+static size_t curl_perform(void *ctx, long timeout_ms)
+{
+    curl_transport *t = ctx;
+    curl_thread *th = wx_thread_map_peek(t->threads);
+    if (!th || !th->running)
+        return 0;
+    int still;
+    curl_multi_perform(th->multi, &still);
+    drain(th);
+    if (th->running && timeout_ms > 0) {
+        curl_multi_poll(th->multi, NULL, 0, (int)(timeout_ms > 1000000 ? 1000000 : timeout_ms),
+                        NULL);
+        curl_multi_perform(th->multi, &still);
+        drain(th);
+    }
+    return th->running;
+}
+
+/* ------------------------------------------------------------ lifetime */
+
+static void curl_destroy(void *ctx)
+{
+    curl_transport *t = ctx;
+    wx_thread_map_free(t->threads);
+    curl_share_cleanup(t->share);
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+        pthread_mutex_destroy(&t->locks[i]);
+    wx_free(t->ca_file);
+    wx_free(t->ca_path);
+    wx_free(t->proxy);
+    wx_free(t);
+}
+
+wx_transport_t *wx_transport_curl_with(const wx_curl_settings *s)
+{
+    pthread_once(&g_once, global_init);
+    curl_transport *t = wx_calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+        pthread_mutex_init(&t->locks[i], NULL);
+    t->share = curl_share_init();
+    t->threads = wx_thread_map_new(t, thread_create, thread_destroy);
+    if (s) {
+        t->ca_file = s->ca_file ? wx_strdup(s->ca_file) : NULL;
+        t->ca_path = s->ca_path ? wx_strdup(s->ca_path) : NULL;
+        t->proxy = s->proxy ? wx_strdup(s->proxy) : NULL;
+        t->insecure = s->insecure_skip_tls_verify;
+    }
+    if (!t->share || !t->threads || (s && ((s->ca_file && !t->ca_file) ||
+                                           (s->ca_path && !t->ca_path) ||
+                                           (s->proxy && !t->proxy)))) {
+        curl_destroy(t);
+        return NULL;
+    }
+    curl_share_setopt(t->share, CURLSHOPT_LOCKFUNC, share_lock);
+    curl_share_setopt(t->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
+    curl_share_setopt(t->share, CURLSHOPT_USERDATA, t);
+    curl_share_setopt(t->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    curl_share_setopt(t->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    t->pub.ctx = t;
+    t->pub.submit = curl_submit;
+    t->pub.perform = curl_perform;
+    t->pub.destroy = curl_destroy;
+    return &t->pub;
+}
+
+wx_transport_t *wx_transport_curl(void) { return wx_transport_curl_with(NULL); }

@@ -1,0 +1,169 @@
+/* Futures on the in-memory transport: the six call styles of the seed page, callbacks
+ * that fire exactly once and only from wait/perform, release, failures before sending,
+ * and many futures at once. */
+#include <string.h>
+
+#include <json-c/json.h>
+#include <wechatpay/wechatpay.h>
+
+#include "fake_server.h"
+#include "testutil.h"
+
+#define SEED_BODY                                                                             \
+    "{\"open_id\":\"obLatjrR8kUDlj4-nofQsPAJAAFI\",\"coupon_list\":[{\"stock_id\":16474341," \
+    "\"coupon_id\":\"11004999626\"}]}"
+
+static wxt_fake g_fake;
+static wx_client_t *g_client;
+
+static int setup(void **state)
+{
+    wxt_fake_init(&g_fake);
+    wx_client_options_t o = wxt_fake_options(&g_fake);
+    assert_int_equal(wx_client_new(&o, &g_client, NULL), WX_OK);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    wx_client_free(g_client);
+    wxt_fake_free(&g_fake);
+    return 0;
+}
+
+typedef struct seen {
+    int calls;
+    wx_err err;
+    char token[64];
+} seen;
+
+static void on_done(const wx_response_t *r, void *ud)
+{
+    seen *s = ud;
+    s->calls++;
+    s->err = wx_response_err(r);
+    struct json_object *j = wx_response_json(r), *t;
+    if (j && json_object_object_get_ex(j, "token", &t))
+        snprintf(s->token, sizeof s->token, "%s", json_object_get_string(t));
+}
+
+static void check(wx_response_t *r)
+{
+    assert_int_equal(wx_response_err(r), WX_OK);
+    struct json_object *t;
+    assert_true(json_object_object_get_ex(wx_response_json(r), "token", &t));
+    assert_string_equal(json_object_get_string(t), "16824f40-aec1-11e8-a69c-f7a44da04f19");
+    wx_response_free(r);
+}
+
+static void test_six_styles(void **state)
+{
+    wx_client_t *c = g_client;
+    wx_request_options_t opts = {.json_text = SEED_BODY};
+    int before = g_fake.requests;
+    seen s[3] = {{0}};
+
+    /* async, pure chain */
+    check(wx_chain(c, "v3")->seg("industryCoupon")->seg("tokens")->post_async(&opts)
+              ->then(on_done, &s[0])->wait());
+    /* async, declarative */
+    check(wx_chain(c, "v3/industry-coupon/tokens")->post_async(&opts)->then(on_done, &s[1])->wait());
+    /* async, index */
+    check(wx_at(c, "v3/industry-coupon/tokens")->post_async(&opts)->then(on_done, &s[2])->wait());
+    /* sync, pure chain / declarative / index */
+    check(wx_chain(c, "v3")->seg("industryCoupon")->seg("tokens")->post(&opts));
+    check(wx_chain(c, "v3/industry-coupon/tokens")->post(&opts));
+    check(wx_at(c, "v3/industry-coupon/tokens")->post(&opts));
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(s[i].calls, 1);
+        assert_int_equal(s[i].err, WX_OK);
+        assert_string_equal(s[i].token, "16824f40-aec1-11e8-a69c-f7a44da04f19");
+    }
+    assert_int_equal(g_fake.requests, before + 6);
+    assert_true(g_fake.auth_ok);
+}
+
+static void test_callback_fires_from_wait_only(void **state)
+{
+    seen s = {0};
+    wx_future_t *f = wx_request_async(wx_chain(g_client, "v3/industry-coupon/tokens"), WX_POST,
+                                      &(wx_request_options_t){.json_text = SEED_BODY});
+    wx_future_then(f, on_done, &s);
+    /* the in-memory transport answered at once, but callbacks wait for perform/wait */
+    assert_int_equal(s.calls, 0);
+    assert_true(wx_future_done(f));
+    wx_response_t *r = wx_future_wait(f);
+    assert_int_equal(s.calls, 1);
+    check(r);
+    assert_int_equal(s.calls, 1);
+}
+
+static void test_release_and_perform(void **state)
+{
+    seen s[50] = {{0}};
+    for (int i = 0; i < 50; i++) {
+        wx_future_t *f = wx_chain(g_client, "v3/industry-coupon/tokens")
+                             ->post_async(&(wx_request_options_t){.json_text = SEED_BODY});
+        wx_future_then(f, on_done, &s[i]);
+        wx_future_release(f);
+    }
+    assert_int_equal(wx_client_perform(g_client, 0), 0);
+    for (int i = 0; i < 50; i++)
+        assert_int_equal(s[i].calls, 1);
+    wx_client_wait_all(g_client);
+    for (int i = 0; i < 50; i++)
+        assert_int_equal(s[i].calls, 1);
+}
+
+static void test_failure_before_sending(void **state)
+{
+    seen s = {0};
+    int before = g_fake.requests;
+    wx_response_t *r = wx_chain(g_client, "v3/industry-coupon/tokens")
+                           ->post_async(&(wx_request_options_t){.json_text = "{\"open_id\":1}"})
+                           ->then(on_done, &s)
+                           ->wait();
+    assert_int_equal(wx_response_err(r), WX_E_VALIDATION);
+    assert_int_equal(s.calls, 1);
+    assert_int_equal(s.err, WX_E_VALIDATION);
+    assert_int_equal(g_fake.requests, before);
+    wx_response_free(r);
+    /* a bad chain gives a completed future too */
+    s.calls = 0;
+    r = wx_chain(g_client, "v3")->seg("a b")->get_async(NULL)->then(on_done, &s)->wait();
+    assert_int_equal(wx_response_err(r), WX_E_CHAIN);
+    assert_int_equal(s.calls, 1);
+    wx_response_free(r);
+    /* released failures are freed without a wait */
+    wx_future_release(wx_chain(g_client, "v3")->seg("a b")->get_async(NULL));
+    wx_future_release(wx_chain(g_client, "v3/industry-coupon/tokens")->post_async(NULL));
+    wx_client_wait_all(g_client);
+}
+
+static void test_pending_at_free_are_cancelled(void **state)
+{
+    wxt_fake fake;
+    wxt_fake_init(&fake);
+    wx_client_options_t o = wxt_fake_options(&fake);
+    wx_client_t *c = NULL;
+    assert_int_equal(wx_client_new(&o, &c, NULL), WX_OK);
+    seen s = {0};
+    wx_future_t *f = wx_chain(c, "v3/industry-coupon/tokens")
+                         ->post_async(&(wx_request_options_t){.json_text = SEED_BODY});
+    wx_future_then(f, on_done, &s);
+    wx_client_free(c); /* fires the callback of the completed-but-undispatched future */
+    assert_int_equal(s.calls, 1);
+    wxt_fake_free(&fake);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_six_styles),
+        cmocka_unit_test(test_callback_fires_from_wait_only),
+        cmocka_unit_test(test_release_and_perform),
+        cmocka_unit_test(test_failure_before_sending),
+        cmocka_unit_test(test_pending_at_free_are_cancelled),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

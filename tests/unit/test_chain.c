@@ -1,0 +1,225 @@
+/* The chain runtime: segment normalisation, interning, the declarative and index
+ * forms, errors on the chain, thread-local cursors, and that a warm chain allocates
+ * nothing. */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <wechatpay/wechatpay.h>
+
+#include "alloc_counter.h"
+#include "chain/node.h"
+#include "fake_server.h"
+#include "testutil.h"
+
+static wxt_fake g_fake;
+
+static wx_client_t *new_client(const char *spec_dir)
+{
+    wx_client_options_t o = wxt_fake_options(&g_fake);
+    const char *dirs[] = {spec_dir, NULL};
+    if (spec_dir)
+        o.spec_dirs = dirs;
+    wx_client_t *c = NULL;
+    wx_error_t err = {0};
+    assert_int_equal(wx_client_new(&o, &c, &err), WX_OK);
+    return c;
+}
+
+static int setup(void **state)
+{
+    wxt_fake_init(&g_fake);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    wxt_fake_free(&g_fake);
+    return 0;
+}
+
+static void test_normalise(void **state)
+{
+    static const struct { const char *in, *out; } ok[] = {
+        {"industryCoupon", "industry-coupon"}, {"IndustryCoupon", "industry-coupon"},
+        {"tokens", "tokens"}, {"v3", "v3"}, {"_transaction_id_", "{transaction_id}"},
+        {"{transaction_id}", "{transaction_id}"}, {"{+path}", "{+path}"},
+        {"outTradeNo", "out-trade-no"}, {"a%2Fb", "a%2Fb"}, {"id{suffix}", "id{suffix}"},
+        {"billdownload", "billdownload"}, {"merchant-service", "merchant-service"},
+        {"A", "a"}, {"aB", "a-b"}, {"_", "_"}, {"__", "__"}, {"ecommerce.v1", "ecommerce.v1"},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        wx_buf b = WX_BUF_INIT;
+        wx_error_t err = {0};
+        assert_int_equal(wx_segment_normalise(ok[i].in, strlen(ok[i].in), 0, &b, &err), WX_OK);
+        if (strcmp(wx_buf_str(&b), ok[i].out) != 0)
+            fail_msg("%s -> %s, expected %s", ok[i].in, wx_buf_str(&b), ok[i].out);
+        wx_buf_free(&b);
+    }
+    static const char *const bad[] = {"", "a?b", "a#b", "a b", "{open", "x}", "a\nb", "%zz", "%4"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        wx_buf b = WX_BUF_INIT;
+        wx_error_t err = {0};
+        if (wx_segment_normalise(bad[i], strlen(bad[i]), 0, &b, &err) != WX_E_CHAIN)
+            fail_msg("\"%s\" accepted as \"%s\"", bad[i], wx_buf_str(&b));
+        assert_true(err.message[0] != 0);
+        wx_buf_free(&b);
+    }
+    /* keep_case: a value is kept verbatim and escaped, never a new segment */
+    wx_buf b = WX_BUF_INIT;
+    assert_int_equal(wx_segment_normalise("oUpF8uMu/AJO?x", 14, 1, &b, NULL), WX_OK);
+    assert_string_equal(wx_buf_str(&b), "oUpF8uMu%2FAJO%3Fx");
+    wx_buf_free(&b);
+}
+
+static void test_same_node(void **state)
+{
+    wx_client_t *c = new_client(NULL);
+    wx_node_t *a = wx_chain(c, "v3")->seg("industryCoupon")->seg("tokens");
+    wx_node_t *b = wx_chain(c, "v3/industry-coupon/tokens");
+    wx_node_t *d = wx_at(c, "v3/industry-coupon/tokens");
+    wx_node_t *e = wx_seg(wx_chain(c, "v3"), "industryCoupon/tokens");
+    wx_node_t *f = wx_chain(c, "/v3/industryCoupon/tokens/");
+    wx_node_t *g = wx_chain(c, "V3")->seg("IndustryCoupon")->seg("tokens");
+    assert_ptr_equal(a, b);
+    assert_ptr_equal(a, d);
+    assert_ptr_equal(a, e);
+    assert_ptr_equal(a, f);
+    assert_ptr_equal(a, g);
+    assert_string_equal(wx_node_path(a), "v3/industry-coupon/tokens");
+    assert_ptr_equal(wx_node_client(a), c);
+    /* _name_ and {name} are the same template node */
+    wx_node_t *t1 = wx_chain(c, "v3/pay/transactions/id")->seg("_transaction_id_");
+    wx_node_t *t2 = wx_chain(c, "v3/pay/transactions/id/{transaction_id}");
+    assert_ptr_equal(t1, t2);
+    assert_string_equal(wx_node_path(t1), "v3/pay/transactions/id/{transaction_id}");
+    /* many siblings force table growth; all stay reachable */
+    char name[32];
+    wx_node_t *kids[200];
+    for (int i = 0; i < 200; i++) {
+        snprintf(name, sizeof name, "n%d", i);
+        kids[i] = wx_chain(c, "v3")->seg(name);
+    }
+    for (int i = 0; i < 200; i++) {
+        snprintf(name, sizeof name, "v3/n%d", i);
+        assert_ptr_equal(wx_chain(c, name), kids[i]);
+    }
+    /* another client has its own nodes */
+    wx_client_t *c2 = new_client(NULL);
+    assert_ptr_not_equal(wx_chain(c2, "v3/industry-coupon/tokens"), a);
+    wx_client_free(c2);
+    wx_client_free(c);
+}
+
+static void test_chain_errors(void **state)
+{
+    wx_client_t *c = new_client(NULL);
+    int before = g_fake.requests;
+    wx_response_t *r = wx_chain(c, "v3")->seg("bad?seg")->seg("tokens")->post(NULL);
+    assert_int_equal(wx_response_err(r), WX_E_CHAIN);
+    assert_non_null(strstr(wx_response_error(r)->message, "bad?seg"));
+    assert_null(wx_response_body(r, NULL));
+    wx_response_free(r);
+    r = wx_chain(c, "v3")->seg(NULL)->get(NULL);
+    assert_int_equal(wx_response_err(r), WX_E_CHAIN);
+    wx_response_free(r);
+    r = wx_chain(NULL, "v3")->get(NULL);
+    assert_int_equal(wx_response_err(r), WX_E_INVALID_ARG);
+    wx_response_free(r);
+    r = wx_chain(c, "v3//x")->get(NULL);
+    assert_int_equal(wx_response_err(r), WX_E_CHAIN);
+    wx_response_free(r);
+    r = wx_request(wx_chain(c, ""), WX_GET, NULL);
+    assert_int_equal(wx_response_err(r), WX_E_CHAIN);
+    wx_response_free(r);
+    /* a good chain after a bad one works: the error does not stick to the thread */
+    r = wx_chain(c, "v3")->seg("industryCoupon")->seg("tokens")->post(&(wx_request_options_t){
+        .json_text = "{\"open_id\":\"x\",\"coupon_list\":[]}"});
+    assert_int_equal(wx_response_err(r), WX_OK);
+    wx_response_free(r);
+    assert_int_equal(g_fake.requests, before + 1);
+    wx_client_free(c);
+}
+
+static void test_variable_position_keeps_case(void **state)
+{
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/tests/data/chain-spec", WX_SOURCE_DIR);
+    wx_client_t *c = new_client(dir);
+    wx_node_t *n = wx_chain(c, "v3")->seg("users")->seg("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o")->seg("coupons");
+    assert_string_equal(wx_node_path(n), "v3/users/oUpF8uMuAJO_M2pxb1Q9zNjWeS6o/coupons");
+    /* where the spec says nothing, the PHP rules apply */
+    n = wx_chain(c, "v3")->seg("nothing")->seg("someValue");
+    assert_string_equal(wx_node_path(n), "v3/nothing/some-value");
+    /* and the request goes to the value, routed to its template for validation */
+    wx_response_t *r = wx_chain(c, "v3/users")->seg("OpenIDValue")->seg("coupons")->get(NULL);
+    assert_string_equal(g_fake.last_target, "/v3/users/OpenIDValue/coupons");
+    wx_response_free(r);
+    wx_client_free(c);
+}
+
+static void test_warm_chain_allocates_nothing(void **state)
+{
+    wx_client_t *c = new_client(NULL);
+    wx_node_t *first = wx_chain(c, "v3")->seg("industryCoupon")->seg("tokens");
+    wx_node_t *decl = wx_chain(c, "v3/industry-coupon/tokens");
+    wxt_alloc_install();
+    for (int i = 0; i < 1000; i++) {
+        assert_ptr_equal(wx_chain(c, "v3")->seg("industryCoupon")->seg("tokens"), first);
+        assert_ptr_equal(wx_chain(c, "v3/industry-coupon/tokens"), decl);
+    }
+    long n = wxt_alloc_count();
+    wxt_alloc_uninstall();
+    assert_int_equal(n, 0);
+    wx_client_free(c);
+}
+
+typedef struct thread_arg {
+    wx_client_t *c;
+    int id;
+    int bad;
+} thread_arg;
+
+static void *chain_thread(void *p)
+{
+    thread_arg *a = p;
+    char seg[32];
+    snprintf(seg, sizeof seg, "t%d", a->id);
+    for (int i = 0; i < 20000; i++) {
+        wx_node_t *n = wx_chain(a->c, "v3")->seg(seg)->seg(i % 2 ? "fooBar" : "foo-bar");
+        char want[64];
+        snprintf(want, sizeof want, "v3/t%d/foo-bar", a->id);
+        if (strcmp(wx_node_path(n), want) != 0)
+            a->bad++;
+    }
+    return NULL;
+}
+
+static void test_threads_have_their_own_cursor(void **state)
+{
+    wx_client_t *c = new_client(NULL);
+    pthread_t t[4];
+    thread_arg args[4];
+    for (int i = 0; i < 4; i++) {
+        args[i] = (thread_arg){c, i, 0};
+        pthread_create(&t[i], NULL, chain_thread, &args[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(args[i].bad, 0);
+    }
+    wx_client_free(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_normalise),
+        cmocka_unit_test(test_same_node),
+        cmocka_unit_test(test_chain_errors),
+        cmocka_unit_test(test_variable_position_keeps_case),
+        cmocka_unit_test(test_warm_chain_allocates_nothing),
+        cmocka_unit_test(test_threads_have_their_own_cursor),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
