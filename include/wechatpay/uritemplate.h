@@ -4,7 +4,9 @@
  *
  * Variables come as a json-c object whose values are strings, numbers, booleans,
  * arrays of those (lists) or objects of those (associative arrays); null or a
- * missing key is an undefined variable.
+ * missing key is an undefined variable, and so is an empty list or map (RFC 6570
+ * section 2.3). Numbers and booleans expand as their JSON text. A prefix (`{var:3}`)
+ * counts characters (UTF-8 code points), never cutting a UTF-8 sequence or a `%XX`.
  */
 #ifndef WECHATPAY_URITEMPLATE_H
 #define WECHATPAY_URITEMPLATE_H
@@ -45,7 +47,8 @@ WX_API void wx_uri_template_free(wx_uri_template_t *t);
 /** @brief Number of variable names the template refers to. */
 WX_API size_t wx_uri_template_var_count(const wx_uri_template_t *t);
 
-/** @brief The i-th distinct variable name (borrowed), NULL past the end. */
+/** @brief The i-th distinct variable name, in order of first use (borrowed: lives as
+ *         long as the template), NULL past the end. */
 WX_API const char *wx_uri_template_var_name(const wx_uri_template_t *t, size_t i);
 
 /**
@@ -53,8 +56,12 @@ WX_API const char *wx_uri_template_var_name(const wx_uri_template_t *t, size_t i
  * @param vars a json-c object (borrowed) or NULL for no variables.
  * @param out  receives a NUL-terminated string the caller frees with wx_free().
  * @return WX_OK; WX_E_MISSING_VAR (in WX_URI_REQUEST mode; err->where names it);
- *         WX_E_TEMPLATE when a value's type does not fit (a map where a prefix is
- *         asked for); WX_E_NOMEM.
+ *         WX_E_TEMPLATE when a value's type does not fit (a list or map where a prefix
+ *         is asked for, a list or map member that is itself an array or object), with
+ *         err->where "offset N" of the variable in the template; WX_E_INVALID_ARG when
+ *         @p vars is not a JSON object; WX_E_NOMEM.
+ * @threadsafety Safe on one template from many threads, also with one shared @p vars
+ *         (it is only read).
  */
 WX_API WX_NODISCARD wx_err wx_uri_template_expand(const wx_uri_template_t *t,
                                                    struct json_object *vars, wx_uri_mode mode,
