@@ -121,6 +121,12 @@ wx_err wxc_pubkey_pem(const wxc_privkey *k, char **pem, wx_error_t *err);
  * WXC_MSG_* text. Input without PEM armour passes only when it looks like DER. */
 wx_err wxc_pem_check(const char *pem, size_t len, int want_private, wx_error_t *err);
 
+/* Sign and verify one digest with a freshly parsed key: corruption inside the numbers
+ * leaves the ASN.1 intact, so only using the key shows it. WX_E_KEY "corrupt private
+ * key" when the signature does not verify. Both backends call it at the end of
+ * wxc_privkey_parse. */
+wx_err wxc_privkey_selftest(const wxc_privkey *k, wx_error_t *err);
+
 /* 1 when the PEM text holds an encrypted private key (PKCS#8 or legacy Proc-Type). */
 int wxc_pem_is_encrypted(const char *pem, size_t len);
 

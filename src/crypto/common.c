@@ -141,6 +141,28 @@ int wxc_pem_is_encrypted(const char *pem, size_t len)
     return c.has_encrypted || find_mem(pem, len, "Proc-Type: 4,ENCRYPTED") != NULL;
 }
 
+/* ------------------------------------------------------------ self-test */
+
+wx_err wxc_privkey_selftest(const wxc_privkey *k, wx_error_t *err)
+{
+    static const unsigned char digest[32] = "libwechatpay private key check";
+    unsigned char sig[WXC_RSA_MAX_BYTES];
+    size_t n = sizeof sig;
+    wxc_pubkey *pub = NULL;
+    wx_err rc = wxc_pubkey_from_privkey(k, &pub, NULL);
+    if (rc == WX_E_NOMEM)
+        return wx_error_set(err, rc, "private key", NULL);
+    if (rc == WX_OK)
+        rc = wxc_rsa_sign_sha256(k, digest, sig, &n, NULL);
+    if (rc == WX_OK)
+        rc = wxc_rsa_verify_sha256(pub, digest, sig, n, NULL);
+    wxc_pubkey_free(pub);
+    if (rc != WX_OK)
+        return wx_error_set(err, WX_E_KEY, "private key",
+                            WXC_MSG_CORRUPT_PRIV ": its numbers do not make a working RSA key");
+    return WX_OK;
+}
+
 /* ------------------------------------------------------- serials and times */
 
 void wxc_serial_hex(const unsigned char *bytes, size_t len, char *out, size_t out_size)

@@ -586,6 +586,10 @@ wx_err wxc_privkey_parse(const char *pem, size_t len, const char *password, wxc_
         if (k->bytes > WXC_RSA_MAX_BYTES) {
             why = "RSA key larger than 8192 bits";
             ret = -1;
+        } else if (mbedtls_rsa_check_privkey(mbedtls_pk_rsa(k->pk)) != 0) {
+            /* N = PQ, DE = 1 mod P-1 and Q-1, the CRT numbers; no primality tests. */
+            why = WXC_MSG_CORRUPT_PRIV ": its numbers do not make a working RSA key";
+            ret = -1;
         } else if (pool_init(&k->pool, mbedtls_pk_rsa(k->pk)) != WX_OK) {
             wxc_privkey_free(k);
             return wx_error_set(err, WX_E_NOMEM, "private key", NULL);
@@ -594,6 +598,11 @@ wx_err wxc_privkey_parse(const char *pem, size_t len, const char *password, wxc_
     if (ret != 0) {
         wxc_privkey_free(k);
         return key_err(err, "private key", why, ret == -1 ? 0 : ret);
+    }
+    rc = wxc_privkey_selftest(k, err);
+    if (rc != WX_OK) {
+        wxc_privkey_free(k);
+        return rc;
     }
     *out = k;
     return WX_OK;

@@ -26,6 +26,9 @@
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+#include <openssl/core_names.h>
+#endif
 
 #include "backend.h"
 #include "util/alloc.h"
@@ -316,6 +319,66 @@ static EVP_PKEY *privkey_from_der(const unsigned char *der, size_t len, const ch
     return from_pkcs1(der, (long)len, why);
 }
 
+/* OpenSSL quietly falls back from CRT to the plain exponent when a CRT number is
+ * damaged, so the signing self-test alone would accept such a key; mbedTLS rejects it.
+ * Check the numbers' relations (no primality tests: those cost tens of ms). */
+static int rsa_numbers_consistent(const EVP_PKEY *pkey)
+{
+    BIGNUM *n = NULL, *e = NULL, *d = NULL, *p = NULL, *q = NULL, *dp = NULL, *dq = NULL,
+           *qi = NULL;
+#if WXC_OSSL3
+    EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n);
+    EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e);
+    EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_D, &d);
+    EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_FACTOR1, &p);
+    EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_FACTOR2, &q);
+    EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_EXPONENT1, &dp);
+    EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_EXPONENT2, &dq);
+    EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_COEFFICIENT1, &qi);
+#else
+    const RSA *rsa = EVP_PKEY_get0_RSA((EVP_PKEY *)pkey);
+    const BIGNUM *cn, *ce, *cd, *cp, *cq, *cdp, *cdq, *cqi;
+    RSA_get0_key(rsa, &cn, &ce, &cd);
+    RSA_get0_factors(rsa, &cp, &cq);
+    RSA_get0_crt_params(rsa, &cdp, &cdq, &cqi);
+    n = cn ? BN_dup(cn) : NULL;
+    e = ce ? BN_dup(ce) : NULL;
+    d = cd ? BN_dup(cd) : NULL;
+    p = cp ? BN_dup(cp) : NULL;
+    q = cq ? BN_dup(cq) : NULL;
+    dp = cdp ? BN_dup(cdp) : NULL;
+    dq = cdq ? BN_dup(cdq) : NULL;
+    qi = cqi ? BN_dup(cqi) : NULL;
+#endif
+    BN_CTX *ctx = BN_CTX_new();
+    BIGNUM *t = BN_new(), *p1 = BN_new(), *q1 = BN_new();
+    int ok = ctx && t && p1 && q1 && n && e && d;
+    if (ok && p && q) {
+        ok = BN_mul(t, p, q, ctx) && BN_cmp(t, n) == 0 && BN_sub(p1, p, BN_value_one()) &&
+             BN_sub(q1, q, BN_value_one()) &&
+             /* e*d = 1 mod (p-1) and mod (q-1) */
+             BN_mod_mul(t, e, d, p1, ctx) && BN_is_one(t) && BN_mod_mul(t, e, d, q1, ctx) &&
+             BN_is_one(t);
+        if (ok && dp && dq && qi)
+            ok = BN_mod(t, d, p1, ctx) && BN_cmp(t, dp) == 0 && BN_mod(t, d, q1, ctx) &&
+                 BN_cmp(t, dq) == 0 && BN_mod_mul(t, qi, q, p, ctx) && BN_is_one(t);
+    }
+    BN_clear_free(t);
+    BN_clear_free(p1);
+    BN_clear_free(q1);
+    BN_free(n);
+    BN_free(e);
+    BN_clear_free(d);
+    BN_clear_free(p);
+    BN_clear_free(q);
+    BN_clear_free(dp);
+    BN_clear_free(dq);
+    BN_clear_free(qi);
+    BN_CTX_free(ctx);
+    ERR_clear_error();
+    return ok;
+}
+
 wx_err wxc_privkey_parse(const char *pem, size_t len, const char *password, wxc_privkey **out,
                          wx_error_t *err)
 {
@@ -334,9 +397,13 @@ wx_err wxc_privkey_parse(const char *pem, size_t len, const char *password, wxc_
                                       : privkey_from_der((const unsigned char *)pem, len,
                                                          password, &why);
     int usable = usable_rsa(pkey);
+    if (usable == 1 && !rsa_numbers_consistent(pkey)) {
+        usable = -2;
+        why = WXC_MSG_CORRUPT_PRIV ": its numbers do not make a working RSA key";
+    }
     if (usable != 1) {
         EVP_PKEY_free(pkey);
-        if (pkey)
+        if (pkey && usable != -2)
             why = usable == 0 ? WXC_MSG_NOT_RSA : "RSA key larger than 8192 bits";
         return fail(err, WX_E_KEY, "private key", why);
     }
@@ -348,6 +415,11 @@ wx_err wxc_privkey_parse(const char *pem, size_t len, const char *password, wxc_
     k->pkey = pkey;
     k->bytes = (size_t)EVP_PKEY_size(pkey);
     ERR_clear_error();
+    rc = wxc_privkey_selftest(k, err);
+    if (rc != WX_OK) {
+        wxc_privkey_free(k);
+        return rc;
+    }
     *out = k;
     return WX_OK;
 }
