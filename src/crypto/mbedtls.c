@@ -1004,24 +1004,17 @@ static int dn_append(char *dn, size_t cap, size_t *len, const char *attr, const 
     return 0;
 }
 
-/* The subject of cert as a string mbedtls_x509write_crt_set_issuer_name() reads
- * back into the same name: mbedTLS writes such strings in reverse order, so the
- * relative distinguished names are listed last first. */
+/* The subject of cert as a string that mbedtls_x509write_crt_set_issuer_name() turns
+ * back into the same name (it keeps the string's order as the DER order). */
 static int issuer_dn(const mbedtls_x509_crt *cert, char *dn, size_t cap)
 {
-    const mbedtls_x509_name *names[32];
-    size_t n = 0, len = 0;
-    for (const mbedtls_x509_name *it = &cert->subject; it && it->oid.p; it = it->next) {
-        if (n == 32)
-            return -1;
-        names[n++] = it;
-    }
+    size_t len = 0;
     dn[0] = 0;
-    while (n--) {
+    for (const mbedtls_x509_name *it = &cert->subject; it && it->oid.p; it = it->next) {
         const char *sn = NULL;
-        if (mbedtls_oid_get_attr_short_name(&names[n]->oid, &sn) != 0)
+        if (mbedtls_oid_get_attr_short_name(&it->oid, &sn) != 0)
             return -1;
-        if (dn_append(dn, cap, &len, sn, names[n]->val.p, names[n]->val.len) != 0)
+        if (dn_append(dn, cap, &len, sn, it->val.p, it->val.len) != 0)
             return -1;
     }
     return len ? 0 : -1;
