@@ -9,8 +9,14 @@
  * (Swagger 2.0 `in`: path, query, header, body, formData) or `requestBody`
  * (OpenAPI 3), and `responses`; schemas are JSON Schema draft 4 as Swagger uses it.
  * Files are read lazily (a client that calls one endpoint reads one file) and
- * cached; a later directory overrides an earlier one; the tree shipped in `spec/`
- * is compiled into the library.
+ * cached; a later directory overrides an earlier one (for the same path, whatever the
+ * extension; within one directory `.json` wins over `.yaml` over `.yml`); the tree
+ * shipped in `spec/` is compiled into the library. `$ref`s may point into the same file
+ * (`#/A/B`, a JSON pointer) or to a relative file (`../definitions/X.yaml#/Name`, or the
+ * bare `X.yaml#Name`); relative files resolve in the merged tree.
+ *
+ * Violation paths: `body` for the request body itself, `coupon_list[0].stock_id` inside
+ * it, `query.mchid`, `path.transaction_id`, `header.Wechatpay-Serial`.
  * @threadsafety A wx_spec_t may be used from many threads at once; endpoints and
  *               violations borrowed from it live until wx_spec_free().
  */
@@ -91,7 +97,8 @@ WX_API WX_NODISCARD wx_err wx_endpoint_validate_request(const wx_endpoint_t *ep,
 
 /**
  * @brief Validate a response body against the endpoint's schema for @p status
- *        (falling back to `default` and then any 2xx schema). No schema: valid.
+ *        (falling back to its class, e.g. `2XX`, then `default`, and for a 2xx status
+ *        to any 2xx schema). No schema: valid.
  * @return as wx_endpoint_validate_request(); violations use WX_LOC_RESPONSE.
  */
 WX_API WX_NODISCARD wx_err wx_endpoint_validate_response(const wx_endpoint_t *ep, int status,
@@ -115,7 +122,11 @@ WX_API WX_NODISCARD wx_err wx_endpoint_example_request(const wx_endpoint_t *ep,
                                                         struct json_object **body,
                                                         wx_error_t *err);
 
-/** @brief 1 when the endpoint's 2xx responses are not signed by WeChat Pay (downloads). */
+/**
+ * @brief 1 when the endpoint's 2xx responses are not signed by WeChat Pay (downloads):
+ *        `/v3/billdownload/file`, `/v3/merchant-service/images/{media_id}`, and any
+ *        operation (or path item) with the extension `x-unsigned-response: true`.
+ */
 WX_API int wx_endpoint_unsigned_response(const wx_endpoint_t *ep);
 
 /** @brief Number of violations in a list (0 for NULL). */
@@ -128,7 +139,9 @@ WX_API void wx_violations_free(wx_violations_t *v);
 /**
  * @brief Validate @p instance against a standalone JSON Schema (draft 4 keywords).
  * @param schema a json-c schema (borrowed); `$ref`s must be local (`#/...`).
- * @param out receives the violations (paths relative to the instance root).
+ * @param out receives the violations (paths relative to the instance root; a violation
+ *            of the root value itself has the path "(root)"); NULL when the schema is
+ *            invalid.
  * @return WX_OK; WX_E_VALIDATION; WX_E_SPEC when the schema itself is invalid
  *         (err->where gives its key path); WX_E_NOMEM.
  */
@@ -149,7 +162,11 @@ typedef struct wx_lint_item {
 /**
  * @brief Load every file of every directory (eagerly) and report each endpoint and each
  *        broken file through @p cb, in a stable order (sorted by path, then method).
- * @param endpoints, errors optional counters.
+ * @param cb        called once per item (may be NULL); the item's strings are borrowed from
+ *                  @p spec and live until wx_spec_free(); the set may be used from the callback.
+ * @param ud        passed to @p cb.
+ * @param endpoints optional: receives the number of endpoints loaded.
+ * @param errors    optional: receives the number of broken files.
  * @return WX_OK when there is no error; WX_E_SPEC when at least one file is broken.
  */
 WX_API wx_err wx_spec_lint(wx_spec_t *spec, void (*cb)(void *ud, const wx_lint_item_t *item),

@@ -1,0 +1,532 @@
+/* A spec file (an OpenAPI path item) -> compiled endpoints, one per method.
+ *
+ * Swagger 2.0: `parameters` with `in` path/query/header/body/formData (a non-body
+ * parameter is its own schema; an OpenAPI 3 one has `schema`), responses with `schema`
+ * and `examples`. OpenAPI 3: `requestBody.content.<type>.schema`,
+ * `responses.<code>.content.<type>.schema`. Path-level `parameters` apply to every
+ * operation unless the operation has one with the same name and location. Parameters,
+ * request bodies and responses may be `$ref`s.
+ *
+ * `x-unsigned-response: true` on an operation (or on the path item) marks downloads
+ * whose 2xx answers WeChat Pay does not sign; /v3/billdownload/file and
+ * /v3/merchant-service/images/{media_id} are marked without it. */
+#include "spec/spec_impl.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#include "util/alloc.h"
+
+static const char *const k_methods[] = {"delete", "get",  "head", "options",
+                                        "patch",  "post", "put",  "trace"};
+
+static int failed(const wx_compiler *c) { return c->problem->code != WX_OK; }
+
+static size_t push(wx_compiler *c, const char *key)
+{
+    return wx_keypath_push_key(&wx_compile_top(c)->path, key);
+}
+
+static size_t push_index(wx_compiler *c, size_t i)
+{
+    return wx_keypath_push_index(&wx_compile_top(c)->path, i);
+}
+
+static void pop(wx_compiler *c, size_t old) { wx_keypath_pop(&wx_compile_top(c)->path, old); }
+
+static void nomem(wx_compiler *c)
+{
+    if (!failed(c))
+        wx_problem_set(c->problem, WX_E_NOMEM, wx_compile_top(c)->doc->display,
+                       wx_compile_top(c)->path.text, "out of memory");
+}
+
+/* Follows `$ref` chains on objects that are not schemas (parameters, request bodies,
+ * responses). Returns the object and how many frames were pushed (pop them after). */
+static json_object *resolve(wx_compiler *c, json_object *v, int *frames)
+{
+    *frames = 0;
+    json_object *ref;
+    while (json_object_is_type(v, json_type_object) && json_object_object_get_ex(v, "$ref", &ref)) {
+        if (!json_object_is_type(ref, json_type_string)) {
+            wx_compile_fail(c, "$ref", "$ref must be a string");
+            return NULL;
+        }
+        if (*frames >= 16) {
+            wx_compile_fail(c, "$ref", "$ref cycle");
+            return NULL;
+        }
+        size_t old = push(c, "$ref");
+        json_object *t = wx_compile_follow_ref(c, json_object_get_string(ref));
+        /* The referring frame (below the new one, if any) drops its "$ref" again. */
+        wx_keypath_pop(&c->frames[c->nframes - (t ? 2 : 1)].path, old);
+        if (!t)
+            return NULL;
+        ++*frames;
+        v = t;
+    }
+    return v;
+}
+
+static void unwind(wx_compiler *c, int frames)
+{
+    while (frames-- > 0)
+        wx_compile_pop_frame(c);
+}
+
+/* The media type a body is described with: application/json, else any *json*, else the
+ * first one. */
+static json_object *pick_media(json_object *content)
+{
+    if (!json_object_is_type(content, json_type_object))
+        return NULL;
+    json_object *v;
+    if (json_object_object_get_ex(content, "application/json", &v))
+        return v;
+    json_object_object_foreach(content, k, val)
+    {
+        if (strstr(k, "json"))
+            return val;
+    }
+    json_object_object_foreach(content, k2, val2)
+    {
+        (void)k2;
+        return val2;
+    }
+    return NULL;
+}
+
+static json_object *media_example(json_object *media)
+{
+    json_object *v;
+    if (json_object_object_get_ex(media, "example", &v))
+        return v;
+    if (json_object_object_get_ex(media, "examples", &v) &&
+        json_object_is_type(v, json_type_object)) {
+        json_object_object_foreach(v, k, ex)
+        {
+            (void)k;
+            json_object *val;
+            if (json_object_is_type(ex, json_type_object) &&
+                json_object_object_get_ex(ex, "value", &val))
+                return val;
+            return NULL;
+        }
+    }
+    return NULL;
+}
+
+typedef struct params_acc {
+    wx_param *items;
+    size_t n, cap;
+} params_acc;
+
+static int param_in(const char *s)
+{
+    if (strcmp(s, "path") == 0)
+        return WX_IN_PATH;
+    if (strcmp(s, "query") == 0)
+        return WX_IN_QUERY;
+    if (strcmp(s, "header") == 0)
+        return WX_IN_HEADER;
+    if (strcmp(s, "formData") == 0)
+        return WX_IN_FORM;
+    if (strcmp(s, "cookie") == 0)
+        return WX_IN_COOKIE;
+    if (strcmp(s, "body") == 0)
+        return 0;
+    return -1;
+}
+
+static int have_param(const params_acc *acc, const wx_endpoint_t *ep, int in, const char *name)
+{
+    if (in == 0)
+        return ep->body != NULL;
+    for (size_t i = 0; i < acc->n; i++)
+        if (acc->items[i].in == in && strcmp(acc->items[i].name, name) == 0)
+            return 1;
+    return 0;
+}
+
+static void compile_param(wx_compiler *c, wx_endpoint_t *ep, params_acc *acc, json_object *raw)
+{
+    int frames;
+    json_object *p = resolve(c, raw, &frames);
+    if (!p) {
+        unwind(c, frames);
+        return;
+    }
+    json_object *v;
+    if (!json_object_is_type(p, json_type_object)) {
+        wx_compile_fail(c, NULL, "a parameter must be an object");
+        unwind(c, frames);
+        return;
+    }
+    if (!json_object_object_get_ex(p, "in", &v) || !json_object_is_type(v, json_type_string)) {
+        wx_compile_fail(c, "in", "a parameter needs `in` (path, query, header, body or formData)");
+        unwind(c, frames);
+        return;
+    }
+    int in = param_in(json_object_get_string(v));
+    if (in < 0) {
+        wx_compile_fail(c, "in", "unknown parameter location \"%s\"", json_object_get_string(v));
+        unwind(c, frames);
+        return;
+    }
+    const char *name = NULL;
+    if (json_object_object_get_ex(p, "name", &v) && json_object_is_type(v, json_type_string))
+        name = json_object_get_string(v);
+    if (!name) {
+        wx_compile_fail(c, "name", "a parameter needs a name");
+        unwind(c, frames);
+        return;
+    }
+    int required = in == WX_IN_PATH;
+    if (json_object_object_get_ex(p, "required", &v)) {
+        if (!json_object_is_type(v, json_type_boolean)) {
+            wx_compile_fail(c, "required", "a parameter's required must be true or false");
+            unwind(c, frames);
+            return;
+        }
+        required |= json_object_get_boolean(v);
+    }
+    if (have_param(acc, ep, in, name)) {
+        unwind(c, frames);
+        return; /* the operation's own parameter overrides the path-level one */
+    }
+    json_object *schema_node = NULL;
+    int has_schema = json_object_object_get_ex(p, "schema", &schema_node);
+    if (in == 0) {
+        if (!has_schema) {
+            wx_compile_fail(c, NULL, "a body parameter needs a schema");
+            unwind(c, frames);
+            return;
+        }
+        size_t old = push(c, "schema");
+        ep->body = wx_schema_compile(c, schema_node);
+        pop(c, old);
+        ep->body_required = required;
+        if (json_object_object_get_ex(p, "x-example", &v) ||
+            json_object_object_get_ex(p, "example", &v))
+            ep->body_example = v;
+        unwind(c, frames);
+        return;
+    }
+    const wx_schema *s;
+    json_object *example = NULL;
+    if (has_schema && !json_object_object_get_ex(p, "type", NULL)) {
+        size_t old = push(c, "schema");
+        s = wx_schema_compile(c, schema_node);
+        pop(c, old);
+        example = media_example(p);
+    } else {
+        s = wx_schema_compile_param(c, p);
+        if (!json_object_object_get_ex(p, "example", &example))
+            json_object_object_get_ex(p, "x-example", &example);
+    }
+    if (!s) {
+        unwind(c, frames);
+        return;
+    }
+    if (acc->n == acc->cap) {
+        size_t cap = acc->cap ? acc->cap * 2 : 8;
+        wx_param *items = wx_arena_alloc(c->arena, cap * sizeof *items);
+        if (!items) {
+            nomem(c);
+            unwind(c, frames);
+            return;
+        }
+        if (acc->n)
+            memcpy(items, acc->items, acc->n * sizeof *items);
+        acc->items = items;
+        acc->cap = cap;
+    }
+    wx_param *dst = &acc->items[acc->n++];
+    dst->name = wx_arena_strdup(c->arena, name);
+    dst->in = in;
+    dst->required = required;
+    dst->schema = s;
+    dst->example = example;
+    if (in == WX_IN_FORM)
+        ep->has_form = 1;
+    if (!dst->name)
+        nomem(c);
+    unwind(c, frames);
+}
+
+static void compile_params(wx_compiler *c, wx_endpoint_t *ep, params_acc *acc, json_object *list,
+                           const char *where)
+{
+    if (!list)
+        return;
+    size_t old = push(c, where);
+    if (!json_object_is_type(list, json_type_array)) {
+        wx_compile_fail(c, NULL, "parameters must be a list");
+        pop(c, old);
+        return;
+    }
+    size_t n = json_object_array_length(list);
+    for (size_t i = 0; i < n && !failed(c); i++) {
+        size_t o2 = push_index(c, i);
+        compile_param(c, ep, acc, json_object_array_get_idx(list, i));
+        pop(c, o2);
+    }
+    pop(c, old);
+}
+
+static void compile_request_body(wx_compiler *c, wx_endpoint_t *ep, json_object *raw)
+{
+    size_t old = push(c, "requestBody");
+    int frames;
+    json_object *rb = resolve(c, raw, &frames);
+    json_object *v;
+    if (rb && !json_object_is_type(rb, json_type_object)) {
+        wx_compile_fail(c, NULL, "requestBody must be an object");
+    } else if (rb) {
+        if (json_object_object_get_ex(rb, "required", &v)) {
+            if (json_object_is_type(v, json_type_boolean))
+                ep->body_required = json_object_get_boolean(v);
+            else
+                wx_compile_fail(c, "required", "required must be true or false");
+        }
+        json_object *content = NULL;
+        json_object_object_get_ex(rb, "content", &content);
+        json_object *media = pick_media(content);
+        if (!failed(c) && media && json_object_is_type(media, json_type_object)) {
+            json_object *schema;
+            size_t o2 = push(c, "content");
+            json_object_object_foreach(content, mk, mv)
+            {
+                if (mv == media) {
+                    push(c, mk);
+                    break;
+                }
+            }
+            if (json_object_object_get_ex(media, "schema", &schema)) {
+                size_t o3 = push(c, "schema");
+                ep->body = wx_schema_compile(c, schema);
+                pop(c, o3);
+            } else {
+                ep->body = &wx_schema_any;
+            }
+            ep->body_example = media_example(media);
+            pop(c, o2);
+        }
+    }
+    unwind(c, frames);
+    pop(c, old);
+}
+
+static int parse_code(const char *k, int *status, int *klass)
+{
+    *status = 0;
+    *klass = 0;
+    if (strcmp(k, "default") == 0)
+        return 1;
+    if (strlen(k) != 3 || k[0] < '1' || k[0] > '5')
+        return 0;
+    if ((k[1] == 'X' || k[1] == 'x') && (k[2] == 'X' || k[2] == 'x')) {
+        *klass = k[0] - '0';
+        return 1;
+    }
+    if (!isdigit((unsigned char)k[1]) || !isdigit((unsigned char)k[2]))
+        return 0;
+    *status = (k[0] - '0') * 100 + (k[1] - '0') * 10 + (k[2] - '0');
+    return 1;
+}
+
+static int cmp_resp(const void *a, const void *b)
+{
+    return strcmp(((const wx_resp *)a)->code, ((const wx_resp *)b)->code);
+}
+
+static void compile_responses(wx_compiler *c, wx_endpoint_t *ep, json_object *resps)
+{
+    size_t old = push(c, "responses");
+    if (!json_object_is_type(resps, json_type_object)) {
+        wx_compile_fail(c, NULL, "responses must be an object");
+        pop(c, old);
+        return;
+    }
+    size_t n = (size_t)json_object_object_length(resps);
+    wx_resp *out = wx_arena_alloc(c->arena, (n ? n : 1) * sizeof *out);
+    if (!out) {
+        nomem(c);
+        pop(c, old);
+        return;
+    }
+    size_t count = 0;
+    json_object_object_foreach(resps, code, raw)
+    {
+        if (strncmp(code, "x-", 2) == 0)
+            continue;
+        wx_resp *r = &out[count];
+        if (!parse_code(code, &r->status, &r->klass)) {
+            wx_compile_fail(c, code, "unknown response code \"%s\"", code);
+            break;
+        }
+        size_t o2 = push(c, code);
+        int frames;
+        json_object *resp = resolve(c, raw, &frames);
+        json_object *v;
+        if (resp && !json_object_is_type(resp, json_type_object)) {
+            wx_compile_fail(c, NULL, "a response must be an object");
+        } else if (resp) {
+            r->code = wx_arena_strdup(c->arena, code);
+            if (!r->code)
+                nomem(c);
+            if (json_object_object_get_ex(resp, "schema", &v)) {
+                size_t o3 = push(c, "schema");
+                r->schema = wx_schema_compile(c, v);
+                pop(c, o3);
+            }
+            if (json_object_object_get_ex(resp, "examples", &v) &&
+                json_object_is_type(v, json_type_object)) {
+                json_object *media = pick_media(v);
+                if (media)
+                    r->example = media;
+            }
+            json_object *content;
+            if (!failed(c) && json_object_object_get_ex(resp, "content", &content)) {
+                json_object *media = pick_media(content);
+                json_object *schema;
+                if (media && json_object_is_type(media, json_type_object)) {
+                    size_t o3 = push(c, "content");
+                    json_object_object_foreach(content, mk, mv)
+                    {
+                        if (mv == media) {
+                            push(c, mk);
+                            break;
+                        }
+                    }
+                    if (json_object_object_get_ex(media, "schema", &schema)) {
+                        size_t o4 = push(c, "schema");
+                        r->schema = wx_schema_compile(c, schema);
+                        pop(c, o4);
+                    }
+                    if (!r->example)
+                        r->example = media_example(media);
+                    pop(c, o3);
+                }
+            }
+            count++;
+        }
+        unwind(c, frames);
+        pop(c, o2);
+        if (failed(c))
+            break;
+    }
+    pop(c, old);
+    if (count)
+        qsort(out, count, sizeof *out, cmp_resp);
+    ep->resps = out;
+    ep->nresps = count;
+}
+
+static int truthy(json_object *obj, const char *key)
+{
+    json_object *v;
+    return json_object_object_get_ex(obj, key, &v) && json_object_is_type(v, json_type_boolean) &&
+           json_object_get_boolean(v);
+}
+
+/* Downloads WeChat Pay answers without a signature. */
+static int known_unsigned(const char *tmpl)
+{
+    static const char images[] = "/v3/merchant-service/images/";
+    if (strcmp(tmpl, "/v3/billdownload/file") == 0)
+        return 1;
+    if (strncmp(tmpl, images, sizeof images - 1) == 0) {
+        const char *rest = tmpl + sizeof images - 1;
+        size_t n = strlen(rest);
+        return n > 2 && rest[0] == '{' && rest[n - 1] == '}' && !strchr(rest, '/');
+    }
+    return 0;
+}
+
+static wx_endpoint_t *compile_op(wx_compiler *c, const char *method, json_object *op,
+                                 json_object *item, const char *tmpl, const char *file)
+{
+    wx_endpoint_t *ep = wx_arena_alloc(c->arena, sizeof *ep);
+    char upper[16];
+    size_t i;
+    for (i = 0; method[i] && i < sizeof upper - 1; i++)
+        upper[i] = (char)toupper((unsigned char)method[i]);
+    upper[i] = 0;
+    if (!ep || !(ep->method = wx_arena_strdup(c->arena, upper))) {
+        nomem(c);
+        return NULL;
+    }
+    ep->tmpl = tmpl;
+    ep->file = file;
+    size_t old = push(c, method);
+    if (!json_object_is_type(op, json_type_object)) {
+        wx_compile_fail(c, NULL, "an operation must be an object");
+        pop(c, old);
+        return NULL;
+    }
+    params_acc acc = {0};
+    json_object *v;
+    if (json_object_object_get_ex(op, "parameters", &v))
+        compile_params(c, ep, &acc, v, "parameters");
+    /* Path-level parameters are resolved against the path item, not the operation. */
+    if (!failed(c) && json_object_object_get_ex(item, "parameters", &v)) {
+        pop(c, old);
+        compile_params(c, ep, &acc, v, "parameters");
+        old = push(c, method);
+    }
+    if (!failed(c) && json_object_object_get_ex(op, "requestBody", &v))
+        compile_request_body(c, ep, v);
+    if (!failed(c) && json_object_object_get_ex(op, "responses", &v))
+        compile_responses(c, ep, v);
+    pop(c, old);
+    ep->params = acc.items;
+    ep->nparams = acc.n;
+    ep->unsigned_response = truthy(op, "x-unsigned-response") ||
+                            truthy(item, "x-unsigned-response") || known_unsigned(tmpl);
+    return failed(c) ? NULL : ep;
+}
+
+wx_err wx_route_compile(wx_spec_t *spec, wx_doc *doc, const char *tmpl, wx_route_file *rf)
+{
+    memset(&rf->problem, 0, sizeof rf->problem);
+    json_object *root = doc->root;
+    if (!json_object_is_type(root, json_type_object)) {
+        rf->state = 2;
+        return wx_problem_set(&rf->problem, WX_E_SPEC, doc->display, "",
+                              "a spec file must be an object (an OpenAPI path item), not %s",
+                              wx_json_type_name(root));
+    }
+    wx_compile_frame *frames = wx_calloc(WX_COMPILE_MAX_FRAMES, sizeof *frames);
+    wx_endpoint_t **eps = wx_arena_alloc(&spec->arena, 8 * sizeof *eps);
+    const char *tmpl_copy = wx_arena_strdup(&spec->arena, tmpl);
+    const char *file_copy = wx_arena_strdup(&spec->arena, doc->display);
+    if (!frames || !eps || !tmpl_copy || !file_copy) {
+        wx_free(frames);
+        rf->state = 2;
+        return wx_problem_set(&rf->problem, WX_E_NOMEM, doc->display, "", "out of memory");
+    }
+    wx_compiler c;
+    wx_compiler_init(&c, spec, &spec->arena, &spec->regexes, &spec->memo, &rf->problem, doc,
+                     frames);
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof k_methods / sizeof k_methods[0] && !failed(&c); i++) {
+        json_object *op;
+        if (!json_object_object_get_ex(root, k_methods[i], &op))
+            continue;
+        wx_endpoint_t *ep = compile_op(&c, k_methods[i], op, root, tmpl_copy, file_copy);
+        if (ep)
+            eps[n++] = ep;
+    }
+    int bad = failed(&c);
+    wx_compiler_finish(&c, bad);
+    wx_free(frames);
+    if (bad) {
+        rf->state = 2;
+        return rf->problem.code;
+    }
+    rf->eps = eps;
+    rf->neps = n;
+    rf->state = 1;
+    return WX_OK;
+}

@@ -1,0 +1,130 @@
+/* wx_spec_lint: every file of every source loaded eagerly, one report per endpoint and
+ * per broken file, in path order. */
+#include "spec/spec_impl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/alloc.h"
+
+typedef struct lint_entry {
+    char *sort_path; /* "/v3/industry-coupon/tokens" */
+    wx_lint_item_t item;
+} lint_entry;
+
+typedef struct lint_acc {
+    lint_entry *items;
+    size_t n, cap;
+    int nomem;
+} lint_acc;
+
+static lint_entry *add(lint_acc *a, const char *rel, size_t ext)
+{
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 64;
+        lint_entry *items = wx_realloc(a->items, cap * sizeof *items);
+        if (!items) {
+            a->nomem = 1;
+            return NULL;
+        }
+        a->items = items;
+        a->cap = cap;
+    }
+    size_t n = strlen(rel) - ext;
+    char *p = wx_malloc(n + 2);
+    if (!p) {
+        a->nomem = 1;
+        return NULL;
+    }
+    p[0] = '/';
+    memcpy(p + 1, rel, n);
+    p[n + 1] = 0;
+    lint_entry *e = &a->items[a->n++];
+    memset(e, 0, sizeof *e);
+    e->sort_path = p;
+    return e;
+}
+
+static void visit(wx_spec_t *spec, wx_dir *d, lint_acc *a)
+{
+    if (wx_dir_list(spec, d, NULL) != WX_OK) {
+        a->nomem = 1;
+        return;
+    }
+    for (size_t i = 0; i < d->n && !a->nomem; i++) {
+        wx_child *ch = &d->children[i];
+        if (ch->file_rel) {
+            wx_route_file *rf = wx_child_route(spec, d->rel, ch);
+            size_t ext = ch->file_rank == 2 ? 4 : 5;
+            if (rf->state == 1) {
+                for (size_t k = 0; k < rf->neps; k++) {
+                    lint_entry *e = add(a, ch->file_rel, ext);
+                    if (!e)
+                        break;
+                    e->item.method = rf->eps[k]->method;
+                    e->item.tmpl = rf->eps[k]->tmpl;
+                    e->item.file = rf->eps[k]->file;
+                }
+            } else {
+                lint_entry *e = add(a, ch->file_rel, ext);
+                if (e) {
+                    e->item.is_error = 1;
+                    e->item.file = rf->problem.file;
+                    e->item.where = rf->problem.keypath;
+                    e->item.message = rf->problem.message;
+                }
+            }
+        }
+        if (ch->dir)
+            visit(spec, ch->dir, a);
+    }
+}
+
+static int cmp_entry(const void *x, const void *y)
+{
+    const lint_entry *a = x, *b = y;
+    int c = strcmp(a->sort_path, b->sort_path);
+    if (c)
+        return c;
+    if (a->item.is_error != b->item.is_error)
+        return a->item.is_error - b->item.is_error;
+    return strcmp(a->item.method ? a->item.method : "", b->item.method ? b->item.method : "");
+}
+
+wx_err wx_spec_lint(wx_spec_t *spec, void (*cb)(void *ud, const wx_lint_item_t *item), void *ud,
+                    size_t *endpoints, size_t *errors)
+{
+    if (endpoints)
+        *endpoints = 0;
+    if (errors)
+        *errors = 0;
+    if (!spec)
+        return WX_E_INVALID_ARG;
+    lint_acc a = {0};
+    pthread_mutex_lock(&spec->lock);
+    visit(spec, spec->root, &a);
+    pthread_mutex_unlock(&spec->lock);
+    if (a.n)
+        qsort(a.items, a.n, sizeof *a.items, cmp_entry);
+    size_t neps = 0, nerr = 0;
+    /* What the items point to lives in the spec set, so the lock is not held here and
+     * the callback may use the set. */
+    for (size_t i = 0; i < a.n; i++) {
+        if (a.items[i].item.is_error)
+            nerr++;
+        else
+            neps++;
+        if (cb)
+            cb(ud, &a.items[i].item);
+    }
+    for (size_t i = 0; i < a.n; i++)
+        wx_free(a.items[i].sort_path);
+    wx_free(a.items);
+    if (endpoints)
+        *endpoints = neps;
+    if (errors)
+        *errors = nerr;
+    if (a.nomem)
+        return WX_E_NOMEM;
+    return nerr ? WX_E_SPEC : WX_OK;
+}

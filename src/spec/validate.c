@@ -1,0 +1,376 @@
+/* The validator: a compiled schema against a json-c value, every violation reported
+ * with its path. Runs on immutable compiled data, so many threads may validate at once. */
+#include "spec/spec_impl.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+const wx_schema wx_schema_any = {
+    .min_props = -1, .max_props = -1, .min_items = -1, .max_items = -1,
+    .min_len = -1, .max_len = -1,
+};
+
+static void check_node(const wx_schema *s, json_object *v, wx_vctx *c);
+
+/* Without an output list the first violation ends the check (anyOf, oneOf, not). */
+static int stop(const wx_vctx *c) { return !c->out && c->count; }
+
+static int push_key(wx_vctx *c, const char *key)
+{
+    if (c->depth >= WX_VALIDATE_MAX_DEPTH) {
+        wx_vctx_report(c, NULL, "nested too deeply");
+        return 0;
+    }
+    c->path[c->depth++] = (wx_path_seg){key, 0};
+    return 1;
+}
+
+static int push_index(wx_vctx *c, size_t i)
+{
+    if (c->depth >= WX_VALIDATE_MAX_DEPTH) {
+        wx_vctx_report(c, NULL, "nested too deeply");
+        return 0;
+    }
+    c->path[c->depth++] = (wx_path_seg){NULL, i};
+    return 1;
+}
+
+static const wx_schema *find_prop(const wx_schema *s, const char *key)
+{
+    size_t lo = 0, hi = s->nprops;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int cmp = strcmp(key, s->props[mid].name);
+        if (cmp == 0)
+            return s->props[mid].schema;
+        if (cmp < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
+}
+
+static void check_object(const wx_schema *s, json_object *v, wx_vctx *c)
+{
+    for (size_t i = 0; i < s->nrequired; i++) {
+        if (!json_object_object_get_ex(v, s->required[i], NULL)) {
+            wx_vctx_report(c, s->required[i], "required");
+            if (stop(c))
+                return;
+        }
+    }
+    if (s->min_props >= 0 || s->max_props >= 0) {
+        long n = (long)json_object_object_length(v);
+        char reason[64];
+        if (s->min_props >= 0 && n < s->min_props) {
+            snprintf(reason, sizeof reason, "fewer than %ld properties", s->min_props);
+            wx_vctx_report(c, NULL, reason);
+        }
+        if (s->max_props >= 0 && n > s->max_props) {
+            snprintf(reason, sizeof reason, "more than %ld properties", s->max_props);
+            wx_vctx_report(c, NULL, reason);
+        }
+        if (stop(c))
+            return;
+    }
+    if (!s->nprops && !s->npattern_props && !s->additional && !(s->flags & WX_SF_ADDL_FALSE))
+        return;
+    json_object_object_foreach(v, key, val)
+    {
+        int matched = 0;
+        const wx_schema *ps = find_prop(s, key);
+        if (ps) {
+            matched = 1;
+            if (push_key(c, key)) {
+                check_node(ps, val, c);
+                c->depth--;
+            }
+        }
+        for (size_t i = 0; i < s->npattern_props; i++) {
+            if (wx_regex_search(s->pattern_props[i].re, key)) {
+                matched = 1;
+                if (push_key(c, key)) {
+                    check_node(s->pattern_props[i].schema, val, c);
+                    c->depth--;
+                }
+            }
+        }
+        if (!matched) {
+            if (s->flags & WX_SF_ADDL_FALSE) {
+                wx_vctx_report(c, key, "unexpected property");
+            } else if (s->additional && push_key(c, key)) {
+                check_node(s->additional, val, c);
+                c->depth--;
+            }
+        }
+        if (stop(c))
+            return;
+    }
+}
+
+static void check_array(const wx_schema *s, json_object *v, wx_vctx *c)
+{
+    size_t n = json_object_array_length(v);
+    char reason[64];
+    if (s->min_items >= 0 && (long)n < s->min_items) {
+        snprintf(reason, sizeof reason, "fewer than %ld items", s->min_items);
+        wx_vctx_report(c, NULL, reason);
+    }
+    if (s->max_items >= 0 && (long)n > s->max_items) {
+        snprintf(reason, sizeof reason, "more than %ld items", s->max_items);
+        wx_vctx_report(c, NULL, reason);
+    }
+    if (stop(c))
+        return;
+    if (s->tuple || s->items || s->additional_items || (s->flags & WX_SF_ADDL_ITEMS_FALSE)) {
+        for (size_t i = 0; i < n; i++) {
+            const wx_schema *is;
+            if (s->tuple) {
+                if (i < s->ntuple) {
+                    is = s->tuple[i];
+                } else if (s->flags & WX_SF_ADDL_ITEMS_FALSE) {
+                    if (push_index(c, i)) {
+                        wx_vctx_report(c, NULL, "unexpected item");
+                        c->depth--;
+                    }
+                    if (stop(c))
+                        return;
+                    continue;
+                } else {
+                    is = s->additional_items;
+                }
+            } else {
+                is = s->items;
+            }
+            if (!is)
+                continue;
+            if (push_index(c, i)) {
+                check_node(is, json_object_array_get_idx(v, i), c);
+                c->depth--;
+            }
+            if (stop(c))
+                return;
+        }
+    }
+    if (s->flags & WX_SF_UNIQUE) {
+        for (size_t i = 1; i < n; i++) {
+            for (size_t j = 0; j < i; j++) {
+                if (wx_json_equal(json_object_array_get_idx(v, i),
+                                  json_object_array_get_idx(v, j))) {
+                    snprintf(reason, sizeof reason, "items %zu and %zu are equal", j, i);
+                    wx_vctx_report(c, NULL, reason);
+                    if (stop(c))
+                        return;
+                    break;
+                }
+            }
+        }
+    }
+}
+
+static void check_string(const wx_schema *s, json_object *v, wx_vctx *c)
+{
+    const char *str = json_object_get_string(v);
+    size_t bytes = (size_t)json_object_get_string_len(v);
+    char reason[600];
+    if (s->min_len >= 0 || s->max_len >= 0) {
+        long chars = (long)wx_utf8_length(str, bytes);
+        if (s->min_len >= 0 && chars < s->min_len) {
+            snprintf(reason, sizeof reason, "shorter than %ld character%s", s->min_len,
+                     s->min_len == 1 ? "" : "s");
+            wx_vctx_report(c, NULL, reason);
+        }
+        if (s->max_len >= 0 && chars > s->max_len) {
+            snprintf(reason, sizeof reason, "longer than %ld character%s", s->max_len,
+                     s->max_len == 1 ? "" : "s");
+            wx_vctx_report(c, NULL, reason);
+        }
+        if (stop(c))
+            return;
+    }
+    if (s->pattern && !wx_regex_search(s->pattern, str)) {
+        snprintf(reason, sizeof reason, "does not match pattern %s", s->pattern_src);
+        wx_vctx_report(c, NULL, reason);
+        if (stop(c))
+            return;
+    }
+    if (s->format && !wx_format_check(s->format, str)) {
+        snprintf(reason, sizeof reason, "not a valid %s", s->format_name);
+        wx_vctx_report(c, NULL, reason);
+    }
+}
+
+static void check_number(const wx_schema *s, json_object *v, wx_vctx *c)
+{
+    int is_int = json_object_is_type(v, json_type_int);
+    double d = json_object_get_double(v);
+    char reason[160];
+    if (s->flags & WX_SF_MIN) {
+        int bad = (s->flags & WX_SF_EXCL_MIN) ? !(d > s->minimum) : !(d >= s->minimum);
+        if (bad) {
+            snprintf(reason, sizeof reason, "%s %s",
+                     (s->flags & WX_SF_EXCL_MIN) ? "not greater than" : "less than",
+                     s->minimum_text);
+            wx_vctx_report(c, NULL, reason);
+        }
+    }
+    if (s->flags & WX_SF_MAX) {
+        int bad = (s->flags & WX_SF_EXCL_MAX) ? !(d < s->maximum) : !(d <= s->maximum);
+        if (bad) {
+            snprintf(reason, sizeof reason, "%s %s",
+                     (s->flags & WX_SF_EXCL_MAX) ? "not less than" : "greater than",
+                     s->maximum_text);
+            wx_vctx_report(c, NULL, reason);
+        }
+    }
+    if (s->flags & WX_SF_MULTIPLE) {
+        int bad;
+        double m = s->multiple_of;
+        if (is_int && floor(m) == m && m < 9.2e18) {
+            long long iv = (long long)json_object_get_int64(v);
+            bad = iv % (long long)m != 0;
+        } else {
+            double q = d / m;
+            bad = !isfinite(q) || fabs(q - nearbyint(q)) > 1e-9 * fmax(1.0, fabs(q));
+        }
+        if (bad) {
+            snprintf(reason, sizeof reason, "not a multiple of %s", s->multiple_text);
+            wx_vctx_report(c, NULL, reason);
+        }
+    }
+}
+
+/* 1 when the schema accepts v (no report). */
+static int passes(const wx_schema *s, json_object *v, wx_vctx *c)
+{
+    wx_violations_t *out = c->out;
+    int before = c->count;
+    c->out = NULL;
+    check_node(s, v, c);
+    int ok = c->count == before;
+    c->count = before;
+    c->out = out;
+    return ok;
+}
+
+/* For a failed anyOf/oneOf: the one branch meant for this type of value, if exactly one. */
+static const wx_schema *only_branch_for(const wx_schema *const *b, size_t n, json_object *v)
+{
+    const wx_schema *found = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const wx_schema *s = b[i];
+        while (s->ref && !s->types)
+            s = s->ref;
+        if (!s->types || wx_json_type_matches(v, s->types)) {
+            if (found)
+                return NULL;
+            found = b[i];
+        }
+    }
+    return found;
+}
+
+static void check_combinators(const wx_schema *s, json_object *v, wx_vctx *c)
+{
+    for (size_t i = 0; i < s->nall_of && !stop(c); i++)
+        check_node(s->all_of[i], v, c);
+    if (s->nany_of && !stop(c)) {
+        int ok = 0;
+        for (size_t i = 0; i < s->nany_of && !ok; i++)
+            ok = passes(s->any_of[i], v, c);
+        if (!ok) {
+            const wx_schema *b = c->out ? only_branch_for(s->any_of, s->nany_of, v) : NULL;
+            if (b)
+                check_node(b, v, c);
+            else
+                wx_vctx_report(c, NULL, "does not match any schema in anyOf");
+        }
+    }
+    if (s->none_of && !stop(c)) {
+        size_t matches = 0;
+        for (size_t i = 0; i < s->none_of && matches < 2; i++)
+            matches += (size_t)passes(s->one_of[i], v, c);
+        if (matches == 0) {
+            const wx_schema *b = c->out ? only_branch_for(s->one_of, s->none_of, v) : NULL;
+            if (b)
+                check_node(b, v, c);
+            else
+                wx_vctx_report(c, NULL, "does not match any schema in oneOf");
+        } else if (matches > 1) {
+            wx_vctx_report(c, NULL, "matches more than one schema in oneOf");
+        }
+    }
+    if (s->not_schema && !stop(c) && passes(s->not_schema, v, c))
+        wx_vctx_report(c, NULL, "must not match the schema in not");
+}
+
+static void check_node(const wx_schema *s, json_object *v, wx_vctx *c)
+{
+    if (s->flags & WX_SF_FALSE) {
+        wx_vctx_report(c, NULL, "not allowed");
+        return;
+    }
+    if (!v && (s->flags & WX_SF_NULLABLE))
+        return;
+    if (s->types && !wx_json_type_matches(v, s->types)) {
+        char reason[160];
+        snprintf(reason, sizeof reason, "expected %s, got %s", s->type_text,
+                 wx_json_type_name(v));
+        wx_vctx_report(c, NULL, reason);
+        if (stop(c))
+            return;
+    } else {
+        if (s->nenum) {
+            size_t i;
+            for (i = 0; i < s->nenum; i++)
+                if (wx_json_equal(s->enums[i], v))
+                    break;
+            if (i == s->nenum) {
+                char reason[1100];
+                snprintf(reason, sizeof reason, "must be one of: %s", s->enum_text);
+                wx_vctx_report(c, NULL, reason);
+                if (stop(c))
+                    return;
+            }
+        }
+        switch (json_object_get_type(v)) {
+        case json_type_object:
+            if (s->flags & WX_SF_OBJ_KW)
+                check_object(s, v, c);
+            break;
+        case json_type_array:
+            if (s->flags & WX_SF_ARR_KW)
+                check_array(s, v, c);
+            break;
+        case json_type_string:
+            if (s->flags & WX_SF_STR_KW)
+                check_string(s, v, c);
+            break;
+        case json_type_int:
+        case json_type_double:
+            if (s->flags & WX_SF_NUM_KW)
+                check_number(s, v, c);
+            break;
+        default:
+            break;
+        }
+        if (stop(c))
+            return;
+    }
+    if (s->ref) {
+        check_node(s->ref, v, c);
+        if (stop(c))
+            return;
+    }
+    if (s->nall_of || s->nany_of || s->none_of || s->not_schema)
+        check_combinators(s, v, c);
+}
+
+int wx_schema_check(const wx_schema *s, json_object *v, wx_vctx *c)
+{
+    int before = c->count;
+    check_node(s, v, c);
+    return c->count - before;
+}

@@ -1,0 +1,120 @@
+/* Violation lists and the paths they print: `coupon_list[0].stock_id`. */
+#include "spec/spec_impl.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util/alloc.h"
+
+wx_violations_t *wx_violations_new(void)
+{
+    return wx_calloc(1, sizeof(wx_violations_t));
+}
+
+int wx_violations_add(wx_violations_t *v, wx_location loc, const char *path, const char *reason)
+{
+    for (size_t i = 0; i < v->n; i++)
+        if (v->items[i].location == loc && strcmp(v->items[i].path, path) == 0 &&
+            strcmp(v->items[i].reason, reason) == 0)
+            return 0;
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 4;
+        wx_violation_t *items = wx_realloc(v->items, cap * sizeof *items);
+        if (!items) {
+            v->nomem = 1;
+            return -1;
+        }
+        v->items = items;
+        v->cap = cap;
+    }
+    char *p = wx_strdup(path);
+    char *r = wx_strdup(reason);
+    if (!p || !r) {
+        wx_free(p);
+        wx_free(r);
+        v->nomem = 1;
+        return -1;
+    }
+    v->items[v->n++] = (wx_violation_t){loc, p, r};
+    return 0;
+}
+
+size_t wx_violations_count(const wx_violations_t *v) { return v ? v->n : 0; }
+
+const wx_violation_t *wx_violations_at(const wx_violations_t *v, size_t i)
+{
+    return v && i < v->n ? &v->items[i] : NULL;
+}
+
+void wx_violations_free(wx_violations_t *v)
+{
+    if (!v)
+        return;
+    for (size_t i = 0; i < v->n; i++) {
+        wx_free((void *)v->items[i].path);
+        wx_free((void *)v->items[i].reason);
+    }
+    wx_free(v->items);
+    wx_free(v);
+}
+
+void wx_vctx_init(wx_vctx *c, wx_violations_t *out, wx_location loc, const char *root_name,
+                  const char *prefix)
+{
+    c->out = out;
+    c->loc = loc;
+    c->root_name = root_name;
+    c->prefix = prefix;
+    c->depth = 0;
+    c->count = 0;
+}
+
+static int plain_key(const char *key)
+{
+    if (!*key)
+        return 0;
+    for (const char *s = key; *s; s++)
+        if (*s == '.' || *s == '[' || *s == ']' || *s == '"' || *s == ' ')
+            return 0;
+    return 1;
+}
+
+static void put_key(wx_buf *b, const char *key)
+{
+    if (plain_key(key)) {
+        if (b->len)
+            wx_buf_putc(b, '.');
+        wx_buf_puts(b, key);
+    } else {
+        wx_buf_puts(b, "[\"");
+        wx_buf_puts(b, key);
+        wx_buf_puts(b, "\"]");
+    }
+}
+
+/* The path is only formatted when something is wrong, so valid input costs nothing. */
+void wx_vctx_report(wx_vctx *c, const char *key, const char *reason)
+{
+    c->count++;
+    if (!c->out)
+        return;
+    wx_buf b = WX_BUF_INIT;
+    if (c->depth == 0 && !key) {
+        wx_buf_puts(&b, c->root_name);
+    } else {
+        wx_buf_puts(&b, c->prefix);
+        for (int i = 0; i < c->depth; i++) {
+            if (c->path[i].key)
+                put_key(&b, c->path[i].key);
+            else
+                wx_buf_printf(&b, "[%zu]", c->path[i].index);
+        }
+        if (key)
+            put_key(&b, key);
+    }
+    if (wx_buf_ok(&b))
+        wx_violations_add(c->out, c->loc, wx_buf_str(&b), reason);
+    else
+        c->out->nomem = 1;
+    wx_buf_free(&b);
+}
