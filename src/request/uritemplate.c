@@ -7,6 +7,7 @@
 #include "request/uritemplate_internal.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/strutil.h"
 
 #define U WX_UCH_UNRESERVED
 #define R WX_UCH_RESERVED
@@ -40,6 +41,8 @@ typedef struct builder {
     size_t string_len;
     size_t literal_len;
     int in_literal;      /* the last piece is a literal still being extended */
+    size_t seen_bytes;   /* char_offset() of seen_bytes is seen_chars: positions only */
+    size_t seen_chars;   /* grow during a walk, so counting resumes from there */
 } builder;
 
 static const char k_hex_upper[] = "0123456789ABCDEF";
@@ -52,6 +55,13 @@ static size_t char_offset(const char *s, size_t pos)
         if (((unsigned char)s[i] & 0xC0) != 0x80)
             n++;
     return n;
+}
+
+static size_t builder_char_offset(builder *b, const char *tmpl, size_t pos)
+{
+    b->seen_chars += char_offset(tmpl + b->seen_bytes, pos - b->seen_bytes);
+    b->seen_bytes = pos;
+    return b->seen_chars;
 }
 
 static wx_err parse_error(wx_error_t *err, const char *tmpl, size_t pos, const char *fmt, ...)
@@ -255,7 +265,7 @@ static size_t parse_expression(builder *b, const char *tmpl, size_t pos, wx_erro
             wx_uri_varspec *v = &b->specs[b->spec_count];
             v->name = b->strings + b->string_len;
             v->name_len = name_len;
-            v->offset = char_offset(tmpl, name_pos);
+            v->offset = builder_char_offset(b, tmpl, name_pos);
             v->prefix = prefix;
             v->explode = explode;
         }
@@ -323,18 +333,31 @@ static size_t align_up(size_t n)
     return (n + a - 1) / a * a;
 }
 
-/* Distinct names, in order of first use. */
-static size_t collect_names(const wx_uri_varspec *specs, size_t n, const char **names)
+/* Distinct names, in order of first use. A small hash set keeps this linear, so a
+ * template with thousands of variables still parses quickly. */
+static wx_err collect_names(const wx_uri_varspec *specs, size_t n, const char **names,
+                            size_t *count)
 {
-    size_t count = 0;
+    *count = 0;
+    if (n == 0)
+        return WX_OK;
+    size_t cap = 16;
+    while (cap < 2 * n)
+        cap *= 2;
+    size_t *slots = wx_calloc(cap, sizeof *slots);   /* index into names + 1; 0 = free */
+    if (!slots)
+        return WX_E_NOMEM;
     for (size_t i = 0; i < n; i++) {
-        size_t k = 0;
-        while (k < count && strcmp(names[k], specs[i].name) != 0)
-            k++;
-        if (k == count)
-            names[count++] = specs[i].name;
+        size_t h = (size_t)wx_hash_bytes(specs[i].name, specs[i].name_len) & (cap - 1);
+        while (slots[h] && strcmp(names[slots[h] - 1], specs[i].name) != 0)
+            h = (h + 1) & (cap - 1);
+        if (!slots[h]) {
+            names[*count] = specs[i].name;
+            slots[h] = ++*count;
+        }
     }
-    return count;
+    wx_free(slots);
+    return WX_OK;
 }
 
 wx_err wx_uri_template_parse(const char *tmpl, wx_uri_template_t **out, wx_error_t *err)
@@ -385,7 +408,10 @@ wx_err wx_uri_template_parse(const char *tmpl, wx_uri_template_t **out, wx_error
     t->pieces = pieces;
     t->specs = specs;
     t->var_names = names;
-    t->var_count = collect_names(specs, fillb.spec_count, names);
+    if (collect_names(specs, fillb.spec_count, names, &t->var_count) != WX_OK) {
+        wx_free(mem);
+        return wx_error_set(err, WX_E_NOMEM, "", "URI template: out of memory");
+    }
     *out = t;
     return WX_OK;
 }

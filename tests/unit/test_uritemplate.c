@@ -559,6 +559,7 @@ static void test_value_type_errors(void **state)
     } bad[] = {
         {"{list:3}", "offset 1", "prefix (:3) cannot apply to a list"},
         {"x{/keys:2}", "offset 3", "prefix (:2) cannot apply to a map"},
+        {"\xe4\xb8\xad{keys}/\xc3\xa9{list:1}", "offset 10", "prefix (:1) cannot apply to a list"},
         {"{nested}", "offset 1", "list member 0 is an array"},
         {"{?deep*}", "offset 2", "map member 'k' is an object"},
     };
@@ -759,6 +760,20 @@ static void test_var_names(void **state)
     assert_int_equal(wx_uri_template_var_count(t), 0);
     assert_null(wx_uri_template_var_name(t, 0));
     assert_true(wx_uri_template_is_literal(t));
+    wx_uri_template_free(t);
+
+    /* many names, each used twice: the distinct set keeps first-use order */
+    enum { MANY = 5000 };
+    char *big = malloc(MANY * 2 * 10 + 1), *p = big;
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < MANY; i++)
+            p += sprintf(p, "{v%d}", round ? MANY - 1 - i : i);
+    assert_int_equal(wx_uri_template_parse(big, &t, NULL), WX_OK);
+    free(big);
+    assert_int_equal(wx_uri_template_var_count(t), MANY);
+    assert_string_equal(wx_uri_template_var_name(t, 0), "v0");
+    assert_string_equal(wx_uri_template_var_name(t, MANY - 1), "v4999");
+    assert_null(wx_uri_template_var_name(t, MANY));
     wx_uri_template_free(t);
 
     assert_int_equal(wx_uri_template_parse("", &t, NULL), WX_OK);
