@@ -54,6 +54,7 @@ int wx_buf_reserve(wx_buf *b, size_t extra)
     }
     b->data = p;
     b->cap = cap;
+    b->data[b->len] = 0; /* always a string, even before the first write */
     return 1;
 }
 
