@@ -571,8 +571,7 @@ wx_err wxc_privkey_parse(const char *pem, size_t len, const char *password, wxc_
     if (ret != 0 && password && feature_unavailable(ret)) {
         mbedtls_pk_free(&k->pk);
         mbedtls_pk_init(&k->pk);
-        if (parse_pbes2_fallback(&k->pk, buf, n, password, &why) == 0)
-            ret = 0;
+        ret = parse_pbes2_fallback(&k->pk, buf, n, password, &why) == 0 ? 0 : -1;
     } else if (ret != 0) {
         why = feature_unavailable(ret) ? WXC_MSG_UNSUPPORTED_ENC : parse_error_text(ret);
     }
