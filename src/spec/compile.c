@@ -278,7 +278,7 @@ static int number_kw(wx_compiler *c, json_object *v, const char *key, double *ou
         wx_compile_fail(c, key, "%s must be a finite number", key);
         return -1;
     }
-    *text = wx_arena_strdup(c->arena, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+    *text = wx_spec_arena_strdup(c->arena, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
     if (!*text) {
         nomem(c);
         return -1;
@@ -348,7 +348,7 @@ static void compile_type(wx_compiler *c, wx_schema *s, json_object *v)
         return;
     }
     s->types = mask;
-    s->type_text = wx_arena_strdup(c->arena, wx_buf_str(&text));
+    s->type_text = wx_spec_arena_strdup(c->arena, wx_buf_str(&text));
     if (!s->type_text || !wx_buf_ok(&text))
         nomem(c);
     wx_buf_free(&text);
@@ -376,7 +376,7 @@ static void compile_properties(wx_compiler *c, wx_schema *s, json_object *v)
     c->instance_depth++;
     json_object_object_foreach(v, key, val)
     {
-        props[i].name = wx_arena_strdup(c->arena, key);
+        props[i].name = wx_spec_arena_strdup(c->arena, key);
         props[i].schema = compile_at(c, val, key);
         if (!props[i].name && !failed(c))
             nomem(c);
@@ -388,8 +388,16 @@ static void compile_properties(wx_compiler *c, wx_schema *s, json_object *v)
     pop(c, old);
     if (failed(c))
         return;
-    qsort(props, n, sizeof *props, cmp_prop);
-    s->props = props;
+    wx_prop *sorted = wx_arena_alloc(c->arena, (n ? n : 1) * sizeof *sorted);
+    if (!sorted) {
+        nomem(c);
+        return;
+    }
+    if (n)
+        memcpy(sorted, props, n * sizeof *props);
+    qsort(sorted, n, sizeof *sorted, cmp_prop);
+    s->props = sorted;
+    s->props_doc = props;
     s->nprops = n;
 }
 
@@ -422,7 +430,7 @@ static void compile_pattern_properties(wx_compiler *c, wx_schema *s, json_object
         }
         re->next = *c->regexes;
         *c->regexes = re;
-        pp[i].source = wx_arena_strdup(c->arena, key);
+        pp[i].source = wx_spec_arena_strdup(c->arena, key);
         pp[i].re = re;
         pp[i].schema = compile_at(c, val, key);
         if (failed(c))
@@ -453,7 +461,7 @@ static void compile_required(wx_compiler *c, wx_schema *s, json_object *v)
             wx_compile_fail(c, "required", "required must be a list of strings");
             return;
         }
-        if (!(req[i] = wx_arena_strdup(c->arena, json_object_get_string(e)))) {
+        if (!(req[i] = wx_spec_arena_strdup(c->arena, json_object_get_string(e)))) {
             nomem(c);
             return;
         }
@@ -527,7 +535,7 @@ static void compile_enum(wx_compiler *c, wx_schema *s, json_object *v, const cha
     }
     s->enums = vals;
     s->nenum = n;
-    s->enum_text = wx_arena_strdup(c->arena, wx_buf_str(&text));
+    s->enum_text = wx_spec_arena_strdup(c->arena, wx_buf_str(&text));
     if (!s->enum_text || !wx_buf_ok(&text))
         nomem(c);
     wx_buf_free(&text);
@@ -553,7 +561,7 @@ static void compile_pattern(wx_compiler *c, wx_schema *s, json_object *v)
     re->next = *c->regexes;
     *c->regexes = re;
     s->pattern = re;
-    s->pattern_src = wx_arena_strdup(c->arena, src);
+    s->pattern_src = wx_spec_arena_strdup(c->arena, src);
     if (!s->pattern_src)
         nomem(c);
 }
@@ -573,7 +581,7 @@ static void compile_format(wx_compiler *c, wx_schema *s, json_object *v)
         s->format = WX_FMT_TIME;
     else
         return; /* unknown formats are annotations */
-    s->format_name = wx_arena_strdup(c->arena, f);
+    s->format_name = wx_spec_arena_strdup(c->arena, f);
     if (!s->format_name)
         nomem(c);
 }

@@ -242,7 +242,7 @@ static void compile_param(wx_compiler *c, wx_endpoint_t *ep, params_acc *acc, js
         acc->cap = cap;
     }
     wx_param *dst = &acc->items[acc->n++];
-    dst->name = wx_arena_strdup(c->arena, name);
+    dst->name = wx_spec_arena_strdup(c->arena, name);
     dst->in = in;
     dst->required = required;
     dst->schema = s;
@@ -372,7 +372,7 @@ static void compile_responses(wx_compiler *c, wx_endpoint_t *ep, json_object *re
         if (resp && !json_object_is_type(resp, json_type_object)) {
             wx_compile_fail(c, NULL, "a response must be an object");
         } else if (resp) {
-            r->code = wx_arena_strdup(c->arena, code);
+            r->code = wx_spec_arena_strdup(c->arena, code);
             if (!r->code)
                 nomem(c);
             if (json_object_object_get_ex(resp, "schema", &v)) {
@@ -453,7 +453,7 @@ static wx_endpoint_t *compile_op(wx_compiler *c, const char *method, json_object
     for (i = 0; method[i] && i < sizeof upper - 1; i++)
         upper[i] = (char)toupper((unsigned char)method[i]);
     upper[i] = 0;
-    if (!ep || !(ep->method = wx_arena_strdup(c->arena, upper))) {
+    if (!ep || !(ep->method = wx_spec_arena_strdup(c->arena, upper))) {
         nomem(c);
         return NULL;
     }
@@ -499,8 +499,8 @@ wx_err wx_route_compile(wx_spec_t *spec, wx_doc *doc, const char *tmpl, wx_route
     }
     wx_compile_frame *frames = wx_calloc(WX_COMPILE_MAX_FRAMES, sizeof *frames);
     wx_endpoint_t **eps = wx_arena_alloc(&spec->arena, 8 * sizeof *eps);
-    const char *tmpl_copy = wx_arena_strdup(&spec->arena, tmpl);
-    const char *file_copy = wx_arena_strdup(&spec->arena, doc->display);
+    const char *tmpl_copy = wx_spec_arena_strdup(&spec->arena, tmpl);
+    const char *file_copy = wx_spec_arena_strdup(&spec->arena, doc->display);
     if (!frames || !eps || !tmpl_copy || !file_copy) {
         wx_free(frames);
         rf->state = 2;

@@ -55,7 +55,7 @@ static json_object *example_object(const wx_schema *s, int depth, exctx *x)
         return NULL;
     }
     for (size_t i = 0; i < s->nprops && !x->nomem; i++) {
-        const wx_prop *p = &s->props[i];
+        const wx_prop *p = &s->props_doc[i];
         if (!is_required(s, p->name) && !has_own_example(p->schema))
             continue;
         json_object *v;

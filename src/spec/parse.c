@@ -45,6 +45,12 @@ static wx_err parse_json(const char *display, const char *data, size_t len, json
     json_object *root = json_tokener_parse_ex(tok, data, (int)len);
     enum json_tokener_error jerr = json_tokener_get_error(tok);
     size_t off = json_tokener_get_parse_end(tok);
+    if (jerr == json_tokener_continue) {
+        /* A bare number at the end of the input only ends at a terminator. */
+        root = json_tokener_parse_ex(tok, "", 1);
+        jerr = json_tokener_get_error(tok);
+        off = len;
+    }
     json_tokener_free(tok);
     char where[64];
     size_t line, col;

@@ -147,7 +147,7 @@ void wx_spec_free(wx_spec_t *spec)
     }
     wx_regex_free_list(spec->regexes);
     wx_memo_free(&spec->memo);
-    wx_arena_release(&spec->arena);
+    wx_arena_free(&spec->arena);
     for (size_t i = 0; i < spec->nsources; i++)
         wx_free(spec->sources[i].root);
     wx_free(spec->sources);

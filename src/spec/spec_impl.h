@@ -8,25 +8,21 @@
 #include <regex.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <json-c/json.h>
 #include <wechatpay/spec.h>
 
 #include "spec/builtin.h"
+#include "util/arena.h"
 #include "util/buf.h"
 
 /* ------------------------------------------------------------------ arena */
 
-/* Compiled schemas and endpoints live as long as their spec set: a bump allocator
- * frees them all at once and keeps the validator's data close together. */
-typedef struct wx_arena_chunk wx_arena_chunk;
-typedef struct wx_arena {
-    wx_arena_chunk *head;
-} wx_arena;
-
-void *wx_arena_alloc(wx_arena *a, size_t n); /* zeroed; NULL when out of memory */
-char *wx_arena_strdup(wx_arena *a, const char *s);
-char *wx_arena_strndup(wx_arena *a, const char *s, size_t n);
-void wx_arena_release(wx_arena *a);
+/* Compiled schemas and endpoints live as long as their spec set, in util's arena. */
+static inline char *wx_spec_arena_strdup(wx_arena *a, const char *s)
+{
+    return s ? wx_arena_strndup(a, s, strlen(s)) : NULL;
+}
 
 /* ------------------------------------------------------------------ problems */
 
@@ -131,7 +127,8 @@ struct wx_schema {
     const wx_schema *ref; /* $ref target, validated as well as this node's keywords */
 
     /* object */
-    const wx_prop *props; /* sorted by name */
+    const wx_prop *props;     /* sorted by name */
+    const wx_prop *props_doc; /* the same, in document order (for examples) */
     size_t nprops;
     const char *const *required;
     size_t nrequired;

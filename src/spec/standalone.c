@@ -12,7 +12,7 @@ wx_err wx_schema_validate(json_object *schema, json_object *instance, wx_violati
     if (!out)
         return wx_error_set(err, WX_E_INVALID_ARG, "", "wx_schema_validate: out is NULL");
     *out = NULL;
-    wx_arena arena = {0};
+    wx_arena arena = WX_ARENA_INIT;
     wx_memo memo = {0};
     wx_regex *regexes = NULL;
     wx_spec_problem problem;
@@ -49,6 +49,6 @@ wx_err wx_schema_validate(json_object *schema, json_object *instance, wx_violati
     }
     wx_regex_free_list(regexes);
     wx_memo_free(&memo);
-    wx_arena_release(&arena);
+    wx_arena_free(&arena);
     return result;
 }

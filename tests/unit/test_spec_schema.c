@@ -1,0 +1,394 @@
+/* JSON Schema keywords through wx_schema_validate: each keyword with a passing and a
+ * failing instance, the exact path and reason of every violation, and invalid schemas
+ * refused with their key path. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <wechatpay/spec.h>
+
+#include "testutil.h"
+
+static json_object *parse(const char *text)
+{
+    json_tokener *tok = json_tokener_new();
+    json_object *v = json_tokener_parse_ex(tok, text, (int)strlen(text) + 1);
+    enum json_tokener_error e = json_tokener_get_error(tok);
+    json_tokener_free(tok);
+    if (e != json_tokener_success)
+        fail_msg("bad test JSON: %s", text);
+    return v;
+}
+
+/* Validates and returns "path: reason" lines joined with '\n' (malloc'd). */
+static char *run(const char *schema, const char *instance, wx_err *rc)
+{
+    json_object *s = parse(schema), *i = parse(instance);
+    wx_violations_t *v = NULL;
+    wx_error_t err;
+    memset(&err, 0, sizeof err);
+    *rc = wx_schema_validate(s, i, &v, &err);
+    size_t cap = 4096, len = 0;
+    char *out = calloc(1, cap);
+    if (*rc == WX_E_SPEC) {
+        snprintf(out, cap, "SPEC %s | %s", err.where, err.message);
+    }
+    for (size_t k = 0; k < wx_violations_count(v); k++) {
+        const wx_violation_t *x = wx_violations_at(v, k);
+        len += (size_t)snprintf(out + len, cap - len, "%s%s: %s", k ? "\n" : "", x->path,
+                                x->reason);
+    }
+    wx_violations_free(v);
+    json_object_put(s);
+    json_object_put(i);
+    return out;
+}
+
+static void ok(const char *schema, const char *instance)
+{
+    wx_err rc;
+    char *got = run(schema, instance, &rc);
+    if (rc != WX_OK)
+        fail_msg("expected valid: %s against %s\n got rc %d: %s", instance, schema, rc, got);
+    free(got);
+}
+
+static void bad(const char *schema, const char *instance, const char *expected)
+{
+    wx_err rc;
+    char *got = run(schema, instance, &rc);
+    if (rc != WX_E_VALIDATION || strcmp(got, expected) != 0)
+        fail_msg("%s against %s\n expected: %s\n got (rc %d): %s", instance, schema, expected, rc,
+                 got);
+    free(got);
+}
+
+static void invalid_schema(const char *schema, const char *where, const char *message_part)
+{
+    wx_err rc;
+    char *got = run(schema, "null", &rc);
+    char want[512];
+    snprintf(want, sizeof want, "SPEC %s | ", where);
+    if (rc != WX_E_SPEC || strncmp(got, want, strlen(want)) != 0 || !strstr(got, message_part))
+        fail_msg("schema %s\n expected %s...%s\n got (rc %d): %s", schema, want, message_part, rc,
+                 got);
+    free(got);
+}
+
+static void test_type(void **state)
+{
+    (void)state;
+    ok("{\"type\":\"string\"}", "\"a\"");
+    bad("{\"type\":\"string\"}", "1", "(root): expected string, got integer");
+    ok("{\"type\":\"integer\"}", "16474341");
+    ok("{\"type\":\"integer\"}", "2.0");
+    bad("{\"type\":\"integer\"}", "2.5", "(root): expected integer, got number");
+    bad("{\"type\":\"integer\"}", "\"16474341\"", "(root): expected integer, got string");
+    ok("{\"type\":\"number\"}", "2");
+    ok("{\"type\":\"number\"}", "2.5");
+    bad("{\"type\":\"number\"}", "true", "(root): expected number, got boolean");
+    ok("{\"type\":\"boolean\"}", "false");
+    bad("{\"type\":\"boolean\"}", "\"true\"", "(root): expected boolean, got string");
+    ok("{\"type\":\"null\"}", "null");
+    bad("{\"type\":\"null\"}", "0", "(root): expected null, got integer");
+    ok("{\"type\":\"array\"}", "[]");
+    bad("{\"type\":\"array\"}", "{}", "(root): expected array, got object");
+    ok("{\"type\":\"object\"}", "{}");
+    bad("{\"type\":\"object\"}", "[]", "(root): expected object, got array");
+    ok("{\"type\":[\"string\",\"null\"]}", "null");
+    ok("{\"type\":[\"string\",\"null\"]}", "\"x\"");
+    bad("{\"type\":[\"string\",\"null\"]}", "1", "(root): expected string or null, got integer");
+    ok("{}", "[1,{\"a\":null}]");
+    ok("true", "1");
+    bad("false", "1", "(root): not allowed");
+}
+
+static void test_object_keywords(void **state)
+{
+    (void)state;
+    const char *s = "{\"type\":\"object\",\"required\":[\"a\",\"b\"],"
+                    "\"properties\":{\"a\":{\"type\":\"string\"},\"b\":{\"type\":\"integer\"}}}";
+    ok(s, "{\"a\":\"x\",\"b\":1,\"c\":true}");
+    bad(s, "{\"a\":\"x\"}", "b: required");
+    /* Every violation, not just the first. */
+    bad(s, "{\"a\":1}", "b: required\na: expected string, got integer");
+    const char *closed = "{\"properties\":{\"a\":{}},\"additionalProperties\":false}";
+    ok(closed, "{\"a\":1}");
+    bad(closed, "{\"a\":1,\"zz\":2,\"yy\":3}", "zz: unexpected property\nyy: unexpected property");
+    const char *typed = "{\"properties\":{\"a\":{}},\"additionalProperties\":{\"type\":\"integer\"}}";
+    ok(typed, "{\"a\":\"s\",\"b\":2}");
+    bad(typed, "{\"a\":\"s\",\"b\":\"2\"}", "b: expected integer, got string");
+    const char *pat = "{\"patternProperties\":{\"^x-\":{\"type\":\"string\"}},"
+                      "\"additionalProperties\":false}";
+    ok(pat, "{\"x-a\":\"1\"}");
+    bad(pat, "{\"x-a\":1,\"b\":1}", "x-a: expected string, got integer\nb: unexpected property");
+    ok("{\"minProperties\":1,\"maxProperties\":2}", "{\"a\":1}");
+    bad("{\"minProperties\":1}", "{}", "(root): fewer than 1 properties");
+    bad("{\"maxProperties\":1}", "{\"a\":1,\"b\":2}", "(root): more than 1 properties");
+    /* Keys that are not plain names are quoted in paths. */
+    bad("{\"properties\":{\"a.b\":{\"type\":\"string\"}}}", "{\"a.b\":1}",
+        "[\"a.b\"]: expected string, got integer");
+    /* Nested paths. */
+    bad("{\"properties\":{\"coupon_list\":{\"items\":{\"properties\":{\"stock_id\":"
+        "{\"type\":\"integer\"}}}}}}",
+        "{\"coupon_list\":[{\"stock_id\":1},{\"stock_id\":\"x\"}]}",
+        "coupon_list[1].stock_id: expected integer, got string");
+}
+
+static void test_array_keywords(void **state)
+{
+    (void)state;
+    const char *s = "{\"type\":\"array\",\"items\":{\"type\":\"integer\"},\"minItems\":1,"
+                    "\"maxItems\":3,\"uniqueItems\":true}";
+    ok(s, "[1,2,3]");
+    bad(s, "[]", "(root): fewer than 1 items");
+    bad(s, "[1,2,3,4]", "(root): more than 3 items");
+    bad(s, "[1,\"2\"]", "[1]: expected integer, got string");
+    bad(s, "[1,2,1]", "(root): items 0 and 2 are equal");
+    /* 1 and 1.0 are the same number; objects compare by content. */
+    bad("{\"uniqueItems\":true}", "[1,1.0]", "(root): items 0 and 1 are equal");
+    bad("{\"uniqueItems\":true}", "[{\"a\":1,\"b\":2},{\"b\":2,\"a\":1}]",
+        "(root): items 0 and 1 are equal");
+    ok("{\"uniqueItems\":true}", "[{\"a\":1},{\"a\":2},[1],[1,2]]");
+    const char *tuple = "{\"items\":[{\"type\":\"string\"},{\"type\":\"integer\"}],"
+                        "\"additionalItems\":false}";
+    ok(tuple, "[\"a\",1]");
+    bad(tuple, "[1,\"a\",true]",
+        "[0]: expected string, got integer\n[1]: expected integer, got string\n[2]: unexpected item");
+    const char *tuple2 = "{\"items\":[{\"type\":\"string\"}],\"additionalItems\":{\"type\":\"null\"}}";
+    ok(tuple2, "[\"a\",null,null]");
+    bad(tuple2, "[\"a\",1]", "[1]: expected null, got integer");
+}
+
+static void test_enum_const(void **state)
+{
+    (void)state;
+    const char *s = "{\"type\":\"string\",\"enum\":[\"BARCODE\",\"QRCODE\",\"NOT_SHOW\"]}";
+    ok(s, "\"QRCODE\"");
+    bad(s, "\"qrcode\"", "(root): must be one of: BARCODE, QRCODE, NOT_SHOW");
+    ok("{\"enum\":[0,1,2]}", "1.0");
+    bad("{\"enum\":[0,1,2]}", "3", "(root): must be one of: 0, 1, 2");
+    ok("{\"enum\":[{\"a\":[1]},null]}", "null");
+    ok("{\"enum\":[{\"a\":[1]},null]}", "{\"a\":[1]}");
+    bad("{\"enum\":[{\"a\":[1]},null]}", "{\"a\":[2]}", "(root): must be one of: {\"a\":[1]}, null");
+    ok("{\"const\":\"x\"}", "\"x\"");
+    bad("{\"const\":\"x\"}", "\"y\"", "(root): must be one of: x");
+}
+
+static void test_string_keywords(void **state)
+{
+    (void)state;
+    const char *s = "{\"type\":\"string\",\"minLength\":2,\"maxLength\":4}";
+    ok(s, "\"ab\"");
+    ok(s, "\"abcd\"");
+    bad(s, "\"a\"", "(root): shorter than 2 characters");
+    bad(s, "\"abcde\"", "(root): longer than 4 characters");
+    /* Characters, not bytes: 4 Chinese characters are 12 bytes. */
+    ok(s, "\"腾讯大厦\"");
+    bad(s, "\"腾讯大厦分店\"", "(root): longer than 4 characters");
+    bad("{\"maxLength\":1}", "\"ab\"", "(root): longer than 1 character");
+    ok("{\"maxLength\":1}", "\"€\"");
+    /* Length keywords apply to strings only. */
+    ok("{\"maxLength\":1}", "12345");
+}
+
+static void test_pattern(void **state)
+{
+    (void)state;
+    ok("{\"pattern\":\"^[0-9]+$\"}", "\"16474341\"");
+    bad("{\"pattern\":\"^[0-9]+$\"}", "\"1647a\"", "(root): does not match pattern ^[0-9]+$");
+    /* Unanchored search, as JSON Schema says. */
+    ok("{\"pattern\":\"[0-9]\"}", "\"abc1def\"");
+    bad("{\"pattern\":\"[0-9]\"}", "\"abcdef\"", "(root): does not match pattern [0-9]");
+    ok("{\"pattern\":\"^\\\\d{3}-\\\\w+\\\\s\\\\S$\"}", "\"123-ab_9 x\"");
+    bad("{\"pattern\":\"^\\\\d{3}$\"}", "\"12a\"", "(root): does not match pattern ^\\d{3}$");
+    ok("{\"pattern\":\"^\\\\D\\\\W$\"}", "\"a-\"");
+    bad("{\"pattern\":\"^\\\\D$\"}", "\"1\"", "(root): does not match pattern ^\\D$");
+    /* Characters, ranges of CJK, '.', classes with escapes, groups, lazy quantifiers. */
+    ok("{\"pattern\":\"^[\\\\u4e00-\\\\u9fa5]{2,4}$\"}", "\"腾讯大厦\"");
+    bad("{\"pattern\":\"^[\\\\u4e00-\\\\u9fa5]{2,4}$\"}", "\"腾讯a\"",
+        "(root): does not match pattern ^[\\u4e00-\\u9fa5]{2,4}$");
+    ok("{\"pattern\":\"^.{3}$\"}", "\"中文字\"");
+    bad("{\"pattern\":\"^.$\"}", "\"\\n\"", "(root): does not match pattern ^.$");
+    ok("{\"pattern\":\"^[\\\\]\\\\-^a]+$\"}", "\"]-^a\"");
+    ok("{\"pattern\":\"^(?:ab)+?c$\"}", "\"ababc\"");
+    ok("{\"pattern\":\"^a\\\\.b\\\\/c$\"}", "\"a.b/c\"");
+    bad("{\"pattern\":\"^a\\\\.b$\"}", "\"axb\"", "(root): does not match pattern ^a\\.b$");
+    ok("{\"pattern\":\"^[^\\\\s]+$\"}", "\"中文\"");
+    ok("{\"pattern\":\"^中+$\"}", "\"中中中\"");
+    ok("{\"pattern\":\"^\\\\x41\\\\u0042$\"}", "\"AB\"");
+    ok("{\"pattern\":\"^a|b$\"}", "\"xb\"");
+    ok("{\"pattern\":\"^[A-Z]{2}\\\\d{6}$\"}", "\"AB123456\"");
+    ok("{\"pattern\":\"^1[3-9]\\\\d{9}$\"}", "\"13800138000\"");
+    /* Patterns apply to strings only. */
+    ok("{\"pattern\":\"^a$\"}", "1");
+}
+
+static void test_numbers(void **state)
+{
+    (void)state;
+    const char *s = "{\"type\":\"integer\",\"minimum\":1,\"maximum\":10}";
+    ok(s, "1");
+    ok(s, "10");
+    bad(s, "0", "(root): less than 1");
+    bad(s, "11", "(root): greater than 10");
+    /* Draft 4 booleans. */
+    const char *x4 = "{\"minimum\":1,\"exclusiveMinimum\":true,\"maximum\":10,\"exclusiveMaximum\":true}";
+    ok(x4, "2");
+    bad(x4, "1", "(root): not greater than 1");
+    bad(x4, "10", "(root): not less than 10");
+    /* Draft 6 numbers. */
+    const char *x6 = "{\"exclusiveMinimum\":0.5,\"exclusiveMaximum\":2.5}";
+    ok(x6, "1");
+    bad(x6, "0.5", "(root): not greater than 0.5");
+    bad(x6, "2.5", "(root): not less than 2.5");
+    ok("{\"multipleOf\":0.01}", "0.07");
+    ok("{\"multipleOf\":0.01}", "19.99");
+    bad("{\"multipleOf\":0.01}", "0.075", "(root): not a multiple of 0.01");
+    ok("{\"multipleOf\":100}", "1500");
+    bad("{\"multipleOf\":100}", "1550", "(root): not a multiple of 100");
+    /* Bounds apply to numbers only. */
+    ok("{\"minimum\":5}", "\"1\"");
+}
+
+static void test_formats(void **state)
+{
+    (void)state;
+    const char *dt = "{\"type\":\"string\",\"format\":\"date-time\"}";
+    ok(dt, "\"2015-05-20T13:29:35+08:00\"");
+    ok(dt, "\"2019-12-31T15:59:60+08:00\"");
+    ok(dt, "\"2020-02-29T00:00:00.123Z\"");
+    bad(dt, "\"2015-05-20 13:29:35\"", "(root): not a valid date-time");
+    bad(dt, "\"2019-02-29T00:00:00Z\"", "(root): not a valid date-time");
+    bad(dt, "\"2015-13-20T13:29:35+08:00\"", "(root): not a valid date-time");
+    bad(dt, "\"2015-05-20T24:00:00Z\"", "(root): not a valid date-time");
+    const char *rfc = "{\"format\":\"rfc3339\"}";
+    ok(rfc, "\"2018-06-08T10:34:56+08:00\"");
+    bad(rfc, "\"2018-06-08\"", "(root): not a valid rfc3339");
+    ok("{\"format\":\"date\"}", "\"2019-06-11\"");
+    bad("{\"format\":\"date\"}", "\"2019-6-11\"", "(root): not a valid date");
+    /* Unknown formats are annotations. */
+    ok("{\"format\":\"base64\"}", "\"%%%\"");
+    ok("{\"format\":\"jsonObjectLike\"}", "\"x\"");
+}
+
+static void test_nullable(void **state)
+{
+    (void)state;
+    ok("{\"type\":\"string\",\"nullable\":true}", "null");
+    bad("{\"type\":\"string\",\"nullable\":false}", "null", "(root): expected string, got null");
+    bad("{\"type\":\"string\"}", "null", "(root): expected string, got null");
+    ok("{\"type\":\"object\",\"x-nullable\":true,\"required\":[\"a\"]}", "null");
+}
+
+static void test_combinators(void **state)
+{
+    (void)state;
+    const char *all = "{\"allOf\":[{\"required\":[\"a\"]},{\"properties\":{\"b\":{\"type\":\"integer\"}}}]}";
+    ok(all, "{\"a\":1,\"b\":2}");
+    bad(all, "{\"b\":\"x\"}", "a: required\nb: expected integer, got string");
+    const char *any = "{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"integer\",\"minimum\":5}]}";
+    ok(any, "\"x\"");
+    ok(any, "7");
+    /* Only the integer branch is meant for an integer: its reason is given. */
+    bad(any, "3", "(root): less than 5");
+    bad(any, "true", "(root): does not match any schema in anyOf");
+    const char *one = "{\"oneOf\":[{\"type\":\"integer\"},{\"type\":\"number\",\"minimum\":0}]}";
+    ok(one, "-1");
+    ok(one, "0.5");
+    bad(one, "2", "(root): matches more than one schema in oneOf");
+    bad(one, "\"s\"", "(root): does not match any schema in oneOf");
+    ok("{\"not\":{\"type\":\"string\"}}", "1");
+    bad("{\"not\":{\"type\":\"string\"}}", "\"s\"", "(root): must not match the schema in not");
+}
+
+static void test_refs(void **state)
+{
+    (void)state;
+    const char *s = "{\"definitions\":{\"Amount\":{\"type\":\"object\",\"required\":[\"total\"],"
+                    "\"properties\":{\"total\":{\"type\":\"integer\"}}},"
+                    "\"a/b\":{\"type\":\"string\"},\"m~n\":{\"type\":\"boolean\"}},"
+                    "\"properties\":{\"amount\":{\"$ref\":\"#/definitions/Amount\"},"
+                    "\"slash\":{\"$ref\":\"#/definitions/a~1b\"},"
+                    "\"tilde\":{\"$ref\":\"#/definitions/m~0n\"}}}";
+    ok(s, "{\"amount\":{\"total\":1},\"slash\":\"x\",\"tilde\":true}");
+    bad(s, "{\"amount\":{},\"slash\":1,\"tilde\":1}",
+        "amount.total: required\nslash: expected string, got integer\ntilde: expected boolean, got integer");
+    /* A schema that contains itself through properties is fine. */
+    const char *tree = "{\"definitions\":{\"Node\":{\"type\":\"object\",\"properties\":{"
+                       "\"name\":{\"type\":\"string\"},\"children\":{\"type\":\"array\","
+                       "\"items\":{\"$ref\":\"#/definitions/Node\"}}}}},"
+                       "\"$ref\":\"#/definitions/Node\"}";
+    ok(tree, "{\"name\":\"a\",\"children\":[{\"name\":\"b\",\"children\":[{\"name\":\"c\"}]}]}");
+    bad(tree, "{\"children\":[{\"children\":[{\"name\":1}]}]}",
+        "children[0].children[0].name: expected string, got integer");
+    /* $ref next to other keywords: both apply. */
+    const char *sib = "{\"definitions\":{\"E\":{\"enum\":[\"A\",\"B\"]}},"
+                      "\"type\":\"string\",\"$ref\":\"#/definitions/E\"}";
+    ok(sib, "\"A\"");
+    bad(sib, "\"C\"", "(root): must be one of: A, B");
+}
+
+static void test_invalid_schemas(void **state)
+{
+    (void)state;
+    invalid_schema("{\"properties\":{\"a\":{\"type\":\"strin\"}}}", "properties.a.type",
+                   "unknown type \"strin\"");
+    invalid_schema("{\"type\":[\"string\",3]}", "type", "type must be a name or a list");
+    invalid_schema("{\"required\":true}", "required", "required must be a list of strings");
+    invalid_schema("{\"required\":[\"a\",1]}", "required", "required must be a list of strings");
+    invalid_schema("{\"minLength\":-1}", "minLength", "minLength must be a non-negative integer");
+    invalid_schema("{\"maxItems\":1.5}", "maxItems", "maxItems must be a non-negative integer");
+    invalid_schema("{\"items\":{\"pattern\":\"(a\"}}", "items.pattern", "invalid pattern (a");
+    invalid_schema("{\"pattern\":\"(?=a)\"}", "pattern", "lookaround");
+    invalid_schema("{\"pattern\":\"(a)\\\\1\"}", "pattern", "backreferences");
+    invalid_schema("{\"enum\":\"A\"}", "enum", "enum must be a list");
+    invalid_schema("{\"enum\":[]}", "enum", "enum must not be empty");
+    invalid_schema("{\"multipleOf\":0}", "multipleOf", "greater than 0");
+    invalid_schema("{\"minimum\":\"1\"}", "minimum", "minimum must be a number");
+    invalid_schema("{\"allOf\":{}}", "allOf", "allOf must be a non-empty list of schemas");
+    invalid_schema("{\"anyOf\":[1]}", "anyOf[0]", "a schema must be an object");
+    invalid_schema("{\"uniqueItems\":\"yes\"}", "uniqueItems", "true or false");
+    invalid_schema("{\"properties\":[]}", "properties", "properties must be an object");
+    invalid_schema("{\"$ref\":\"#/nope\"}", "$ref", "dangling $ref '#/nope'");
+    invalid_schema("{\"$ref\":\"other.json#/a\"}", "$ref", "only local references");
+    /* A ref loop that never reaches a property or item would never end. */
+    invalid_schema("{\"definitions\":{\"A\":{\"$ref\":\"#/definitions/B\"},"
+                   "\"B\":{\"allOf\":[{\"$ref\":\"#/definitions/A\"}]}},"
+                   "\"$ref\":\"#/definitions/A\"}",
+                   "definitions.B.allOf[0].$ref", "$ref cycle");
+    invalid_schema("{\"$ref\":\"#\"}", "$ref", "$ref cycle");
+}
+
+static void test_ignored_keywords(void **state)
+{
+    (void)state;
+    ok("{\"type\":\"string\",\"x-is-sensitive\":\"ciphertext\",\"description\":null,"
+       "\"readOnly\":true,\"discriminator\":\"k\",\"title\":1,\"dependencies\":{}}",
+       "\"x\"");
+}
+
+static void test_args(void **state)
+{
+    (void)state;
+    wx_error_t err;
+    assert_int_equal(wx_schema_validate(NULL, NULL, NULL, &err), WX_E_INVALID_ARG);
+    assert_int_equal(wx_violations_count(NULL), 0);
+    assert_null(wx_violations_at(NULL, 0));
+    wx_violations_free(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_type),         cmocka_unit_test(test_object_keywords),
+        cmocka_unit_test(test_array_keywords), cmocka_unit_test(test_enum_const),
+        cmocka_unit_test(test_string_keywords), cmocka_unit_test(test_pattern),
+        cmocka_unit_test(test_numbers),      cmocka_unit_test(test_formats),
+        cmocka_unit_test(test_nullable),     cmocka_unit_test(test_combinators),
+        cmocka_unit_test(test_refs),         cmocka_unit_test(test_invalid_schemas),
+        cmocka_unit_test(test_ignored_keywords), cmocka_unit_test(test_args),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
