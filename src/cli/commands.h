@@ -5,6 +5,8 @@
 #ifndef WXPAY_CLI_COMMANDS_H
 #define WXPAY_CLI_COMMANDS_H
 
+#include <stdio.h>
+
 int wx_cmd_request(int argc, char **argv);   /* wxpay [options] METHOD PATH  (cmd_request.c) */
 int wx_cmd_expand(int argc, char **argv);    /* wxpay expand                 (cmd_expand.c) */
 int wx_cmd_validate(int argc, char **argv);  /* wxpay validate               (cmd_validate.c) */
@@ -15,5 +17,8 @@ int wx_cmd_encrypt(int argc, char **argv);   /* wxpay encrypt                (cm
 int wx_cmd_decrypt(int argc, char **argv);   /* wxpay decrypt                (cmd_crypto.c) */
 int wx_cmd_keys(int argc, char **argv);      /* wxpay keys gen               (cmd_keys.c) */
 int wx_cmd_mock(int argc, char **argv);      /* wxpay mock                   (src/mock/) */
+
+/* The top-level help: the request form with its options, then the commands (main.c). */
+void wx_cli_usage(FILE *out);
 
 #endif

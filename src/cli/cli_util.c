@@ -1,0 +1,373 @@
+#include "cli_util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <json-c/json.h>
+
+/* ------------------------------------------------------------------ messages */
+
+static void prefix(const char *cmd)
+{
+    if (cmd)
+        fprintf(stderr, "wxpay %s: ", cmd);
+    else
+        fputs("wxpay: ", stderr);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    prefix(cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    if (cmd)
+        fprintf(stderr, " (wxpay %s --help for usage)\n", cmd);
+    else
+        fputs(" (wxpay --help for usage)\n", stderr);
+    return CLI_EXIT_USAGE;
+}
+
+int cli_fail(int code, const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    prefix(cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return code;
+}
+
+int cli_fail_err(int code, const char *cmd, const char *pfx, const wx_error_t *err)
+{
+    prefix(cmd);
+    if (pfx && *pfx)
+        fprintf(stderr, "%s: ", pfx);
+    const char *msg = err && err->message[0] ? err->message : wx_strerror(err ? err->code : WX_OK);
+    fputs(msg, stderr);
+    if (err && err->where[0] && !strstr(msg, err->where))
+        fprintf(stderr, " (at %s)", err->where);
+    fputc('\n', stderr);
+    return code;
+}
+
+/* ------------------------------------------------------------------ options */
+
+void cli_parser_init(cli_parser *p, const char *cmd, int argc, char **argv, int first)
+{
+    memset(p, 0, sizeof *p);
+    p->cmd = cmd;
+    p->argc = argc;
+    p->argv = argv;
+    p->next = first;
+}
+
+static const cli_option *find_long(const cli_option *opts, const char *name, size_t len)
+{
+    for (; opts->long_name || opts->short_name; opts++)
+        if (opts->long_name && strlen(opts->long_name) == len &&
+            !strncmp(opts->long_name, name, len))
+            return opts;
+    return NULL;
+}
+
+static const cli_option *find_short(const cli_option *opts, char c)
+{
+    for (; opts->long_name || opts->short_name; opts++)
+        if (opts->short_name == c)
+            return opts;
+    return NULL;
+}
+
+int cli_next(cli_parser *p, const cli_option *opts)
+{
+    p->value = NULL;
+    if (p->next >= p->argc)
+        return CLI_END;
+    const char *a = p->argv[p->next++];
+    if (p->no_more_options || a[0] != '-' || a[1] == 0) {
+        p->value = a;
+        return CLI_POSITIONAL;
+    }
+    if (!strcmp(a, "--")) {
+        p->no_more_options = 1;
+        return cli_next(p, opts);
+    }
+    const cli_option *o;
+    const char *inline_value = NULL;
+    if (a[1] == '-') {
+        const char *name = a + 2, *eq = strchr(name, '=');
+        size_t len = eq ? (size_t)(eq - name) : strlen(name);
+        if (len == 4 && !strncmp(name, "help", 4) && !eq)
+            return CLI_HELP;
+        o = find_long(opts, name, len);
+        if (!o) {
+            cli_usage_error(p->cmd, "unknown option --%.*s", (int)len, name);
+            return CLI_BAD;
+        }
+        if (eq) {
+            if (!o->has_value) {
+                cli_usage_error(p->cmd, "option --%s takes no value", o->long_name);
+                return CLI_BAD;
+            }
+            inline_value = eq + 1;
+        }
+    } else {
+        if (a[1] == 'h' && a[2] == 0)
+            return CLI_HELP;
+        o = find_short(opts, a[1]);
+        if (!o) {
+            cli_usage_error(p->cmd, "unknown option -%c", a[1]);
+            return CLI_BAD;
+        }
+        if (a[2]) {
+            if (!o->has_value) {
+                cli_usage_error(p->cmd, "option -%c takes no value (write each option apart)",
+                                a[1]);
+                return CLI_BAD;
+            }
+            inline_value = a + 2;
+        }
+    }
+    if (o->has_value) {
+        if (inline_value) {
+            p->value = inline_value;
+        } else if (p->next < p->argc) {
+            p->value = p->argv[p->next++];
+        } else {
+            if (o->long_name)
+                cli_usage_error(p->cmd, "option --%s needs a value", o->long_name);
+            else
+                cli_usage_error(p->cmd, "option -%c needs a value", o->short_name);
+            return CLI_BAD;
+        }
+    }
+    return o->id;
+}
+
+/* ------------------------------------------------------------------ input */
+
+int cli_read_input(const char *cmd, const char *path, char **data, size_t *len)
+{
+    int from_stdin = !path || !strcmp(path, "-");
+    const char *name = from_stdin ? "standard input" : path;
+    *data = NULL;
+    if (len)
+        *len = 0;
+    FILE *f = from_stdin ? stdin : fopen(path, "rb");
+    if (!f)
+        return cli_fail(CLI_EXIT_USAGE, cmd, "cannot read %s: %s", name, strerror(errno));
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    int rc = CLI_EXIT_OK;
+    while (buf) {
+        if (cap - n < 2) {
+            char *b = cap < ((size_t)1 << 30) ? realloc(buf, cap * 2) : NULL;
+            if (!b) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = b;
+            cap *= 2;
+        }
+        size_t r = fread(buf + n, 1, cap - n - 1, f);
+        n += r;
+        if (r == 0)
+            break;
+    }
+    if (!buf)
+        rc = cli_fail(CLI_EXIT_USAGE, cmd, "cannot read %s: too large or out of memory", name);
+    else if (ferror(f))
+        rc = cli_fail(CLI_EXIT_USAGE, cmd, "cannot read %s: %s", name, strerror(errno));
+    if (!from_stdin)
+        fclose(f);
+    if (rc != CLI_EXIT_OK) {
+        free(buf);
+        return rc;
+    }
+    buf[n] = 0;
+    *data = buf;
+    if (len)
+        *len = n;
+    return CLI_EXIT_OK;
+}
+
+static int is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+int cli_parse_json(const char *cmd, const char *what, const char *text, size_t len,
+                   struct json_object **out)
+{
+    *out = NULL;
+    size_t start = 0;
+    while (start < len && is_space(text[start]))
+        start++;
+    if (start == len)
+        return cli_fail(CLI_EXIT_USAGE, cmd, "%s: malformed JSON: empty input", what);
+    if (len - start > (size_t)0x7fffffff)
+        return cli_fail(CLI_EXIT_USAGE, cmd, "%s: too large", what);
+    json_tokener *tok = json_tokener_new();
+    if (!tok)
+        return cli_fail(CLI_EXIT_USAGE, cmd, "out of memory");
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+    struct json_object *v = json_tokener_parse_ex(tok, text + start, (int)(len - start));
+    enum json_tokener_error jerr = json_tokener_get_error(tok);
+    size_t end = start + json_tokener_get_parse_end(tok);
+    if (jerr == json_tokener_continue) {
+        /* A bare number is only complete once the parser sees what follows it. */
+        v = json_tokener_parse_ex(tok, "", 1);
+        jerr = json_tokener_get_error(tok);
+        if (jerr == json_tokener_success)
+            end = len;
+    }
+    json_tokener_free(tok);
+    if (jerr == json_tokener_continue)
+        return cli_fail(CLI_EXIT_USAGE, cmd, "%s: malformed JSON: ends early at offset %zu",
+                        what, len);
+    if (jerr != json_tokener_success)
+        return cli_fail(CLI_EXIT_USAGE, cmd, "%s: malformed JSON at offset %zu: %s", what, end,
+                        json_tokener_error_desc(jerr));
+    while (end < len && is_space(text[end]))
+        end++;
+    if (end < len) {
+        json_object_put(v);
+        return cli_fail(CLI_EXIT_USAGE, cmd, "%s: malformed JSON at offset %zu: text after the value",
+                        what, end);
+    }
+    *out = v;
+    return CLI_EXIT_OK;
+}
+
+int cli_parse_method(const char *s, wx_method *m)
+{
+    static const wx_method all[] = {WX_GET, WX_POST, WX_PUT, WX_PATCH, WX_DELETE};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (!strcasecmp(s, wx_method_name(all[i]))) {
+            *m = all[i];
+            return 1;
+        }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ name/value lists */
+
+static int kvs_push(cli_kvs *l, char *key, char *value)
+{
+    if (l->count + 2 > l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        wx_kv_t *items = realloc(l->items, cap * sizeof *items);
+        if (!items)
+            return -1;
+        l->items = items;
+        l->cap = cap;
+    }
+    l->items[l->count++] = (wx_kv_t){key, value};
+    l->items[l->count] = (wx_kv_t){NULL, NULL};
+    return 0;
+}
+
+static int kvs_add(cli_kvs *l, const char *cmd, const char *key, size_t key_len,
+                   const char *value, size_t value_len)
+{
+    char *k = malloc(key_len + 1), *v = malloc(value_len + 1);
+    if (!k || !v || kvs_push(l, k, v) != 0) {
+        free(k);
+        free(v);
+        return cli_fail(CLI_EXIT_USAGE, cmd, "out of memory");
+    }
+    memcpy(k, key, key_len);
+    k[key_len] = 0;
+    memcpy(v, value, value_len);
+    v[value_len] = 0;
+    return CLI_EXIT_OK;
+}
+
+int cli_kvs_add_pair(cli_kvs *l, const char *cmd, const char *option, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg)
+        return cli_usage_error(cmd, "%s wants NAME=VALUE, got \"%s\"", option, arg);
+    return kvs_add(l, cmd, arg, (size_t)(eq - arg), eq + 1, strlen(eq + 1));
+}
+
+int cli_kvs_add_header(cli_kvs *l, const char *cmd, const char *arg)
+{
+    const char *colon = strchr(arg, ':');
+    size_t name_len = colon ? (size_t)(colon - arg) : 0;
+    while (name_len && (arg[name_len - 1] == ' ' || arg[name_len - 1] == '\t'))
+        name_len--;
+    if (!colon || name_len == 0)
+        return cli_usage_error(cmd, "--header wants 'Name: value', got \"%s\"", arg);
+    const char *v = colon + 1;
+    size_t vlen = strlen(v);
+    while (vlen && (*v == ' ' || *v == '\t')) {
+        v++;
+        vlen--;
+    }
+    while (vlen && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
+        vlen--;
+    return kvs_add(l, cmd, arg, name_len, v, vlen);
+}
+
+const wx_kv_t *cli_kvs_items(cli_kvs *l)
+{
+    if (!l->items) {
+        l->items = calloc(8, sizeof *l->items);
+        if (!l->items)
+            return NULL;
+        l->cap = 8;
+    }
+    return l->items;
+}
+
+void cli_kvs_free(cli_kvs *l)
+{
+    for (size_t i = 0; i < l->count; i++) {
+        free((char *)l->items[i].key);
+        free((char *)l->items[i].value);
+    }
+    free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+int cli_strs_add(cli_strs *l, const char *s)
+{
+    const char **items = realloc(l->items, (l->count + 2) * sizeof *items);
+    if (!items)
+        return -1;
+    items[l->count++] = s;
+    items[l->count] = NULL;
+    l->items = items;
+    return 0;
+}
+
+void cli_strs_free(cli_strs *l)
+{
+    free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+/* ------------------------------------------------------------------ output */
+
+int cli_write_stdout(const void *data, size_t len)
+{
+    if (len && fwrite(data, 1, len, stdout) != len) {
+        fprintf(stderr, "wxpay: cannot write the output: %s\n", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int cli_finish(int code)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "wxpay: cannot write the output: %s\n", strerror(errno));
+        return code ? code : CLI_EXIT_FAIL;
+    }
+    return code;
+}

@@ -1,0 +1,113 @@
+/* What the wxpay subcommands share: exit codes, option parsing, reading inputs
+ * (files, '-' for stdin), name/value lists and the one-line error messages.
+ * Only the public API and json-c are used here, as everywhere in src/cli/. */
+#ifndef WXPAY_CLI_UTIL_H
+#define WXPAY_CLI_UTIL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include <wechatpay/wechatpay.h>
+
+struct json_object;
+
+/* The process exit codes every command uses (DESIGN.md, command-line contract). */
+enum {
+    CLI_EXIT_OK = 0,         /* success, valid, verified 2xx */
+    CLI_EXIT_FAIL = 1,       /* a verified failure: invalid instance, HTTP error, lint errors */
+    CLI_EXIT_USAGE = 2,      /* usage or bad input; nothing was sent */
+    CLI_EXIT_UNVERIFIED = 3  /* a signature, tag or response that does not verify */
+};
+
+/* ------------------------------------------------------------------ options */
+
+/* One entry of an option table; the table ends with a zero entry. */
+typedef struct cli_option {
+    const char *long_name; /* "spec-dir" for --spec-dir, NULL for none */
+    char short_name;       /* 'c' for -c, 0 for none */
+    int has_value;         /* 1: takes a value (--x V, --x=V, -cV) */
+    int id;                /* returned by cli_next(); must be >= 0 */
+} cli_option;
+
+/* cli_next() results besides an option id. */
+enum { CLI_END = -1, CLI_POSITIONAL = -2, CLI_BAD = -3, CLI_HELP = -4 };
+
+typedef struct cli_parser {
+    const char *cmd;      /* "expand", or NULL for the request mode (messages) */
+    int argc;
+    char **argv;
+    int next;             /* index of the next argument */
+    int no_more_options;  /* after "--" */
+    const char *value;    /* the option's value or the positional argument */
+} cli_parser;
+
+/* Parse argv[first..argc-1]. */
+void cli_parser_init(cli_parser *p, const char *cmd, int argc, char **argv, int first);
+
+/* The next option id, CLI_POSITIONAL (p->value is the argument; "-" is one),
+ * CLI_HELP for -h/--help, CLI_END, or CLI_BAD after printing a usage error. */
+int cli_next(cli_parser *p, const cli_option *opts);
+
+/* ------------------------------------------------------------------ messages */
+
+/* "wxpay CMD: MESSAGE (wxpay CMD --help for usage)" on stderr; returns CLI_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* "wxpay CMD: MESSAGE" on stderr; returns @p code. */
+int cli_fail(int code, const char *cmd, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* "wxpay CMD: [PREFIX: ]MESSAGE" for a library error, adding err->where when the
+ * message does not already name it; returns @p code. */
+int cli_fail_err(int code, const char *cmd, const char *prefix, const wx_error_t *err);
+
+/* ------------------------------------------------------------------ input */
+
+/* Read all of @p path (NULL or "-": standard input) into a NUL-terminated buffer
+ * (free()). Prints the reason and returns CLI_EXIT_USAGE when it cannot. */
+int cli_read_input(const char *cmd, const char *path, char **data, size_t *len);
+
+/* Parse @p len bytes of JSON text; the whole input must be one value (surrounding
+ * whitespace allowed). @p what names the input in messages ("body", "SCHEMA.json").
+ * On success *out is the value (NULL for a JSON null; json_object_put() it).
+ * Prints "WHAT: malformed JSON at offset N: reason" and returns CLI_EXIT_USAGE. */
+int cli_parse_json(const char *cmd, const char *what, const char *text, size_t len,
+                   struct json_object **out);
+
+/* 1 when @p s is a method wx_method knows, case-insensitively; *m receives it. */
+int cli_parse_method(const char *s, wx_method *m);
+
+/* ------------------------------------------------------------------ name/value lists */
+
+/* A growable list that is always terminated by {NULL, NULL}, as the API wants. */
+typedef struct cli_kvs {
+    wx_kv_t *items;
+    size_t count, cap;
+} cli_kvs;
+
+/* Add "k=v" (--var, --query); the key must not be empty. Returns 0, or prints a
+ * usage error naming @p option and returns CLI_EXIT_USAGE. */
+int cli_kvs_add_pair(cli_kvs *l, const char *cmd, const char *option, const char *arg);
+/* Add "Name: value" (--header); spaces around the value are dropped. */
+int cli_kvs_add_header(cli_kvs *l, const char *cmd, const char *arg);
+/* The terminated array (an empty list gives a valid {NULL, NULL} array), or NULL
+ * if even that could not be allocated. */
+const wx_kv_t *cli_kvs_items(cli_kvs *l);
+void cli_kvs_free(cli_kvs *l);
+
+/* A growable NULL-terminated list of borrowed strings (--spec-dir). */
+typedef struct cli_strs {
+    const char **items;
+    size_t count;
+} cli_strs;
+int cli_strs_add(cli_strs *l, const char *s); /* 0, or -1 when out of memory */
+void cli_strs_free(cli_strs *l);
+
+/* ------------------------------------------------------------------ output */
+
+/* Write @p len bytes to stdout; 0 on success, -1 (after a message) on a write error. */
+int cli_write_stdout(const void *data, size_t len);
+/* Flush stdout at the end of a command: @p code, or CLI_EXIT_FAIL when output was
+ * lost (a full disk, a closed pipe). */
+int cli_finish(int code);
+
+#endif
