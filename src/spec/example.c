@@ -29,6 +29,7 @@ static int has_own_example(const wx_schema *s)
     return 0;
 }
 
+/* Returns 2: an explicit value (example, default, enum) ranks above a made-up one. */
 static int copy_out(json_object *v, exctx *x, json_object **out)
 {
     *out = wx_json_copy(v);
@@ -36,7 +37,7 @@ static int copy_out(json_object *v, exctx *x, json_object **out)
         x->nomem = 1;
         return -1;
     }
-    return 1;
+    return 2;
 }
 
 static int is_required(const wx_schema *s, const char *name)
@@ -124,28 +125,27 @@ static json_object *example_string(const wx_schema *s, exctx *x)
         return json_object_new_string("2024-01-01");
     if (s->format == WX_FMT_TIME)
         return json_object_new_string("00:00:00+08:00");
-    char buf[256];
+    char buf[64];
     long min = s->min_len > 0 ? s->min_len : 0;
-    if (min > 200)
-        min = 200;
-    static const char *const bases[] = {"example", "x", "0", "1", "a", "A", "example-1"};
-    /* Each base padded to the minimum length with its own last character. */
-    for (size_t b = 0; b < sizeof bases / sizeof bases[0]; b++) {
-        snprintf(buf, sizeof buf, "%s", bases[b]);
-        size_t len = strlen(buf);
-        while ((long)len < min && len < sizeof buf - 1) {
-            buf[len] = buf[len - 1] == '-' ? 'x' : buf[len - 1];
-            buf[++len] = 0;
+    long max = s->max_len >= 0 ? s->max_len : 40;
+    if (max > (long)sizeof buf - 1)
+        max = (long)sizeof buf - 1;
+    if (!s->pattern && min <= 7 && max >= 7)
+        return json_object_new_string("example");
+    /* Runs of one character, shortest first, until one fits the lengths and pattern. */
+    static const char chars[] = "x0aA1-_.";
+    for (long len = min ? min : max ? 1 : 0; len <= max; len++) {
+        for (size_t c = 0; c < sizeof chars - 1; c++) {
+            memset(buf, chars[c], (size_t)len);
+            buf[len] = 0;
+            if (string_fits(s, buf))
+                return json_object_new_string(buf);
         }
-        if (s->max_len >= 0 && (long)len > s->max_len)
-            buf[s->max_len] = 0;
-        if (string_fits(s, buf))
-            return json_object_new_string(buf);
     }
     (void)x;
-    snprintf(buf, sizeof buf, "%s", "example");
-    if (s->max_len >= 0 && s->max_len < 7)
-        buf[s->max_len] = 0;
+    /* Nothing simple fits the pattern: the shortest allowed run. */
+    memset(buf, 'x', (size_t)(min < max ? min : max));
+    buf[min < max ? min : max] = 0;
     return json_object_new_string(buf);
 }
 
@@ -256,9 +256,8 @@ static int example_of(const wx_schema *s, int depth, exctx *x, json_object **out
         else if (s->none_of)
             parts[np++] = s->one_of[0];
     }
-    /* Objects from the parts merge; otherwise the first part's value is more specific
-     * than what the node's bare type gives (type: string next to a $ref to an enum). */
-    int from_part = 0;
+    /* Objects from the parts merge; otherwise an explicit value (a $ref'd enum next to
+     * `type: string`) beats a made-up one, and the first of equals wins. */
     for (size_t i = 0; i < np && !x->nomem; i++) {
         json_object *v;
         int r = example_of(parts[i], depth, x, &v);
@@ -267,11 +266,10 @@ static int example_of(const wx_schema *s, int depth, exctx *x, json_object **out
         if (have && json_object_is_type(acc, json_type_object) &&
             json_object_is_type(v, json_type_object)) {
             merge_into(acc, v);
-        } else if (!have || !from_part) {
+        } else if (r > have) {
             json_object_put(acc);
             acc = v;
-            have = 1;
-            from_part = 1;
+            have = r;
         } else {
             json_object_put(v);
         }
