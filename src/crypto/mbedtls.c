@@ -40,6 +40,9 @@
 #else
 #define WXC_MBED3 0
 #endif
+#if WXC_MBED3 && defined(MBEDTLS_PSA_CRYPTO_C)
+#include <psa/crypto.h>
+#endif
 
 /* ------------------------------------------------------------------ RNG */
 
@@ -93,6 +96,11 @@ static void init_once(void)
     mbedtls_version_get_string(g_version);
 #else
     snprintf(g_version, sizeof g_version, "%s", MBEDTLS_VERSION_STRING);
+#endif
+#if WXC_MBED3 && defined(MBEDTLS_PSA_CRYPTO_C)
+    /* mbedTLS 3 routes some hashing and PK work through PSA, which must be set up. */
+    if (psa_crypto_init() != PSA_SUCCESS)
+        return;
 #endif
     if (pthread_key_create(&g_rng_key, rng_thread_exit) != 0)
         return;

@@ -115,7 +115,7 @@ size_t wxct_unhex(const char *hex, unsigned char *out, size_t cap)
 {
     size_t n = 0;
     for (; hex[0] && hex[1]; hex += 2) {
-        unsigned v;
+        unsigned v = 0;
         if (n == cap || sscanf(hex, "%2x", &v) != 1)
             fail_msg("bad hex vector");
         out[n++] = (unsigned char)v;

@@ -161,29 +161,33 @@ static double signs_per_second(int threads, int per_thread)
 
 /* The same measure for plain arithmetic: how far this machine lets 2 threads scale
  * right now, so the signing figure can be read against it. */
-static volatile unsigned long g_sink;
+typedef struct {
+    unsigned long n, result;
+} spin_t;
 
 static void *spin(void *p)
 {
-    unsigned long x = 1, n = *(unsigned long *)p;
-    for (unsigned long i = 0; i < n; i++)
+    spin_t *s = p;
+    unsigned long x = 1;
+    for (unsigned long i = 0; i < s->n; i++)
         x = x * 6364136223846793005UL + 1442695040888963407UL;
-    g_sink = x;
+    s->result = x;
     return NULL;
 }
 
 static double machine_scaling(void)
 {
-    unsigned long n = 30000000;
+    spin_t s[2] = {{30000000, 0}, {30000000, 0}};
     double t0 = now_s();
-    spin(&n);
+    spin(&s[0]);
     double one = now_s() - t0;
     pthread_t t[2];
     t0 = now_s();
     for (int i = 0; i < 2; i++)
-        pthread_create(&t[i], NULL, spin, &n);
+        pthread_create(&t[i], NULL, spin, &s[i]);
     for (int i = 0; i < 2; i++)
         pthread_join(t[i], NULL);
+    assert_int_equal(s[0].result, s[1].result);
     return 2 * one / (now_s() - t0);
 }
 
@@ -192,9 +196,15 @@ static void test_signing_scales(void **state)
     (void)state;
     const char *env = getenv("WXCT_SIGNS");
     int n = env ? atoi(env) : 40;
-    signs_per_second(1, 5); /* warm up both threads' caches and DRBGs */
-    double machine = machine_scaling();
-    double one = signs_per_second(1, n), two = signs_per_second(2, n);
+    signs_per_second(2, 5); /* warm up both threads' caches and DRBGs */
+    /* Best of three: other work on a shared machine only ever slows a run down. */
+    double machine = 0, one = 0, two = 0;
+    for (int i = 0; i < 3; i++) {
+        double m = machine_scaling(), a = signs_per_second(1, n), b = signs_per_second(2, n);
+        machine = m > machine ? m : machine;
+        one = a > one ? a : one;
+        two = b > two ? b : two;
+    }
     printf("# %s %s, RSA-2048 signs/s: 1 thread %.0f, 2 threads %.0f: x%.2f "
            "(plain arithmetic scales x%.2f here now)\n",
            wxc_backend_name(), wxc_backend_version(), one, two, two / one, machine);
