@@ -140,7 +140,8 @@ int cli_next(cli_parser *p, const cli_option *opts)
         } else if (p->next < p->argc) {
             p->value = p->argv[p->next++];
         } else {
-            if (o->long_name)
+            /* named as the user wrote it */
+            if (a[1] == '-')
                 cli_usage_error(p->cmd, "option --%s needs a value", o->long_name);
             else
                 cli_usage_error(p->cmd, "option -%c needs a value", o->short_name);
