@@ -27,9 +27,10 @@ typedef struct wx_pubkey wx_pubkey_t;
  * @brief Load an RSA private key from PEM (PKCS#1 "RSA PRIVATE KEY", PKCS#8
  *        "PRIVATE KEY" or "ENCRYPTED PRIVATE KEY").
  * @param pem text (borrowed; need not be NUL-terminated), @p len bytes.
- * @param password for an encrypted key, else NULL.
+ * @param password for an encrypted key, else NULL (ignored for a plain key).
  * @return WX_OK; WX_E_KEY with a message saying which: not PEM, a certificate or public
- *         key given where a private key is needed, wrong password, not RSA, corrupt.
+ *         key given where a private key is needed, no or wrong password, not RSA,
+ *         corrupt (also numbers that do not make a working key: checked on load).
  */
 WX_API WX_NODISCARD wx_err wx_privkey_load(const char *pem, size_t len, const char *password,
                                             wx_privkey_t **out, wx_error_t *err);
@@ -54,8 +55,9 @@ WX_API WX_NODISCARD wx_err wx_pubkey_from_privkey(const wx_privkey_t *key, wx_pu
                                                    wx_error_t *err);
 /** @brief Free. Accepts NULL. */
 WX_API void wx_pubkey_free(wx_pubkey_t *key);
-/** @brief Certificate serial as upper-case hex without leading zeros' loss
- *         ("5157F09E..."), borrowed; NULL for a bare public key. */
+/** @brief Certificate serial as upper-case hex, two digits a byte, exactly as
+ *         `openssl x509 -serial` prints it and WeChat Pay shows it ("5157F09E...",
+ *         "0A1B"); borrowed, lives as long as @p key; NULL for a bare public key. */
 WX_API const char *wx_pubkey_serial(const wx_pubkey_t *key);
 /** @brief Certificate validity as UNIX times; 0/0 for a bare public key. */
 WX_API void wx_pubkey_validity(const wx_pubkey_t *key, int64_t *not_before, int64_t *not_after);
@@ -111,7 +113,8 @@ WX_API WX_NODISCARD wx_err wx_base64_decode(const char *b64, size_t b64_len, uns
 /** What to put in a generated test certificate. */
 typedef struct wx_cert_spec {
     const char *subject_cn;        /**< common name */
-    const char *serial_hex;        /**< serial number in hex, e.g. "3C9A..." */
+    const char *serial_hex;        /**< serial in hex, at most 40 digits ("3C9A..."); NULL:
+                                        20 random bytes, as WeChat Pay's serials are */
     int64_t not_before, not_after; /**< UNIX times; 0/0 = now-1h .. now+10 years */
     int is_ca;                     /**< 1: CA:TRUE basic constraint */
     const char *dns_name;          /**< subjectAltName DNS, or NULL */

@@ -34,7 +34,8 @@ typedef struct wxc_pubkey wxc_pubkey;
 
 /* ------------------------------------------------------------------ backend */
 
-/* "mbedtls" / "openssl", and the linked library's version ("2.28.3", "3.0.19"). */
+/* "mbedtls" / "openssl"; and the name with the linked library's version, in
+ * User-Agent style: "mbedtls/2.28.3", "openssl/3.0.19". Static strings. */
 const char *wxc_backend_name(void);
 const char *wxc_backend_version(void);
 

@@ -60,7 +60,7 @@ static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static pthread_key_t g_rng_key;
 static atomic_uint g_fork_gen;
 static int g_ready;
-static char g_version[16];
+static char g_version[32];
 static _Thread_local thread_rng t_rng;
 
 static int entropy_locked(void *ctx, unsigned char *out, size_t len)
@@ -92,11 +92,11 @@ static void rng_thread_exit(void *p)
 static void init_once(void)
 {
     mbedtls_entropy_init(&g_entropy);
+    char v[16] = MBEDTLS_VERSION_STRING;
 #if defined(MBEDTLS_VERSION_C)
-    mbedtls_version_get_string(g_version);
-#else
-    snprintf(g_version, sizeof g_version, "%s", MBEDTLS_VERSION_STRING);
+    mbedtls_version_get_string(v); /* the library linked, not the headers */
 #endif
+    snprintf(g_version, sizeof g_version, "mbedtls/%s", v);
 #if WXC_MBED3 && defined(MBEDTLS_PSA_CRYPTO_C)
     /* mbedTLS 3 routes some hashing and PK work through PSA, which must be set up. */
     if (psa_crypto_init() != PSA_SUCCESS)

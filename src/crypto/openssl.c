@@ -59,10 +59,10 @@ static int g_ready;
 static void init_once(void)
 {
     g_ready = OPENSSL_init_crypto(0, NULL) == 1;
-    /* "OpenSSL 3.0.19 27 Jan 2026" -> "3.0.19" */
+    /* "OpenSSL 3.0.19 27 Jan 2026" -> "openssl/3.0.19" */
     const char *v = OpenSSL_version(OPENSSL_VERSION);
     const char *sp = strchr(v, ' ');
-    snprintf(g_version, sizeof g_version, "%s", sp ? sp + 1 : v);
+    snprintf(g_version, sizeof g_version, "openssl/%s", sp ? sp + 1 : v);
     char *end = strchr(g_version, ' ');
     if (end)
         *end = 0;

@@ -84,7 +84,9 @@ static void test_backend_identity(void **state)
     (void)state;
     assert_string_equal(wx_crypto_backend(), wxc_backend_name());
     const char *v = wxc_backend_version();
-    assert_true(v[0] >= '1' && v[0] <= '9' && strchr(v, '.'));
+    size_t n = strlen(wxc_backend_name());
+    assert_memory_equal(v, wxc_backend_name(), n);
+    assert_true(v[n] == '/' && v[n + 1] >= '1' && v[n + 1] <= '9' && strchr(v, '.'));
     assert_int_equal(wxc_init(), WX_OK);
 }
 
