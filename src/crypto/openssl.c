@@ -676,7 +676,8 @@ static wx_err gcm(int enc, const unsigned char key[32], const unsigned char *iv,
              (!aad_len || EVP_CipherUpdate(ctx, NULL, &n, aad, (int)aad_len) == 1) &&
              (!in_len || EVP_CipherUpdate(ctx, out, &n, in, (int)in_len) == 1) &&
              (enc || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, tag) == 1);
-    int tag_ok = ok && EVP_CipherFinal_ex(ctx, out + (ok ? n : 0), &n) == 1;
+    int fin = 0; /* GCM has no block left over: Final writes nothing */
+    int tag_ok = ok && EVP_CipherFinal_ex(ctx, out + in_len, &fin) == 1;
     if (tag_ok && enc)
         tag_ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, tag) == 1;
     EVP_CIPHER_CTX_free(ctx);
