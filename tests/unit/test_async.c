@@ -1,6 +1,7 @@
 /* Futures on the in-memory transport: the six call styles of the seed page, callbacks
  * that fire exactly once and only from wait/perform, release, failures before sending,
  * and many futures at once. */
+#include <stdio.h>
 #include <string.h>
 
 #include <json-c/json.h>

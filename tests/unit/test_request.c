@@ -12,6 +12,7 @@
 #include "alloc_counter.h"
 #include "fake_server.h"
 #include "testutil.h"
+#include "util/buf.h"
 
 #define SEED_BODY                                                                             \
     "{\"open_id\":\"obLatjrR8kUDlj4-nofQsPAJAAFI\",\"coupon_list\":[{\"stock_id\":16474341," \
