@@ -229,8 +229,8 @@ static int decode_vars(struct json_object *vars)
 }
 
 static void answer_endpoint(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
-                            const char *path, const char *query, int multipart,
-                            wx_mock_reply *reply)
+                            const char *path, const char *query,
+                            const wx_mock_form_part *parts, size_t nparts, wx_mock_reply *reply)
 {
     const wx_endpoint_t *ep = NULL;
     struct json_object *vars = NULL, *body = NULL, *example = NULL;
@@ -258,9 +258,14 @@ static void answer_endpoint(const wx_mock_handler_ctx *ctx, const wx_mock_reques
         set_error(reply, 400, "PARAM_ERROR", NULL, "%s", why);
         goto out;
     }
-    /* A media upload's body is multipart; its JSON is the `meta` part, checked for
-     * its signature already. */
-    if (!multipart && req->body_len > 0 && parse_body(req, &body, why, sizeof why) != 0) {
+    /* A media upload's body is multipart: the validator takes its fields as an
+     * object of strings. */
+    if (parts) {
+        body = json_object_new_object();
+        for (size_t i = 0; body && i < nparts; i++)
+            json_object_object_add(body, parts[i].name,
+                                   json_object_new_string_len(parts[i].data, (int)parts[i].len));
+    } else if (req->body_len > 0 && parse_body(req, &body, why, sizeof why) != 0) {
         struct json_object *detail = json_object_new_object();
         json_object_object_add(detail, "location", json_object_new_string("body"));
         json_object_object_add(detail, "path", json_object_new_string(""));
@@ -273,7 +278,7 @@ static void answer_endpoint(const wx_mock_handler_ctx *ctx, const wx_mock_reques
         .query = qv,
         .headers = req->headers,
         .body = body,
-        .has_body = !multipart && req->body_len > 0,
+        .has_body = parts != NULL || req->body_len > 0,
     };
     rc = wx_endpoint_validate_request(ep, &view, &violations);
     if (rc == WX_E_VALIDATION) {
@@ -345,12 +350,25 @@ void wx_mock_handle(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
     const char *signed_body = req->body;
     size_t signed_len = req->body_len;
     const char *ctype = header_value(req->headers, "Content-Type");
+    wx_mock_form_part parts[16];
+    size_t nparts = 0;
     int multipart = ctype && !strncasecmp(ctype, "multipart/form-data", 19);
     if (multipart) {
         char why[160];
-        if (wx_mock_multipart_part(ctype, req->body, req->body_len, "meta", &signed_body,
-                                   &signed_len, why, sizeof why) != 0) {
+        if (wx_mock_multipart_parse(ctype, req->body, req->body_len, parts, 16, &nparts, why,
+                                    sizeof why) != 0) {
             set_error(reply, 400, "PARAM_ERROR", NULL, "%s", why);
+            return;
+        }
+        signed_body = NULL;
+        for (size_t i = 0; i < nparts; i++)
+            if (!strcmp(parts[i].name, "meta")) {
+                signed_body = parts[i].data;
+                signed_len = parts[i].len;
+            }
+        if (!signed_body) {
+            set_error(reply, 400, "PARAM_ERROR", NULL,
+                      "multipart/form-data body has no \"meta\" part (what the signature covers)");
             return;
         }
     }
@@ -369,7 +387,8 @@ void wx_mock_handle(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
                 if (!reply->body)
                     set_error(reply, 500, "SYSTEM_ERROR", NULL, "%s", why);
             } else {
-                answer_endpoint(ctx, req, target, q ? q : "", multipart, reply);
+                answer_endpoint(ctx, req, target, q ? q : "", multipart ? parts : NULL, nparts,
+                                reply);
             }
             free(target);
         }

@@ -149,11 +149,17 @@ wx_kv_t *wx_mock_query_parse(const char *query, char *why, size_t why_len);
 void wx_mock_kv_free(wx_kv_t *kv);
 
 /* ---------------------------------------------------------------- multipart uploads */
-/* Find the form field @p name in a multipart/form-data body; @p part points into
- * @p body. Returns 0, or -1 with @p why (no boundary, malformed, no such part). */
-int wx_mock_multipart_part(const char *content_type, const char *body, size_t len,
-                           const char *name, const char **part, size_t *part_len, char *why,
-                           size_t why_len);
+typedef struct wx_mock_form_part {
+    char name[64];
+    const char *data; /* points into the body */
+    size_t len;
+} wx_mock_form_part;
+
+/* Split a multipart/form-data body into its parts (at most @p max_parts). Returns 0,
+ * or -1 with @p why (no boundary, malformed, a part without a name, too many). */
+int wx_mock_multipart_parse(const char *content_type, const char *body, size_t len,
+                            wx_mock_form_part *parts, size_t max_parts, size_t *count,
+                            char *why, size_t why_len);
 
 /* ---------------------------------------------------------------- /v3/certificates */
 /* The real-shaped certificate download body (malloc'd JSON). */

@@ -45,11 +45,10 @@ static int boundary_of(const char *content_type, char *out, size_t out_len)
     return -1;
 }
 
-/* 1 when the part headers name the form field @p name. */
-static int part_is(const char *headers, size_t len, const char *name)
+/* The form field name in a part's headers ("Content-Disposition: form-data;
+ * name=\"meta\""), into @p out. 0 when found. */
+static int part_name(const char *headers, size_t len, char *out, size_t out_len)
 {
-    char want[96];
-    snprintf(want, sizeof want, "name=\"%s\"", name);
     const char *cd = NULL;
     for (size_t i = 0; i + 20 <= len; i++)
         if (!strncasecmp(headers + i, "Content-Disposition:", 20)) {
@@ -57,29 +56,45 @@ static int part_is(const char *headers, size_t len, const char *name)
             break;
         }
     if (!cd)
-        return 0;
+        return -1;
     const char *eol = find_bytes(cd, len - (size_t)(cd - headers), "\r\n", 2);
     size_t cd_len = eol ? (size_t)(eol - cd) : len - (size_t)(cd - headers);
-    const char *at = find_bytes(cd, cd_len, want, strlen(want));
-    /* "filename=" also ends in name=: the match must start a parameter */
-    return at && at > cd && (at[-1] == ' ' || at[-1] == ';' || at[-1] == '\t');
+    for (size_t i = 1; i + 6 <= cd_len; i++) {
+        /* "filename=" also ends in name=: the match must start a parameter */
+        char before = cd[i - 1];
+        if (memcmp(cd + i, "name=\"", 6) != 0 || (before != ' ' && before != ';' && before != '\t'))
+            continue;
+        const char *v = cd + i + 6;
+        const char *q = memchr(v, '"', cd_len - (size_t)(v - cd));
+        if (!q || (size_t)(q - v) >= out_len || q == v)
+            return -1;
+        memcpy(out, v, (size_t)(q - v));
+        out[q - v] = 0;
+        return 0;
+    }
+    return -1;
 }
 
-int wx_mock_multipart_part(const char *content_type, const char *body, size_t len,
-                           const char *name, const char **part, size_t *part_len, char *why,
-                           size_t why_len)
+int wx_mock_multipart_parse(const char *content_type, const char *body, size_t len,
+                            wx_mock_form_part *parts, size_t max_parts, size_t *count,
+                            char *why, size_t why_len)
 {
     char boundary[80], delim[84];
+    *count = 0;
     if (boundary_of(content_type, boundary, sizeof boundary) != 0) {
         snprintf(why, why_len, "multipart/form-data without a usable boundary");
         return -1;
     }
     int dn = snprintf(delim, sizeof delim, "--%s", boundary);
     const char *p = find_bytes(body, len, delim, (size_t)dn), *end = body + len;
-    while (p) {
+    if (!p) {
+        snprintf(why, why_len, "multipart/form-data body without its boundary");
+        return -1;
+    }
+    for (;;) {
         p += dn;
         if (end - p >= 2 && p[0] == '-' && p[1] == '-')
-            break; /* the closing delimiter */
+            return 0; /* the closing delimiter */
         if (end - p < 2 || p[0] != '\r' || p[1] != '\n')
             break;
         p += 2;
@@ -92,13 +107,20 @@ int wx_mock_multipart_part(const char *content_type, const char *body, size_t le
         const char *next = find_bytes(content, (size_t)(end - content), next_delim, (size_t)nn);
         if (!next)
             break;
-        if (part_is(p, (size_t)(hend - p), name)) {
-            *part = content;
-            *part_len = (size_t)(next - content);
-            return 0;
+        if (*count == max_parts) {
+            snprintf(why, why_len, "multipart/form-data body has more than %zu parts", max_parts);
+            return -1;
         }
+        wx_mock_form_part *fp = &parts[*count];
+        if (part_name(p, (size_t)(hend - p), fp->name, sizeof fp->name) != 0) {
+            snprintf(why, why_len, "multipart/form-data part %zu has no form-data name", *count + 1);
+            return -1;
+        }
+        fp->data = content;
+        fp->len = (size_t)(next - content);
+        (*count)++;
         p = next + 2;
     }
-    snprintf(why, why_len, "multipart/form-data body has no well-formed \"%s\" part", name);
+    snprintf(why, why_len, "multipart/form-data body is malformed after part %zu", *count);
     return -1;
 }

@@ -208,7 +208,11 @@ static void send_raw(const char *base, const char *method, const char *target, c
         curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
     }
     struct curl_slist *h = NULL;
-    h = curl_slist_append(h, "Content-Type: application/json");
+    int own_type = 0;
+    for (int i = 0; extra && extra[i]; i++)
+        own_type |= !strncasecmp(extra[i], "Content-Type:", 13);
+    if (!own_type)
+        h = curl_slist_append(h, "Content-Type: application/json");
     h = curl_slist_append(h, "Accept: application/json");
     h = curl_slist_append(h, "Expect:");
     if (auth)
@@ -532,6 +536,73 @@ static void test_certificates(void **state)
     reply_free(&r);
 }
 
+#define BOUNDARY "wxpay-test-boundary-7MA4YWxkTrZu0gW"
+#define META "{\"filename\":\"a.png\",\"sha256\":\"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\"}"
+
+/* A media upload: multipart/form-data whose signature covers only the meta part. */
+static void test_media_upload_multipart(void **state)
+{
+    (void)state;
+    const char *body = "--" BOUNDARY "\r\n"
+                       "Content-Disposition: form-data; name=\"meta\"\r\n"
+                       "Content-Type: application/json\r\n\r\n" META "\r\n"
+                       "--" BOUNDARY "\r\n"
+                       "Content-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n"
+                       "Content-Type: image/png\r\n\r\n"
+                       "\x89PNG fake image bytes\r\n"
+                       "--" BOUNDARY "--\r\n";
+    const char *extra[] = {"Content-Type: multipart/form-data; boundary=" BOUNDARY, NULL};
+    const char *target = "/v3/merchant/media/upload";
+    sign_opts meta = {.signed_body = META};
+    char *auth = authorization("POST", target, body, &meta);
+    reply r;
+    send_raw(M.base_url, "POST", target, body, auth, extra, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_verified(&r);
+    struct json_object *o = body_json(&r);
+    assert_non_null(jstr(o, "media_id"));
+    json_object_put(o);
+    reply_free(&r);
+    free(auth);
+
+    /* signed over the whole body instead of meta: rejected */
+    auth = authorization("POST", target, body, NULL);
+    send_raw(M.base_url, "POST", target, body, auth, extra, NULL, &r);
+    assert_error(&r, 401, "SIGN_ERROR");
+    reply_free(&r);
+    free(auth);
+
+    /* no file part: the spec requires it */
+    const char *no_file = "--" BOUNDARY "\r\n"
+                          "Content-Disposition: form-data; name=\"meta\"\r\n\r\n" META "\r\n"
+                          "--" BOUNDARY "--\r\n";
+    auth = authorization("POST", target, no_file, &meta);
+    send_raw(M.base_url, "POST", target, no_file, auth, extra, NULL, &r);
+    assert_error(&r, 400, "PARAM_ERROR");
+    struct json_object *e = body_json(&r), *detail;
+    assert_true(json_object_object_get_ex(e, "detail", &detail));
+    assert_true(has_violation(detail, "file"));
+    json_object_put(e);
+    reply_free(&r);
+    free(auth);
+
+    /* no meta part at all, or no boundary: nothing to check the signature against */
+    const char *no_meta = "--" BOUNDARY "\r\n"
+                          "Content-Disposition: form-data; name=\"file\"\r\n\r\nxx\r\n"
+                          "--" BOUNDARY "--\r\n";
+    auth = authorization("POST", target, no_meta, NULL);
+    send_raw(M.base_url, "POST", target, no_meta, auth, extra, NULL, &r);
+    assert_error(&r, 400, "PARAM_ERROR");
+    assert_non_null(strstr(r.body, "meta"));
+    reply_free(&r);
+    const char *no_boundary[] = {"Content-Type: multipart/form-data", NULL};
+    send_raw(M.base_url, "POST", target, no_meta, auth, no_boundary, NULL, &r);
+    assert_error(&r, 400, "PARAM_ERROR");
+    assert_non_null(strstr(r.body, "boundary"));
+    reply_free(&r);
+    free(auth);
+}
+
 /* ------------------------------------------------------------------ faults */
 static void send_fault(const char *mode, reply *r)
 {
@@ -814,6 +885,7 @@ int main(void)
         cmocka_unit_test(test_unknown_path),
         cmocka_unit_test(test_target_is_signed_as_received),
         cmocka_unit_test(test_certificates),
+        cmocka_unit_test(test_media_upload_multipart),
         cmocka_unit_test(test_fault_bad_signature),
         cmocka_unit_test(test_fault_unknown_serial),
         cmocka_unit_test(test_fault_stale_timestamp),
