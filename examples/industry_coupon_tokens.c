@@ -35,9 +35,10 @@ static void print_request(const wx_response_t *r)
         printf("\n%.*s\n", (int)len, body);
 }
 
-static int report(const char *style, wx_response_t *r)
+static void heading(const char *style) { printf("\n=== %s ===\n", style); }
+
+static int report(wx_response_t *r)
 {
-    printf("\n=== %s ===\n", style);
     print_request(r);
     int ok = wx_response_err(r) == WX_OK;
     if (ok) {
@@ -80,21 +81,26 @@ int main(int argc, char **argv)
     int ok = 0;
 
     /* 1. async, pure chain:  $instance->v3->industryCoupon->tokens->postAsync([...]) */
-    ok += report("async, pure chain", wx_chain(c, "v3")->seg("industryCoupon")->seg("tokens")
+    heading("async, pure chain");
+    ok += report(wx_chain(c, "v3")->seg("industryCoupon")->seg("tokens")
                                           ->post_async(&k_opts)->then(on_done, NULL)->wait());
     /* 2. async, declarative: $instance->chain('v3/industry-coupon/tokens')->postAsync([...]) */
-    ok += report("async, declarative", wx_chain(c, "v3/industry-coupon/tokens")
+    heading("async, declarative");
+    ok += report(wx_chain(c, "v3/industry-coupon/tokens")
                                            ->post_async(&k_opts)->then(on_done, NULL)->wait());
     /* 3. async, index:       $instance['v3/industry-coupon/tokens']->postAsync([...]) */
-    ok += report("async, index", wx_at(c, "v3/industry-coupon/tokens")
+    heading("async, index");
+    ok += report(wx_at(c, "v3/industry-coupon/tokens")
                                      ->post_async(&k_opts)->then(on_done, NULL)->wait());
     /* 4. sync, pure chain:   $instance->v3->industryCoupon->tokens->post([...]) */
-    ok += report("sync, pure chain",
-                 wx_chain(c, "v3")->seg("industryCoupon")->seg("tokens")->post(&k_opts));
+    heading("sync, pure chain");
+    ok += report(wx_chain(c, "v3")->seg("industryCoupon")->seg("tokens")->post(&k_opts));
     /* 5. sync, declarative:  $instance->chain('v3/industry-coupon/tokens')->post([...]) */
-    ok += report("sync, declarative", wx_chain(c, "v3/industry-coupon/tokens")->post(&k_opts));
+    heading("sync, declarative");
+    ok += report(wx_chain(c, "v3/industry-coupon/tokens")->post(&k_opts));
     /* 6. sync, index:        $instance['v3/industry-coupon/tokens']->post([...]) */
-    ok += report("sync, index", wx_at(c, "v3/industry-coupon/tokens")->post(&k_opts));
+    heading("sync, index");
+    ok += report(wx_at(c, "v3/industry-coupon/tokens")->post(&k_opts));
 
     wx_client_free(c);
     printf("\n%d of 6 styles verified\n", ok);
