@@ -246,7 +246,10 @@ wx_doc *wx_spec_doc(wx_spec_t *spec, const char *rel, wx_spec_problem *prob)
         }
         if (data) {
             spec->files_read++;
-            wx_spec_parse_text(d->display, data, len, kind, &d->root, &d->problem);
+            if (wx_spec_parse_text(d->display, data, len, kind, &d->root, &d->problem) == WX_OK &&
+                !d->root)
+                wx_problem_set(&d->problem, WX_E_SPEC, d->display, "",
+                               "a spec file must be an object, not null");
         }
         wx_free(owned);
     }
