@@ -1,0 +1,165 @@
+/* The seed endpoint end to end against `wxpay mock` on loopback through the libcurl
+ * transport: the six call styles, an invalid body the server never sees, a verified HTTP
+ * error, and every fault mode of the sandbox giving its matching error with nothing
+ * reported as a success. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <wechatpay/wechatpay.h>
+
+#include "testutil.h"
+
+#define SEED_BODY                                                                             \
+    "{\"open_id\":\"obLatjrR8kUDlj4-nofQsPAJAAFI\",\"coupon_list\":[{\"stock_id\":16474341," \
+    "\"coupon_id\":\"11004999626\"}]}"
+
+static wxt_mock g_mock;
+static wx_client_t *g_client;
+
+static int setup(void **state)
+{
+    wxt_mock_start(&g_mock, NULL);
+    wx_client_options_t o = {.base_url = g_mock.base_url, .timeout_ms = 8000};
+    wx_error_t err = {0};
+    if (wx_client_new_from_config(g_mock.config, &o, &g_client, &err) != WX_OK)
+        fail_msg("client: %s", err.message);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    wx_client_free(g_client);
+    assert_int_equal(wxt_mock_stop(&g_mock), 0);
+    return 0;
+}
+
+static int g_callbacks;
+
+static void on_done(const wx_response_t *r, void *ud)
+{
+    g_callbacks++;
+    assert_int_equal(wx_response_err(r), WX_OK);
+}
+
+static void expect_token(wx_response_t *r)
+{
+    if (wx_response_err(r) != WX_OK)
+        fail_msg("%s: %s", wx_err_name(wx_response_err(r)), wx_response_error(r)->message);
+    assert_int_equal(wx_response_status(r), 200);
+    struct json_object *t;
+    assert_true(json_object_object_get_ex(wx_response_json(r), "token", &t));
+    assert_true(strlen(json_object_get_string(t)) > 0);
+    assert_non_null(wx_response_header(r, "Wechatpay-Signature"));
+    wx_response_free(r);
+}
+
+static void test_six_styles(void **state)
+{
+    wx_client_t *c = g_client;
+    const wx_request_options_t opts = {.json_text = SEED_BODY};
+    g_callbacks = 0;
+    expect_token(wx_chain(c, "v3")->seg("industryCoupon")->seg("tokens")->post_async(&opts)
+                     ->then(on_done, NULL)->wait());
+    expect_token(wx_chain(c, "v3/industry-coupon/tokens")->post_async(&opts)
+                     ->then(on_done, NULL)->wait());
+    expect_token(wx_at(c, "v3/industry-coupon/tokens")->post_async(&opts)
+                     ->then(on_done, NULL)->wait());
+    expect_token(wx_chain(c, "v3")->seg("industryCoupon")->seg("tokens")->post(&opts));
+    expect_token(wx_chain(c, "v3/industry-coupon/tokens")->post(&opts));
+    expect_token(wx_at(c, "v3/industry-coupon/tokens")->post(&opts));
+    assert_int_equal(g_callbacks, 3);
+}
+
+static int count_requests_in_log(void)
+{
+    char *log = wxt_read_file(g_mock.log, NULL);
+    int n = 0;
+    for (char *p = log; p && (p = strstr(p, "/v3/industry-coupon/tokens")); p++)
+        n++;
+    free(log);
+    return n;
+}
+
+static void test_invalid_body_is_not_sent(void **state)
+{
+    int before = count_requests_in_log();
+    wx_response_t *r = wx_chain(g_client, "v3/industry-coupon/tokens")->post(
+        &(wx_request_options_t){.json_text = "{\"open_id\":\"x\",\"coupon_list\":[{\"stock_id\":\"1\",\"coupon_id\":\"2\"}]}"});
+    assert_int_equal(wx_response_err(r), WX_E_VALIDATION);
+    assert_string_equal(wx_response_violation(r, 0)->path, "coupon_list[0].stock_id");
+    wx_response_free(r);
+    /* give the server a moment to log anything it might have received */
+    usleep(200000);
+    assert_int_equal(count_requests_in_log(), before);
+}
+
+static wx_response_t *with_fault(const char *fault)
+{
+    return wx_chain(g_client, "v3/industry-coupon/tokens")->post(&(wx_request_options_t){
+        .json_text = SEED_BODY, .headers = (wx_kv_t[]){{"Wxpay-Mock-Fault", fault}, {0}}});
+}
+
+static void test_fault_modes(void **state)
+{
+    static const struct {
+        const char *fault;
+        wx_err want;
+    } cases[] = {
+        {"bad-signature", WX_E_VERIFY_SIGNATURE}, {"unknown-serial", WX_E_VERIFY_SERIAL},
+        {"stale-timestamp", WX_E_VERIFY_TIME},    {"missing-headers", WX_E_VERIFY_HEADER},
+        {"http-500", WX_E_HTTP},                  {"drop-connection", WX_E_TRANSPORT},
+        {"truncated-body", WX_E_TRANSPORT},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        wx_response_t *r = with_fault(cases[i].fault);
+        if (wx_response_err(r) != cases[i].want)
+            fail_msg("%s: got %s (%s)", cases[i].fault, wx_err_name(wx_response_err(r)),
+                     wx_response_error(r)->message);
+        if (cases[i].want == WX_E_HTTP) {
+            assert_int_equal(wx_response_status(r), 500);
+            assert_string_equal(wx_response_error(r)->server_code, "SYSTEM_ERROR");
+        } else {
+            assert_null(wx_response_body(r, NULL));
+            assert_null(wx_response_json(r));
+        }
+        wx_response_free(r);
+    }
+    /* slow-body is slow, not wrong: it verifies */
+    expect_token(with_fault("slow-body"));
+    /* ... unless the caller's time limit is shorter */
+    wx_response_t *r = wx_chain(g_client, "v3/industry-coupon/tokens")->post(&(wx_request_options_t){
+        .json_text = SEED_BODY, .timeout_ms = 500,
+        .headers = (wx_kv_t[]){{"Wxpay-Mock-Fault", "slow-body"}, {0}}});
+    assert_int_equal(wx_response_err(r), WX_E_TIMEOUT);
+    assert_null(wx_response_body(r, NULL));
+    wx_response_free(r);
+    /* and after all that, the connection pool still works */
+    expect_token(with_fault("none"));
+}
+
+static void test_dead_server(void **state)
+{
+    wx_client_options_t o = {.base_url = "http://127.0.0.1:1/", .connect_timeout_ms = 2000};
+    wx_client_t *c = NULL;
+    assert_int_equal(wx_client_new_from_config(g_mock.config, &o, &c, NULL), WX_OK);
+    wx_response_t *r = wx_chain(c, "v3/industry-coupon/tokens")->post(
+        &(wx_request_options_t){.json_text = SEED_BODY});
+    assert_int_equal(wx_response_err(r), WX_E_TRANSPORT);
+    assert_int_equal(wx_response_status(r), 0);
+    assert_non_null(strstr(wx_response_error(r)->where, "127.0.0.1:1"));
+    wx_response_free(r);
+    wx_client_free(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_six_styles),
+        cmocka_unit_test(test_invalid_body_is_not_sent),
+        cmocka_unit_test(test_fault_modes),
+        cmocka_unit_test(test_dead_server),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
