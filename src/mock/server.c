@@ -279,6 +279,7 @@ static enum MHD_Result answer(wx_mock_server *s, struct MHD_Connection *conn, re
 
 /* libmicrohttpd's own complaints (a client that went away, a reply cut on purpose),
  * marked as such on stderr. */
+static void on_mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
