@@ -5,7 +5,7 @@
  * alternations of UTF-8 byte sequences, and a non-ASCII literal is grouped so that a
  * quantifier after it repeats the whole character. So `^[\u4e00-\u9fa5]{2,4}$` counts
  * characters as ECMA-262 does. Supported: \d \w \s \D \W \S, \b \B, escapes of special
- * characters, \t \n \r \f \v \xHH \uXXXX \u{...}, classes with ranges, (?:...) groups,
+ * characters, \t \n \r \f \v \xHH \uHHHH \u{...}, classes with ranges, (?:...) groups,
  * greedy and lazy quantifiers (the same yes/no answer for a search). Refused at load
  * time: lookaround, backreferences, named groups and unknown escapes. */
 #include "spec/spec_impl.h"
@@ -330,7 +330,7 @@ static int hexval(char c)
     return -1;
 }
 
-/* \xHH, \uXXXX (with a following low surrogate) or \u{...}; *p at the backslash. */
+/* \xHH, \uHHHH (with a following low surrogate) or \u{...}; *p at the backslash. */
 static long read_hex_escape(const char **p)
 {
     const char *s = *p + 1;
