@@ -202,6 +202,9 @@ int wx_cmd_verify(int argc, char **argv)
         return rc == -1 ? CLI_EXIT_OK : rc;
     if (!values[OPT_SIGNATURE])
         return cli_usage_error("verify", "missing --signature B64");
+    if (!strcmp(values[OPT_SIGNATURE], "@-") && (!input || !strcmp(input, "-")))
+        return cli_usage_error("verify", "the signature and the message cannot both come from "
+                                         "standard input");
     wx_pubkey_t *key = NULL;
     if ((rc = load_pubkey("verify", values[OPT_CERT], values[OPT_PUBKEY], &key)) != CLI_EXIT_OK)
         return rc;
@@ -214,12 +217,6 @@ int wx_cmd_verify(int argc, char **argv)
             goto out;
         trim(sig, &slen);
         s = sig;
-    }
-    if (input && !strcmp(input, "-") && values[OPT_SIGNATURE][0] == '@' &&
-        !strcmp(values[OPT_SIGNATURE], "@-")) {
-        rc = cli_usage_error("verify", "the signature and the message cannot both come from "
-                                       "standard input");
-        goto out;
     }
     if ((rc = cli_read_input("verify", input, &msg, &len)) != CLI_EXIT_OK)
         goto out;

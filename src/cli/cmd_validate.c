@@ -1,7 +1,6 @@
 /* wxpay validate: a JSON document against a standalone JSON Schema, or a whole
  * request (path variables, query, headers, body) against its endpoint spec.
  * Violations go to stdout, one `path: reason` line each; the verdict to stderr. */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -85,6 +85,7 @@ static void test_usage_errors(void **state)
         {{"verify", "--signature", "AAAA"}, "missing --cert"},
         {{"verify", "--cert", "a", "--pubkey", "b", "--signature", "x"}, "not both"},
         {{"verify", "--cert", "a"}, "missing --signature"},
+        {{"verify", "--cert", "a", "--signature", "@-"}, "both come from standard input"},
         {{"encrypt"}, "missing --cert"},
         {{"decrypt"}, "missing --key"},
         {{"decrypt", "--key", "k", "--apiv3-key", "x"}, "not both"},

@@ -20,7 +20,7 @@ static const char *transcript(void)
     return path;
 }
 
-/* WX_CLI_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full" runs every
+/* WX_CLI_WRAPPER="/usr/bin/valgrind -q --error-exitcode=99 --leak-check=full" runs every
  * wxpay under that command (split at spaces), so the tool itself gets checked. */
 static int add_wrapper(const char **argv, char *buf, size_t size)
 {
@@ -118,8 +118,11 @@ int cli_count_lines(const char *text, const char *part)
 
 const char *cli_data(const char *name)
 {
-    static char path[1024];
-    snprintf(path, sizeof path, "%s/tests/data/cli/%s", WX_SOURCE_DIR, name);
+    /* a few buffers in turn, so one call's arguments may hold several of these */
+    static char paths[4][1024];
+    static unsigned next;
+    char *path = paths[next++ % 4];
+    snprintf(path, sizeof paths[0], "%s/tests/data/cli/%s", WX_SOURCE_DIR, name);
     return path;
 }
 

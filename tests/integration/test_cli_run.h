@@ -31,7 +31,8 @@ void cli_expect_usage_error(const cli_result *r, const char *err_part);
 /* Count of lines of @p text that contain @p part. */
 int cli_count_lines(const char *text, const char *part);
 
-/* A data file of tests/data/cli (static buffer, valid until the next call). */
+/* A data file of tests/data/cli (a static buffer, valid for the next three calls
+ * too, so up to four may be arguments of one call). */
 const char *cli_data(const char *name);
 
 /* grep the transcript of this process's runs for the private keys and the APIv3
