@@ -50,18 +50,22 @@ static struct json_object *read_json(const char *dir, const char *name, char *wh
     return o;
 }
 
-/* A string member, or NULL (with a message when it is required). */
+/* A string member, or NULL when absent. *bad is set (with a message) when a required
+ * member is missing or any member has the wrong type. */
 static const char *get_string(struct json_object *o, const char *file, const char *key,
-                              int required, char *why, size_t why_len)
+                              int required, int *bad, char *why, size_t why_len)
 {
     struct json_object *v;
     if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null)) {
-        if (required)
+        if (required) {
             fail(why, why_len, "%s: missing \"%s\"", file, key);
+            *bad = 1;
+        }
         return NULL;
     }
     if (!json_object_is_type(v, json_type_string) || json_object_get_string_len(v) == 0) {
         fail(why, why_len, "%s: \"%s\" must be a non-empty string", file, key);
+        *bad = 1;
         return NULL;
     }
     return json_object_get_string(v);
@@ -112,7 +116,7 @@ int wx_mock_config_load(const char *dir, wx_mock_config *cfg, char *why, size_t 
     memset(cfg, 0, sizeof *cfg);
     struct json_object *conf = NULL, *mock = NULL;
     const char *s;
-    int rc = -1;
+    int rc = -1, bad = 0;
     cfg->dir = strdup(dir);
     if (!cfg->dir)
         return fail(why, why_len, "out of memory");
@@ -121,22 +125,25 @@ int wx_mock_config_load(const char *dir, wx_mock_config *cfg, char *why, size_t 
     if (!(mock = read_json(dir, "mock.json", why, why_len)))
         goto out;
 
-    if (!(s = get_string(conf, "CONFIG.json", "mchid", 1, why, why_len)) || !(cfg->mchid = strdup(s)))
+    if (!(s = get_string(conf, "CONFIG.json", "mchid", 1, &bad, why, why_len)) ||
+        !(cfg->mchid = strdup(s)))
         goto out;
-    if (!(s = get_string(conf, "CONFIG.json", "serial", 1, why, why_len)) ||
+    if (!(s = get_string(conf, "CONFIG.json", "serial", 1, &bad, why, why_len)) ||
         !(cfg->merchant_serial = strdup(s)))
         goto out;
-    if ((s = get_string(conf, "CONFIG.json", "apiv3_key", 0, why, why_len))) {
+    if ((s = get_string(conf, "CONFIG.json", "apiv3_key", 0, &bad, why, why_len))) {
         if (strlen(s) != 32) {
             fail(why, why_len, "CONFIG.json: \"apiv3_key\" must be 32 bytes long");
             goto out;
         }
         cfg->apiv3_key = strdup(s);
     }
-    if ((s = get_string(conf, "CONFIG.json", "spec_dir", 0, why, why_len)))
+    if ((s = get_string(conf, "CONFIG.json", "spec_dir", 0, &bad, why, why_len)))
         cfg->spec_dir = join_path(dir, s);
+    if (bad)
+        goto out;
 
-    if (!(s = get_string(mock, "mock.json", "merchant_certificate", 1, why, why_len)) ||
+    if (!(s = get_string(mock, "mock.json", "merchant_certificate", 1, &bad, why, why_len)) ||
         load_pub(dir, "mock.json", "merchant_certificate", s, &cfg->merchant_cert, NULL, why,
                  why_len))
         goto out;
@@ -148,11 +155,11 @@ int wx_mock_config_load(const char *dir, wx_mock_config *cfg, char *why, size_t 
         goto out;
     }
 
-    if (!(s = get_string(mock, "mock.json", "platform_private_key", 1, why, why_len)) ||
+    if (!(s = get_string(mock, "mock.json", "platform_private_key", 1, &bad, why, why_len)) ||
         load_priv(dir, "mock.json", "platform_private_key", s, &cfg->platform_key, why, why_len))
         goto out;
     wx_pubkey_t *pcert = NULL;
-    if (!(s = get_string(mock, "mock.json", "platform_certificate", 1, why, why_len)) ||
+    if (!(s = get_string(mock, "mock.json", "platform_certificate", 1, &bad, why, why_len)) ||
         load_pub(dir, "mock.json", "platform_certificate", s, &pcert, &cfg->platform_cert_pem,
                  why, why_len))
         goto out;
@@ -171,8 +178,16 @@ int wx_mock_config_load(const char *dir, wx_mock_config *cfg, char *why, size_t 
         goto out;
     }
 
-    const char *pub_id = get_string(mock, "mock.json", "public_key_id", 0, why, why_len);
-    const char *pub_key = get_string(mock, "mock.json", "public_key_private_key", 0, why, why_len);
+    const char *pub_id = get_string(mock, "mock.json", "public_key_id", 0, &bad, why, why_len);
+    const char *pub_key =
+        get_string(mock, "mock.json", "public_key_private_key", 0, &bad, why, why_len);
+    if (bad)
+        goto out;
+    if (!pub_id != !pub_key) {
+        fail(why, why_len, "mock.json: give both \"public_key_id\" and \"public_key_private_key\", "
+             "or neither");
+        goto out;
+    }
     if (pub_id && pub_key) {
         if (strncmp(pub_id, "PUB_KEY_ID_", 11) != 0) {
             fail(why, why_len, "mock.json: \"public_key_id\" must start with PUB_KEY_ID_");

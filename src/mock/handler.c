@@ -3,6 +3,7 @@
  * (a request that is not signed correctly learns nothing else). */
 #include <json-c/json.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +169,10 @@ static int parse_body(const wx_mock_request *req, struct json_object **out, char
                       size_t why_len)
 {
     *out = NULL;
+    if (req->body_len >= INT32_MAX) { /* json-c takes an int length */
+        snprintf(why, why_len, "request body is too large");
+        return -1;
+    }
     if (memchr(req->body, 0, req->body_len)) {
         snprintf(why, why_len, "request body contains a NUL byte");
         return -1;
@@ -188,11 +193,6 @@ static int parse_body(const wx_mock_request *req, struct json_object **out, char
         snprintf(why, why_len, "request body is not valid JSON: %s",
                  e == json_tokener_continue ? "unexpected end of input"
                                             : json_tokener_error_desc(e));
-        return -1;
-    }
-    if (req->body_len > (size_t)1 << 30) {
-        json_object_put(o);
-        snprintf(why, why_len, "request body is too large");
         return -1;
     }
     for (size_t i = used; i < req->body_len; i++) {

@@ -380,28 +380,23 @@ int wx_mock_server_port(const wx_mock_server *s) { return s->port; }
 
 static void summarize(wx_mock_server *s, char *out, size_t out_len)
 {
-    pthread_mutex_lock(&s->stats_lock);
+    char statuses[400] = "";
     size_t used = 0;
-    int n = snprintf(out, out_len, "served %llu request%s (", (unsigned long long)s->requests,
-                     s->requests == 1 ? "" : "s");
-    used = n > 0 ? (size_t)n : 0;
-    const char *sep = "";
-    for (int st = 100; st < 600 && used < out_len; st++) {
+    pthread_mutex_lock(&s->stats_lock);
+    for (int st = 100; st < 600 && used < sizeof statuses; st++) {
         if (!s->by_status[st])
             continue;
-        n = snprintf(out + used, out_len - used, "%s%d: %llu", sep, st,
-                     (unsigned long long)s->by_status[st]);
-        used += n > 0 ? (size_t)n : 0;
-        sep = ", ";
-    }
-    if (s->dropped && used < out_len) {
-        n = snprintf(out + used, out_len - used, "%sclosed: %llu", sep,
-                     (unsigned long long)s->dropped);
+        int n = snprintf(statuses + used, sizeof statuses - used, "%s%d: %llu", used ? ", " : "",
+                         st, (unsigned long long)s->by_status[st]);
         used += n > 0 ? (size_t)n : 0;
     }
-    if (used < out_len)
-        snprintf(out + used, out_len - used, "), %llu fault%s", (unsigned long long)s->faults,
-                 s->faults == 1 ? "" : "s");
+    if (s->dropped && used < sizeof statuses)
+        snprintf(statuses + used, sizeof statuses - used, "%sclosed: %llu", used ? ", " : "",
+                 (unsigned long long)s->dropped);
+    snprintf(out, out_len, "served %llu request%s%s%s%s, %llu fault%s",
+             (unsigned long long)s->requests, s->requests == 1 ? "" : "s",
+             statuses[0] ? " (" : "", statuses, statuses[0] ? ")" : "",
+             (unsigned long long)s->faults, s->faults == 1 ? "" : "s");
     pthread_mutex_unlock(&s->stats_lock);
 }
 

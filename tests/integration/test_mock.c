@@ -871,6 +871,42 @@ static void test_sigint_and_bad_arguments(void **state)
     free(out);
 }
 
+/* A keys folder that does not fit together is refused at start, naming the problem. */
+static void test_bad_keys_folder(void **state)
+{
+    (void)state;
+    struct {
+        const char *file, *json, *expect;
+    } cases[] = {
+        {"mock.json", "{\"merchant_certificate\":\"platform_cert.pem\",\"platform_private_key\":"
+                      "\"platform_key.pem\",\"platform_certificate\":\"platform_cert.pem\"}",
+         "does not match"},
+        {"mock.json", "{\"merchant_certificate\":\"merchant_cert.pem\",\"platform_private_key\":"
+                      "\"merchant_key.pem\",\"platform_certificate\":\"platform_cert.pem\"}",
+         "is not the key of"},
+        {"mock.json", "{\"merchant_certificate\":\"merchant_cert.pem\"}", "platform_private_key"},
+        {"mock.json", "[]", "not a JSON object"},
+        {"CONFIG.json", "{\"mchid\":\"1900000001\",\"serial\":\"AB\",\"apiv3_key\":\"short\"}",
+         "apiv3_key"},
+        {"CONFIG.json", "{\"mchid\":1900000001}", "mchid"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *dir = wxt_tmpdir("mock-badkeys");
+        assert_int_equal(wxt_sh(NULL, NULL, "cp '%s'/*.pem '%s'/*.json '%s'/", K.dir, K.dir, dir), 0);
+        char *p = wxt_path(dir, cases[i].file);
+        wxt_write_file(p, cases[i].json, strlen(cases[i].json));
+        char *argv[] = {WXPAY_BIN, "mock", "--port", "0", "--keys", dir, NULL};
+        char *err = NULL;
+        int rc = wxt_run(argv, NULL, 0, NULL, &err);
+        if (rc != 2 || !strstr(err, cases[i].expect))
+            fail_msg("case %zu: exit %d, stderr: %s", i, rc, err);
+        assert_null(strstr(err, K.apiv3_key));
+        free(err);
+        free(p);
+        free(dir);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -900,6 +936,7 @@ int main(void)
         cmocka_unit_test(test_tls),
         cmocka_unit_test(test_sigterm_summary_and_log),
         cmocka_unit_test(test_sigint_and_bad_arguments),
+        cmocka_unit_test(test_bad_keys_folder),
     };
     return cmocka_run_group_tests_name("mock", tests, group_setup, group_teardown);
 }
