@@ -173,8 +173,7 @@ wx_err wx_client_new(const wx_client_options_t *o, wx_client_t **out, wx_error_t
     wx_client_t *c = wx_calloc(1, sizeof *c);
     if (!c)
         return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
-    rc = WX_E_NOMEM;
-    wx_error_set(err, WX_E_NOMEM, "", "out of memory");
+    rc = wx_error_set(err, WX_E_NOMEM, "", "out of memory");
     c->mchid = wx_strdup(o->mchid ? o->mchid : "");
     c->serial = wx_strdup(o->serial ? o->serial : "");
     if (!c->mchid || !c->serial)
@@ -247,6 +246,8 @@ wx_err wx_client_new(const wx_client_options_t *o, wx_client_t **out, wx_error_t
     return WX_OK;
 
 fail:
+    if (rc == WX_OK) /* an allocation after the last checked step */
+        rc = wx_error_set(err, WX_E_NOMEM, "", "out of memory");
     /* Plugins given by the caller stay the caller's. */
     if (o->transport && c->transport == o->transport)
         c->transport = NULL;

@@ -150,11 +150,14 @@ static void test_openssl_signed_response_verifies(void **state)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/tests/golden/verify/seed-200", WX_SOURCE_DIR);
-    char *ts = wxt_read_file(wxt_path(path, "timestamp"), NULL);
-    char *nonce = wxt_read_file(wxt_path(path, "nonce"), NULL);
-    char *body = wxt_read_file(wxt_path(path, "body"), NULL);
-    char *sig = wxt_read_file(wxt_path(path, "signature"), NULL);
-    char *serial = wxt_read_file(wxt_path(path, "serial"), NULL);
+    char *files[5];
+    const char *names[5] = {"timestamp", "nonce", "body", "signature", "serial"};
+    for (int i = 0; i < 5; i++) {
+        char *p = wxt_path(path, names[i]);
+        files[i] = wxt_read_file(p, NULL);
+        free(p);
+    }
+    char *ts = files[0], *nonce = files[1], *body = files[2], *sig = files[3], *serial = files[4];
     wx_keyring_t *ring = wx_keyring_new();
     assert_int_equal(wx_keyring_add_pem(ring, serial, wxt_golden("platform_cert.pem"), NULL), WX_OK);
     wx_verifier_t *v = wx_verifier_apiv3(ring, 300);
@@ -339,6 +342,7 @@ static void test_client_options_errors(void **state)
     o.mchid = NULL;
     assert_int_equal(wx_client_new(&o, &c, &err), WX_E_CONFIG);
     assert_string_equal(err.where, "mchid");
+    wx_transport_free(o.transport); /* still the caller's after a failure */
     o = wxt_fake_options(&g_fake);
     wx_transport_free(o.transport);
     o.transport = NULL;
