@@ -424,7 +424,12 @@ static void compile_pattern_properties(wx_compiler *c, wx_schema *s, json_object
             nomem(c);
             break;
         }
-        if (wx_regex_compile(re, key, why, sizeof why) != 0) {
+        int rc = wx_regex_compile(re, key, why, sizeof why);
+        if (rc == -2) {
+            nomem(c);
+            break;
+        }
+        if (rc != 0) {
             wx_compile_fail(c, key, "invalid pattern %s: %s", key, why);
             break;
         }
@@ -554,7 +559,12 @@ static void compile_pattern(wx_compiler *c, wx_schema *s, json_object *v)
         nomem(c);
         return;
     }
-    if (wx_regex_compile(re, src, why, sizeof why) != 0) {
+    int rc = wx_regex_compile(re, src, why, sizeof why);
+    if (rc == -2) {
+        nomem(c);
+        return;
+    }
+    if (rc != 0) {
         wx_compile_fail(c, "pattern", "invalid pattern %s: %s", src, why);
         return;
     }

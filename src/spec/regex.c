@@ -544,6 +544,8 @@ int wx_ecma_to_ere(const char *src, wx_buf *out, const char **why)
             cpset set = {0};
             if (class_escape(&set, e)) {
                 emit_set(out, &set);
+                if (set.nomem)
+                    out->failed = WX_E_NOMEM;
                 wx_free(set.r);
                 p += 2;
                 atom = 1;
@@ -707,9 +709,10 @@ int wx_regex_compile(wx_regex *r, const char *src, char *why, size_t why_size)
     wx_buf ere = WX_BUF_INIT;
     const char *reason = NULL;
     if (wx_ecma_to_ere(src, &ere, &reason) != 0) {
-        snprintf(why, why_size, "%s", reason ? reason : "unsupported pattern");
+        int nomem = !wx_buf_ok(&ere);
+        snprintf(why, why_size, "%s", nomem ? "out of memory" : reason ? reason : "unsupported pattern");
         wx_buf_free(&ere);
-        return -1;
+        return nomem ? -2 : -1;
     }
     locale_t old = enter_c();
     int rc = regcomp(&r->re, wx_buf_str(&ere), REG_EXTENDED | REG_NOSUB);

@@ -70,7 +70,8 @@ typedef struct wx_regex {
 /* Translate an ECMA-262 pattern into POSIX ERE. Returns 0, or -1 with *why set to a
  * short static reason ("lookahead is not supported"). */
 int wx_ecma_to_ere(const char *src, wx_buf *out, const char **why);
-/* Compile @p src (ECMA-262); 0 on success, else -1 with @p why filled. */
+/* Compile @p src (ECMA-262); 0 on success, -1 (bad pattern) or -2 (out of memory)
+ * with @p why filled. */
 int wx_regex_compile(wx_regex *r, const char *src, char *why, size_t why_size);
 /* 1 when the pattern is found anywhere in @p s (JSON Schema's unanchored search). */
 int wx_regex_search(const wx_regex *r, const char *s);

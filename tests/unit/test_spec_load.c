@@ -462,6 +462,117 @@ static void test_random_bytes(void **state)
     }
 }
 
+/* ---------------------------------------------------------------- failing allocations */
+
+static long g_alloc_left = -1; /* -1: never fail */
+static int g_alloc_failed;
+
+static void *fail_malloc(size_t n)
+{
+    if (g_alloc_left == 0) {
+        g_alloc_failed = 1;
+        return NULL;
+    }
+    if (g_alloc_left > 0)
+        g_alloc_left--;
+    return malloc(n);
+}
+
+static void *fail_realloc(void *p, size_t n)
+{
+    if (g_alloc_left == 0) {
+        g_alloc_failed = 1;
+        return NULL;
+    }
+    if (g_alloc_left > 0)
+        g_alloc_left--;
+    return realloc(p, n);
+}
+
+/* Everything a client does with a spec set; with failing allocations each step either
+ * works or says WX_E_NOMEM, and once memory is back the same set works fully. */
+static void spec_workload(wx_spec_t *s, int strict)
+{
+    static const char *const paths[][2] = {
+        {"GET", "/v3/pay/transactions/id/1"}, {"POST", "/v3/oas3/orders"},
+        {"GET", "/v3/items/special"}, {"POST", "/v3/pay/transactions/out-trade-no/ABCDEF/close"}};
+    for (size_t i = 0; i < 4; i++) {
+        const wx_endpoint_t *ep = NULL;
+        json_object *vars = NULL;
+        wx_err rc = wx_spec_find(s, paths[i][0], paths[i][1], &ep, &vars, NULL);
+        if (strict && rc != WX_OK)
+            fail_msg("%s %s: %d after allocations came back", paths[i][0], paths[i][1], rc);
+        if (rc != WX_OK && rc != WX_E_NOMEM)
+            fail_msg("%s %s: %d", paths[i][0], paths[i][1], rc);
+        if (rc == WX_OK) {
+            json_object *body = NULL;
+            rc = wx_endpoint_example_request(ep, &body, NULL);
+            assert_true(rc == WX_OK || rc == WX_E_NOMEM);
+            json_object *bad = json_tokener_parse("{\"amount\":\"x\",\"items\":[{\"sku\":\"a\"}]}");
+            wx_request_view_t rv = {vars, NULL, NULL, i == 1 ? bad : body, 1};
+            wx_violations_t *v = NULL;
+            rc = wx_endpoint_validate_request(ep, &rv, &v);
+            assert_true(rc == WX_OK || rc == WX_E_VALIDATION || rc == WX_E_NOMEM);
+            if (strict && i == 1)
+                assert_int_equal(wx_violations_count(v), 2);
+            wx_violations_free(v);
+            json_object_put(bad);
+            json_object_put(body);
+        }
+        json_object_put(vars);
+        int k = wx_spec_segment_kind(s, "v3/items", "special");
+        if (strict)
+            assert_int_equal(k, 1);
+    }
+    size_t neps, nerr;
+    wx_err rc = wx_spec_lint(s, NULL, NULL, &neps, &nerr);
+    if (strict) {
+        assert_int_equal(rc, WX_OK);
+        assert_int_equal(neps, 12);
+    } else {
+        assert_true(rc == WX_OK || rc == WX_E_NOMEM);
+    }
+    json_object *schema = json_tokener_parse("{\"properties\":{\"a\":{\"pattern\":\"^\\\\d+$\",\"enum\":[\"1\"]}}}");
+    json_object *inst = json_tokener_parse("{\"a\":\"x\"}");
+    wx_violations_t *v = NULL;
+    rc = wx_schema_validate(schema, inst, &v, NULL);
+    assert_true(rc == WX_E_VALIDATION || (!strict && rc == WX_E_NOMEM));
+    wx_violations_free(v);
+    json_object_put(schema);
+    json_object_put(inst);
+}
+
+static void test_failing_allocations(void **state)
+{
+    (void)state;
+    const char *dirs[] = {DATA "/basic", NULL};
+    wx_spec_options_t o = {dirs, 1, 1};
+    wx_allocator_t a = {fail_malloc, fail_realloc, free};
+    wx_set_allocator(&a);
+    for (long n = 0;; n++) {
+        g_alloc_left = n;
+        g_alloc_failed = 0;
+        wx_spec_t *s = NULL;
+        wx_err rc = wx_spec_new(&o, &s, NULL);
+        if (rc == WX_OK)
+            spec_workload(s, 0);
+        else
+            assert_int_equal(rc, WX_E_NOMEM);
+        int failed = g_alloc_failed;
+        g_alloc_left = -1;
+        if (s)
+            spec_workload(s, 1);
+        wx_spec_free(s);
+        if (!failed) {
+            printf("spec workload: every one of %ld allocations failed once\n", n);
+            break;
+        }
+        if (n > 20000)
+            fail_msg("too many allocations");
+    }
+    wx_set_allocator(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -470,6 +581,7 @@ int main(void)
         cmocka_unit_test(test_cross_file_error), cmocka_unit_test(test_lint_basic),
         cmocka_unit_test(test_lazy_loading),   cmocka_unit_test(test_override_order),
         cmocka_unit_test(test_builtin_tree),   cmocka_unit_test(test_random_bytes),
+        cmocka_unit_test(test_failing_allocations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
