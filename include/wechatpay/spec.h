@@ -15,6 +15,10 @@
  * (`#/A/B`, a JSON pointer) or to a relative file (`../definitions/X.yaml#/Name`, or the
  * bare `X.yaml#Name`); relative files resolve in the merged tree.
  *
+ * YAML files follow the YAML 1.2 core schema: unquoted numbers are numbers, true/false
+ * booleans, null/~ null, quoted scalars strings (yes/no/on/off stay strings); mapping
+ * keys are strings (`200:` is "200"); anchors, aliases and `<<` merges work.
+ *
  * Violation paths: `body` for the request body itself, `coupon_list[0].stock_id` inside
  * it, `query.mchid`, `path.transaction_id`, `header.Wechatpay-Serial`.
  * @threadsafety A wx_spec_t may be used from many threads at once; endpoints and
