@@ -28,7 +28,7 @@ void wx_buf_append(wx_buf *b, const void *data, size_t len);
 void wx_buf_puts(wx_buf *b, const char *s);
 void wx_buf_putc(wx_buf *b, char c);
 void wx_buf_printf(wx_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void wx_buf_vprintf(wx_buf *b, const char *fmt, va_list ap);
+void wx_buf_vprintf(wx_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static inline int wx_buf_ok(const wx_buf *b) { return b->failed == WX_OK; }
 static inline const char *wx_buf_str(const wx_buf *b) { return b->data ? b->data : ""; }
 /* Hand the contents to the caller (free with wx_free) and reset the buffer. Returns
