@@ -89,17 +89,32 @@ wx_err wx_read_file(const char *path, char **data, size_t *len, wx_error_t *err)
         fclose(f);
         return wx_error_set(err, WX_E_IO, path, "cannot read %s: is a directory", path);
     }
+    /* Read straight into one buffer of the file's size: key files leave no stray
+       copies in freed memory. Pipes and growing files fall back to growing it. */
     wx_buf b = WX_BUF_INIT;
-    char chunk[16384];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        wx_buf_append(&b, chunk, n);
+    size_t hint = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size : 16384;
+    if (wx_buf_reserve(&b, hint)) {
+        for (;;) {
+            size_t room = b.cap - b.len - 1;
+            if (room == 0) {
+                if (!wx_buf_reserve(&b, hint))
+                    break;
+                room = b.cap - b.len - 1;
+            }
+            size_t n = fread(b.data + b.len, 1, room, f);
+            if (n == 0)
+                break;
+            b.len += n;
+            b.data[b.len] = 0;
+        }
+    }
     int failed = ferror(f);
     int saved = errno;
     fclose(f);
-    if (failed) {
-        wx_buf_free(&b);
-        return wx_error_set(err, WX_E_IO, path, "cannot read %s: %s", path, strerror(saved));
+    if (failed || !wx_buf_ok(&b)) {
+        wx_buf_free_secret(&b);
+        return failed ? wx_error_set(err, WX_E_IO, path, "cannot read %s: %s", path, strerror(saved))
+                      : wx_error_set(err, WX_E_NOMEM, path, "out of memory reading %s", path);
     }
     size_t l;
     char *p = wx_buf_steal(&b, &l);
