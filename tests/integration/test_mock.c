@@ -578,6 +578,60 @@ static void test_sigint_and_bad_arguments(void **state)
     free(out);
 }
 
+/* Many connections at once (bounded: 16 in flight, 160 requests): every answer is
+ * whole and verifies, so the signature cache and counters hold up under threads. */
+static void test_concurrent_requests(void **state)
+{
+    (void)state;
+    enum { IN_FLIGHT = 16, ROUNDS = 10 };
+    CURLM *multi = curl_multi_init();
+    CURL *easy[IN_FLIGHT];
+    reply replies[IN_FLIGHT];
+    struct curl_slist *headers[IN_FLIGHT];
+    char url[256];
+    snprintf(url, sizeof url, "%.*s" TOKENS, (int)strlen(M.base_url) - 1, M.base_url);
+    for (int i = 0; i < IN_FLIGHT; i++)
+        easy[i] = curl_easy_init();
+    int ok = 0;
+    for (int round = 0; round < ROUNDS; round++) {
+        for (int i = 0; i < IN_FLIGHT; i++) {
+            memset(&replies[i], 0, sizeof replies[i]);
+            char *auth = authorization("POST", TOKENS, GOOD_BODY, NULL);
+            headers[i] = curl_slist_append(NULL, "Content-Type: application/json");
+            headers[i] = curl_slist_append(headers[i], auth);
+            free(auth);
+            curl_easy_reset(easy[i]);
+            curl_easy_setopt(easy[i], CURLOPT_URL, url);
+            curl_easy_setopt(easy[i], CURLOPT_POSTFIELDS, GOOD_BODY);
+            curl_easy_setopt(easy[i], CURLOPT_HTTPHEADER, headers[i]);
+            curl_easy_setopt(easy[i], CURLOPT_WRITEFUNCTION, test_mock_body_cb);
+            curl_easy_setopt(easy[i], CURLOPT_WRITEDATA, &replies[i]);
+            curl_easy_setopt(easy[i], CURLOPT_HEADERFUNCTION, test_mock_header_cb);
+            curl_easy_setopt(easy[i], CURLOPT_HEADERDATA, &replies[i]);
+            curl_easy_setopt(easy[i], CURLOPT_TIMEOUT, 30L);
+            curl_multi_add_handle(multi, easy[i]);
+        }
+        int running = 1;
+        while (running) {
+            curl_multi_perform(multi, &running);
+            if (running)
+                curl_multi_poll(multi, NULL, 0, 1000, NULL);
+        }
+        for (int i = 0; i < IN_FLIGHT; i++) {
+            curl_easy_getinfo(easy[i], CURLINFO_RESPONSE_CODE, &replies[i].status);
+            curl_multi_remove_handle(multi, easy[i]);
+            curl_slist_free_all(headers[i]);
+            if (replies[i].status == 200 && verify_with(&replies[i], K.platform) == WX_OK)
+                ok++;
+            reply_free(&replies[i]);
+        }
+    }
+    for (int i = 0; i < IN_FLIGHT; i++)
+        curl_easy_cleanup(easy[i]);
+    curl_multi_cleanup(multi);
+    assert_int_equal(ok, IN_FLIGHT * ROUNDS);
+}
+
 /* A keys folder that does not fit together is refused at start, naming the problem. */
 static void test_bad_keys_folder(void **state)
 {
@@ -644,6 +698,7 @@ int main(void)
         cmocka_unit_test(test_sigterm_summary_and_log),
         cmocka_unit_test(test_sigint_and_bad_arguments),
         cmocka_unit_test(test_bad_keys_folder),
+        cmocka_unit_test(test_concurrent_requests),
     };
     return cmocka_run_group_tests_name("mock", tests, group_setup, group_teardown);
 }

@@ -104,7 +104,7 @@ char *authorization(const char *method, const char *target, const char *body,
 
 /* ------------------------------------------------------------------ raw HTTP */
 
-static size_t on_body(char *p, size_t sz, size_t n, void *ud)
+size_t test_mock_body_cb(char *p, size_t sz, size_t n, void *ud)
 {
     reply *r = ud;
     r->body = realloc(r->body, r->len + sz * n + 1);
@@ -114,7 +114,7 @@ static size_t on_body(char *p, size_t sz, size_t n, void *ud)
     return sz * n;
 }
 
-static size_t on_header(char *p, size_t sz, size_t n, void *ud)
+size_t test_mock_header_cb(char *p, size_t sz, size_t n, void *ud)
 {
     reply *r = ud;
     size_t len = sz * n;
@@ -182,9 +182,9 @@ void send_raw(const char *base, const char *method, const char *target, const ch
     for (int i = 0; extra && extra[i]; i++)
         h = curl_slist_append(h, extra[i]);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, test_mock_body_cb);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, test_mock_header_cb);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);

@@ -57,6 +57,9 @@ void send_raw(const char *base, const char *method, const char *target, const ch
 /* A correctly signed request to the shared mock M. */
 void send_signed(const char *method, const char *target, const char *body,
                  const char *const *extra, reply *r);
+/* libcurl write and header callbacks filling a reply (for callers with their own handles). */
+size_t test_mock_body_cb(char *p, size_t sz, size_t n, void *reply_ud);
+size_t test_mock_header_cb(char *p, size_t sz, size_t n, void *reply_ud);
 const char *hdr(const reply *r, const char *name);
 void reply_free(reply *r);
 /* The response's Wechatpay-* headers verify against @p key: WX_OK or why not. */
