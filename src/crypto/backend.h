@@ -44,6 +44,16 @@ wx_err wxc_init(void);
 
 wx_err wxc_random(void *buf, size_t len);
 void wxc_sha256(const void *data, size_t len, unsigned char out[32]);
+/* Incremental hashing for data that is streamed (bill downloads). alg is
+ * WXC_HASH_SHA1 or WXC_HASH_SHA256; wxc_hash_final writes 20 or 32 bytes and frees the
+ * context; wxc_hash_free frees one that was not finished. NULL on allocation failure. */
+typedef struct wxc_hash wxc_hash;
+enum { WXC_HASH_SHA1 = 1, WXC_HASH_SHA256 = 2 };
+wxc_hash *wxc_hash_new(int alg);
+void wxc_hash_update(wxc_hash *h, const void *data, size_t len);
+size_t wxc_hash_final(wxc_hash *h, unsigned char out[32]);
+void wxc_hash_free(wxc_hash *h);
+
 void wxc_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
                      unsigned char out[32]);
 

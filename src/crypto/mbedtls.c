@@ -195,6 +195,54 @@ void wxc_hmac_sha256(const void *key, size_t key_len, const void *data, size_t l
                           out);
 }
 
+struct wxc_hash {
+    mbedtls_md_context_t md;
+    size_t size;
+};
+
+wxc_hash *wxc_hash_new(int alg)
+{
+    const mbedtls_md_info_t *info = mbedtls_md_info_from_type(
+        alg == WXC_HASH_SHA1 ? MBEDTLS_MD_SHA1 : alg == WXC_HASH_SHA256 ? MBEDTLS_MD_SHA256
+                                                                       : MBEDTLS_MD_NONE);
+    if (!info)
+        return NULL;
+    wxc_hash *h = wx_calloc(1, sizeof *h);
+    if (!h)
+        return NULL;
+    mbedtls_md_init(&h->md);
+    if (mbedtls_md_setup(&h->md, info, 0) != 0 || mbedtls_md_starts(&h->md) != 0) {
+        mbedtls_md_free(&h->md);
+        wx_free(h);
+        return NULL;
+    }
+    h->size = mbedtls_md_get_size(info);
+    return h;
+}
+
+void wxc_hash_update(wxc_hash *h, const void *data, size_t len)
+{
+    if (h && len)
+        (void)mbedtls_md_update(&h->md, data, len);
+}
+
+size_t wxc_hash_final(wxc_hash *h, unsigned char out[32])
+{
+    if (!h)
+        return 0;
+    size_t n = mbedtls_md_finish(&h->md, out) == 0 ? h->size : 0;
+    wxc_hash_free(h);
+    return n;
+}
+
+void wxc_hash_free(wxc_hash *h)
+{
+    if (!h)
+        return;
+    mbedtls_md_free(&h->md);
+    wx_free(h);
+}
+
 /* ------------------------------------------------------------ RSA pools */
 
 typedef struct rsa_slot {

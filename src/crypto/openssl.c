@@ -120,6 +120,55 @@ void wxc_hmac_sha256(const void *key, size_t key_len, const void *data, size_t l
     }
 }
 
+struct wxc_hash {
+    EVP_MD_CTX *md;
+};
+
+wxc_hash *wxc_hash_new(int alg)
+{
+    const EVP_MD *md = alg == WXC_HASH_SHA1 ? EVP_sha1() : alg == WXC_HASH_SHA256 ? EVP_sha256() : NULL;
+    if (!md)
+        return NULL;
+    wxc_hash *h = wx_calloc(1, sizeof *h);
+    if (!h)
+        return NULL;
+    h->md = EVP_MD_CTX_new();
+    if (!h->md || EVP_DigestInit_ex(h->md, md, NULL) != 1) {
+        ERR_clear_error();
+        EVP_MD_CTX_free(h->md);
+        wx_free(h);
+        return NULL;
+    }
+    return h;
+}
+
+void wxc_hash_update(wxc_hash *h, const void *data, size_t len)
+{
+    if (h && len)
+        (void)EVP_DigestUpdate(h->md, data, len);
+}
+
+size_t wxc_hash_final(wxc_hash *h, unsigned char out[32])
+{
+    if (!h)
+        return 0;
+    unsigned int n = 0;
+    if (EVP_DigestFinal_ex(h->md, out, &n) != 1) {
+        ERR_clear_error();
+        n = 0;
+    }
+    wxc_hash_free(h);
+    return n;
+}
+
+void wxc_hash_free(wxc_hash *h)
+{
+    if (!h)
+        return;
+    EVP_MD_CTX_free(h->md);
+    wx_free(h);
+}
+
 /* ------------------------------------------------------------- key types */
 
 void wxc_privkey_free(wxc_privkey *k)
