@@ -32,8 +32,11 @@ if(WXPAY_FUZZ AND CMAKE_C_COMPILER_ID MATCHES "Clang")
   target_include_directories(fuzz_auth_header PRIVATE ${CMAKE_SOURCE_DIR}/src)
   target_compile_options(fuzz_auth_header PRIVATE -fsanitize=fuzzer,address,undefined)
   target_link_options(fuzz_auth_header PRIVATE -fsanitize=fuzzer,address,undefined)
+  # libFuzzer adds new inputs to the first folder: a scratch one, not the seeds.
+  file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/fuzz-corpus/auth_header)
   add_test(NAME fuzz_auth_header
            COMMAND fuzz_auth_header -max_total_time=20 -runs=200000
+                   ${CMAKE_BINARY_DIR}/fuzz-corpus/auth_header
                    ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/auth_header)
   set_tests_properties(fuzz_auth_header PROPERTIES LABELS "fuzz;mock" TIMEOUT 120)
 endif()
