@@ -75,6 +75,17 @@ typedef struct wx_client_options {
      *  secrets (Authorization signature, keys) masked. NULL for none. */
     void (*debug)(void *ud, const char *text, size_t len);
     void *debug_ud;
+    long low_speed_limit;           /**< bytes/s below which a transfer is too slow ... */
+    long low_speed_time_s;          /**< ... for this long (0: no low-speed limit) */
+    /** Extra attempts after a failed one (default 1; -1 for none). A request is sent
+     *  again only when nothing reached the server (WX_E_CONNECT, going to
+     *  backup_base_url when one is set), or, for requests marked retry_safe, also after
+     *  a timeout, a broken connection or a 5xx answer. Each attempt is signed afresh. */
+    int max_retries;
+    /** Share this client's transport (connection pool, DNS and TLS caches) instead of
+     *  making a new one: one pool for many merchants. Borrowed; the pool lives until the
+     *  last client using it is freed. Free a client only after its own requests are done. */
+    wx_client_t *share_transport_of;
 } wx_client_options_t;
 
 /**

@@ -128,6 +128,8 @@ typedef struct wx_http_request {
     const void *upload_data;
     size_t upload_data_len;
     const char *upload_content_type;
+    long low_speed_limit;     /**< abort when slower than this many bytes/s ... */
+    long low_speed_time_s;    /**< ... for this many seconds (0: no limit) */
 } wx_http_request_t;
 
 typedef struct wx_http_response wx_http_response_t;

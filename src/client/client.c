@@ -212,6 +212,9 @@ wx_err wx_client_new(const wx_client_options_t *o, wx_client_t **out, wx_error_t
     c->connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 10000;
     c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 30000;
     c->max_response_bytes = o->max_response_bytes ? o->max_response_bytes : (size_t)64 << 20;
+    c->low_speed_limit = o->low_speed_limit;
+    c->low_speed_time_s = o->low_speed_time_s;
+    c->max_retries = o->max_retries < 0 ? 0 : o->max_retries ? o->max_retries : 1;
     c->clock = o->clock ? o->clock : default_clock;
     c->clock_ud = o->clock_ud;
     c->nonce = o->nonce ? o->nonce : default_nonce;

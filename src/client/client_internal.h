@@ -34,6 +34,9 @@ struct wx_client {
     long connect_timeout_ms;
     long timeout_ms;
     size_t max_response_bytes;
+    long low_speed_limit;
+    long low_speed_time_s;
+    int max_retries;
     char *user_agent;
     wx_clock_fn clock;
     void *clock_ud;
@@ -81,6 +84,11 @@ typedef struct wx_call {
     wx_response_t *resp;
     /* what goes on the wire, owned */
     wx_http_request_t req;
+    char *method;
+    char *target;                 /* "/v3/...?query" as signed */
+    char *auth;                   /* the Authorization value (headers[0]) */
+    int attempts;                 /* sends so far */
+    int on_backup;                /* aimed at backup_base_url */
     wx_buf url;
     wx_buf head_store;            /* header names and values, NUL-separated */
     wx_kv_t *headers;
@@ -111,6 +119,11 @@ void wx_response_fail(wx_response_t *r, wx_err code, const wx_error_t *err);
  * response carries the error (and violations) and WX_OK is not returned. */
 wx_err wx_call_prepare(wx_call *call, struct wx_node_impl *node, wx_method method,
                        const wx_request_options_t *opts);
+/* Sign (again) and aim the call at base_url. */
+wx_err wx_call_sign(wx_call *call, const char *base_url, wx_error_t *err);
+/* After a failed attempt: 1 when the call was re-signed and should be submitted again
+ * (never for a request the server may have received, unless the caller marked it safe). */
+int wx_call_retry(wx_call *call, wx_err transport_rc);
 /* Judge what came back: verify, then HTTP errors, then optional response validation. */
 void wx_call_finish(wx_call *call, wx_err transport_rc, const wx_error_t *transport_err);
 

@@ -58,6 +58,9 @@ void wx_call_free(wx_call *call)
     wx_buf_free(&call->head_store);
     wx_free(call->headers);
     wx_free(call->body);
+    wx_free(call->method);
+    wx_free(call->target);
+    wx_free(call->auth);
     wx_free(call->upload_meta);
     wx_free(call->upload_filename);
     wx_free(call->upload_path);
@@ -155,6 +158,14 @@ static void dispatch(wx_call_thread *ts)
 static void on_transport_done(void *ud, wx_err rc, const wx_error_t *err)
 {
     wx_call *call = ud;
+    if (wx_call_retry(call, rc)) {
+        wx_client_t *c = call->client;
+        wx_err again = c->transport->submit(c->transport->ctx, &call->req, &call->resp->http,
+                                            on_transport_done, call);
+        if (again == WX_OK)
+            return;
+        rc = again;
+    }
     wx_call_finish(call, rc, err);
     call->state = WX_CALL_DONE;
     if (call->is_async) {

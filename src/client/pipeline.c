@@ -259,6 +259,57 @@ static int is_download_path(const char *target)
            strncmp(target, "/v3/merchant-service/images/", 28) == 0;
 }
 
+/* Sign (again, for a retry: a fresh timestamp and nonce) and aim at base_url: the
+ * Authorization value, the URL and the record of the request head. */
+wx_err wx_call_sign(wx_call *call, const char *base_url, wx_error_t *err)
+{
+    wx_client_t *c = call->client;
+    char nonce[64];
+    wx_err rc = c->nonce(c->nonce_ud, nonce);
+    if (rc != WX_OK)
+        return wx_error_set(err, WX_E_SIGN, "", "no nonce: %s", wx_strerror(rc));
+    const char *body = call->upload_meta ? call->upload_meta : call->body;
+    size_t body_len = call->upload_meta ? strlen(call->upload_meta) : call->body_len;
+    wx_sign_input_t in = {call->method, call->target, body ? body : "", body ? body_len : 0,
+                          wx_client_now(c), nonce};
+    char auth[2048];
+    if ((rc = c->signer->authorization(c->signer->ctx, &in, auth, sizeof auth, err)) != WX_OK) {
+        rc = rc == WX_E_NOMEM ? rc : WX_E_SIGN;
+        if (err)
+            err->code = rc;
+        return rc;
+    }
+    if (wx_has_crlf_nul(auth, strlen(auth)))
+        return wx_error_set(err, WX_E_SIGN, "", "the signer produced a header with CR or LF");
+    char *copy = wx_strdup(auth);
+    wx_buf url = WX_BUF_INIT, head = WX_BUF_INIT;
+    wx_buf_puts(&url, base_url);
+    wx_buf_puts(&url, call->target + 1);
+    if (copy) {
+        call->headers[0].value = copy;
+        wx_buf_printf(&head, "%s %s HTTP/1.1\n", call->method, call->target);
+        for (size_t i = 0; call->headers[i].key; i++)
+            wx_buf_printf(&head, "%s: %s\n", call->headers[i].key, call->headers[i].value);
+    }
+    if (!copy || !wx_buf_ok(&url) || !wx_buf_ok(&head)) {
+        if (copy)
+            call->headers[0].value = call->auth ? call->auth : "";
+        wx_free(copy);
+        wx_buf_free(&url);
+        wx_buf_free(&head);
+        return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
+    }
+    wx_free(call->auth);
+    call->auth = copy;
+    wx_buf_free(&call->url);
+    call->url = url;
+    call->req.url = call->url.data;
+    wx_free(call->resp->request_head);
+    call->resp->request_head = wx_buf_steal(&head, NULL);
+    debug_request(call);
+    return WX_OK;
+}
+
 static wx_err fail_call(wx_call *call, wx_err code, wx_error_t *err)
 {
     wx_response_fail(call->resp, code, err);
@@ -375,26 +426,9 @@ wx_err wx_call_prepare(wx_call *call, wx_node_impl *node, wx_method method,
         call->body_len = text_len;
     }
 
-    /* 5. sign */
-    char nonce[64];
-    if ((rc = c->nonce(c->nonce_ud, nonce)) != WX_OK) {
-        wx_error_set(&err, WX_E_SIGN, "", "no nonce: %s", wx_strerror(rc));
-        rc = WX_E_SIGN;
-        goto out;
-    }
-    wx_sign_input_t in = {mname, target.data, text ? text : "", text ? text_len : 0,
-                          wx_client_now(c), nonce};
-    char auth[2048];
-    if ((rc = c->signer->authorization(c->signer->ctx, &in, auth, sizeof auth, &err)) != WX_OK) {
-        if (rc != WX_E_NOMEM)
-            rc = WX_E_SIGN;
-        err.code = rc;
-        goto out;
-    }
-
-    /* 6. headers */
+    /* 5. headers; Authorization first, its value filled in by wx_call_sign */
     header_list h = {0};
-    add_header(call, &h, "Authorization", auth);
+    add_header(call, &h, "Authorization", "");
     add_header(call, &h, "Accept", "application/json");
     if (call->body && !has_header(o->headers, "Content-Type"))
         add_header(call, &h, "Content-Type", "application/json");
@@ -438,25 +472,18 @@ wx_err wx_call_prepare(wx_call *call, wx_node_impl *node, wx_method method,
                                      call->head_store.data + h.value[i]};
     call->headers[h.count] = (wx_kv_t){NULL, NULL};
 
-    /* 7. URL and the record of what was sent */
-    wx_buf_puts(&call->url, c->base_url);
-    wx_buf_puts(&call->url, target.data + 1);
-    wx_buf head = WX_BUF_INIT;
-    wx_buf_printf(&head, "%s %s HTTP/1.1\n", mname, target.data);
-    for (size_t i = 0; i < h.count; i++)
-        wx_buf_printf(&head, "%s: %s\n", call->headers[i].key, call->headers[i].value);
-    call->resp->request_head = wx_buf_steal(&head, NULL);
-    if (call->body)
-        call->resp->request_body = wx_memdup(call->body, call->body_len);
-    call->resp->request_body_len = call->body_len;
-    if (!wx_buf_ok(&call->url) || !call->resp->request_head ||
-        (call->body && !call->resp->request_body)) {
+    /* 6. what goes on the wire, then the signature */
+    if (!(call->method = wx_strdup(mname)) || !(call->target = wx_strdup(target.data))) {
         rc = wx_error_set(&err, WX_E_NOMEM, "", "out of memory");
         goto out;
     }
+    if (call->body && !(call->resp->request_body = wx_memdup(call->body, call->body_len))) {
+        rc = wx_error_set(&err, WX_E_NOMEM, "", "out of memory");
+        goto out;
+    }
+    call->resp->request_body_len = call->body_len;
     call->req = (wx_http_request_t){
-        .method = mname,
-        .url = call->url.data,
+        .method = call->method,
         .headers = call->headers,
         .body = call->body,
         .body_len = call->body_len,
@@ -470,7 +497,11 @@ wx_err wx_call_prepare(wx_call *call, wx_node_impl *node, wx_method method,
         .upload_data = call->req.upload_data,
         .upload_data_len = call->req.upload_data_len,
         .upload_content_type = call->req.upload_content_type,
+        .low_speed_limit = c->low_speed_limit,
+        .low_speed_time_s = c->low_speed_time_s,
     };
+    if ((rc = wx_call_sign(call, c->base_url, &err)) != WX_OK)
+        goto out;
     call->resp->http.body.limit = c->max_response_bytes;
     call->sink = o->sink;
     call->sink_ud = o->sink_ud;
@@ -479,7 +510,6 @@ wx_err wx_call_prepare(wx_call *call, wx_node_impl *node, wx_method method,
         call->resp->http.sink = o->sink;
         call->resp->http.sink_ud = o->sink_ud;
     }
-    debug_request(call);
     rc = WX_OK;
 
 out:
@@ -489,6 +519,37 @@ out:
     if (rc != WX_OK)
         fail_call(call, rc, &err);
     return rc;
+}
+
+/* ---------------------------------------------------------------- retry */
+
+int wx_call_retry(wx_call *call, wx_err rc)
+{
+    wx_client_t *c = call->client;
+    wx_response_t *r = call->resp;
+    call->attempts++;
+    if (call->attempts > c->max_retries || r->http.sink_bytes)
+        return 0; /* out of attempts, or part of the body already went to the caller */
+    int status = r->http.status;
+    int nothing_sent = rc == WX_E_CONNECT;
+    int maybe_received = (rc == WX_E_TRANSPORT || rc == WX_E_TIMEOUT) ||
+                         (rc == WX_OK && status >= 500 && status < 600);
+    if (!nothing_sent && !(maybe_received && call->req.retry_safe))
+        return 0;
+    /* A connection failure goes to the other domain, when there is one. */
+    const char *base = c->base_url;
+    if (nothing_sent && c->backup_base_url) {
+        call->on_backup = !call->on_backup;
+        base = call->on_backup ? c->backup_base_url : c->base_url;
+    } else if (call->on_backup) {
+        base = c->backup_base_url;
+    }
+    wx_error_t err;
+    wx_error_clear(&err);
+    if (wx_call_sign(call, base, &err) != WX_OK)
+        return 0;
+    wx_http_response_restart(&r->http);
+    return 1;
 }
 
 /* ---------------------------------------------------------------- finish */

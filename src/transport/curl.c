@@ -302,6 +302,10 @@ static wx_err curl_submit(void *ctx, const wx_http_request_t *req, wx_http_respo
         curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms);
     if (req->timeout_ms > 0)
         curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, req->timeout_ms);
+    if (req->low_speed_limit > 0 && req->low_speed_time_s > 0) {
+        curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, req->low_speed_limit);
+        curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, req->low_speed_time_s);
+    }
     if (req->max_response_bytes)
         curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_response_bytes);
     if (t->ca_file)
@@ -368,6 +372,10 @@ static wx_err map_result(xfer *x, CURLcode code, wx_error_t *err)
     case CURLE_GOT_NOTHING:
         return wx_error_set(err, WX_E_TRANSPORT, url ? url : "",
                             "server closed the connection without a response");
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+        return wx_error_set(err, WX_E_CONNECT, url ? url : "", "could not connect: %s", detail);
     case CURLE_PEER_FAILED_VERIFICATION:
         return wx_error_set(err, WX_E_TRANSPORT, url ? url : "",
                             "TLS certificate of the server not trusted: %s", detail);

@@ -146,10 +146,23 @@ static void test_dead_server(void **state)
     assert_int_equal(wx_client_new_from_config(g_mock.config, &o, &c, NULL), WX_OK);
     wx_response_t *r = wx_chain(c, "v3/industry-coupon/tokens")->post(
         &(wx_request_options_t){.json_text = SEED_BODY});
-    assert_int_equal(wx_response_err(r), WX_E_TRANSPORT);
+    assert_int_equal(wx_response_err(r), WX_E_CONNECT);
     assert_int_equal(wx_response_status(r), 0);
     assert_non_null(strstr(wx_response_error(r)->where, "127.0.0.1:1"));
     wx_response_free(r);
+    wx_client_free(c);
+}
+
+/* A dead primary domain fails over to the backup one: nothing reached the primary, so
+ * sending again is safe even for a POST. */
+static void test_failover_to_backup(void **state)
+{
+    wx_client_options_t o = {.base_url = "http://127.0.0.1:1/", .backup_base_url = g_mock.base_url,
+                             .connect_timeout_ms = 2000};
+    wx_client_t *c = NULL;
+    assert_int_equal(wx_client_new_from_config(g_mock.config, &o, &c, NULL), WX_OK);
+    expect_token(wx_chain(c, "v3/industry-coupon/tokens")->post(
+        &(wx_request_options_t){.json_text = SEED_BODY}));
     wx_client_free(c);
 }
 
@@ -160,6 +173,7 @@ int main(void)
         cmocka_unit_test(test_invalid_body_is_not_sent),
         cmocka_unit_test(test_fault_modes),
         cmocka_unit_test(test_dead_server),
+        cmocka_unit_test(test_failover_to_backup),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

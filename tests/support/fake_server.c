@@ -113,7 +113,8 @@ wx_err wxt_fake_handler(void *ud, const wx_http_request_t *req, wx_http_response
             snprintf(f->last_auth, sizeof f->last_auth, "%s", req->headers[i].value);
     }
     f->auth_ok = check_auth(f, req, f->last_target, body, body_len);
-    if (f->transport_error)
+    snprintf(f->last_url, sizeof f->last_url, "%s", req->url);
+    if (f->transport_error && (!f->fail_first || f->requests <= f->fail_first))
         return f->transport_error;
 
     int64_t now = (f->now ? f->now : WXT_NOW) + f->ts_offset;

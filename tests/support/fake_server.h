@@ -23,6 +23,8 @@ typedef struct wxt_fake {
     const char *set_header;     /* "Name: value" replacing a Wechatpay header's value */
     int64_t ts_offset;          /* sign with a timestamp this far from now */
     wx_err transport_error;     /* fail like a dead server instead of answering */
+    int fail_first;             /* with transport_error set: fail only this many requests */
+    char last_url[2048];
     /* what came in */
     int requests;
     int auth_ok;                /* the last request's signature verified */

@@ -334,6 +334,73 @@ static void test_http_error_is_reported(void **state)
     wx_client_free(c);
 }
 
+static void test_retries(void **state)
+{
+    /* nothing reached the server: sent again, freshly signed */
+    g_fake.transport_error = WX_E_CONNECT;
+    g_fake.fail_first = 1;
+    wx_client_t *c = new_client();
+    wx_response_t *r = seed_post(c);
+    assert_int_equal(wx_response_err(r), WX_OK);
+    assert_int_equal(g_fake.requests, 2);
+    assert_true(g_fake.auth_ok);
+    wx_response_free(r);
+    /* the server may have seen it: not sent again ... */
+    g_fake.requests = 0;
+    g_fake.transport_error = WX_E_TRANSPORT;
+    g_fake.fail_first = 1;
+    r = seed_post(c);
+    assert_int_equal(wx_response_err(r), WX_E_TRANSPORT);
+    assert_int_equal(g_fake.requests, 1);
+    wx_response_free(r);
+    /* ... unless the caller says it is safe */
+    g_fake.requests = 0;
+    r = wx_chain(c, "v3/industry-coupon/tokens")->post(
+        &(wx_request_options_t){.json_text = SEED_BODY, .retry_safe = 1});
+    assert_int_equal(wx_response_err(r), WX_OK);
+    assert_int_equal(g_fake.requests, 2);
+    wx_response_free(r);
+    /* a 5xx is retried only when safe, and the budget is bounded */
+    g_fake.transport_error = WX_OK;
+    g_fake.requests = 0;
+    g_fake.status = 500;
+    g_fake.body = "{\"code\":\"SYSTEM_ERROR\",\"message\":\"busy\"}";
+    r = seed_post(c);
+    assert_int_equal(wx_response_err(r), WX_E_HTTP);
+    assert_int_equal(g_fake.requests, 1);
+    wx_response_free(r);
+    g_fake.requests = 0;
+    r = wx_chain(c, "v3/industry-coupon/tokens")->post(
+        &(wx_request_options_t){.json_text = SEED_BODY, .retry_safe = 1});
+    assert_int_equal(wx_response_err(r), WX_E_HTTP);
+    assert_int_equal(g_fake.requests, 2); /* default: one extra attempt */
+    wx_response_free(r);
+    wx_client_free(c);
+
+    /* no retries at all, and a backup domain */
+    before_each(NULL);
+    g_fake.transport_error = WX_E_CONNECT;
+    wx_client_options_t o = wxt_fake_options(&g_fake);
+    o.max_retries = -1;
+    c = client_with(o);
+    r = seed_post(c);
+    assert_int_equal(wx_response_err(r), WX_E_CONNECT);
+    assert_int_equal(g_fake.requests, 1);
+    wx_response_free(r);
+    wx_client_free(c);
+    g_fake.requests = 0;
+    g_fake.fail_first = 1;
+    o = wxt_fake_options(&g_fake);
+    o.backup_base_url = "https://api2.mch.weixin.qq.com";
+    c = client_with(o);
+    r = seed_post(c);
+    assert_int_equal(wx_response_err(r), WX_OK);
+    assert_int_equal(g_fake.requests, 2);
+    assert_string_equal(g_fake.last_url, "https://api2.mch.weixin.qq.com/v3/industry-coupon/tokens");
+    wx_response_free(r);
+    wx_client_free(c);
+}
+
 static void test_client_options_errors(void **state)
 {
     wx_client_options_t o = wxt_fake_options(&g_fake);
@@ -423,6 +490,7 @@ int main(void)
         cmocka_unit_test_setup(test_invalid_body_sends_nothing, before_each),
         cmocka_unit_test_setup(test_path_variables_and_injection, before_each),
         cmocka_unit_test_setup(test_http_error_is_reported, before_each),
+        cmocka_unit_test_setup(test_retries, before_each),
         cmocka_unit_test_setup(test_client_options_errors, before_each),
         cmocka_unit_test_setup(test_debug_hook_masks_signature, before_each),
         cmocka_unit_test_setup(test_allocation_failures, before_each),
