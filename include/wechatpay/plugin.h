@@ -158,6 +158,9 @@ struct wx_transport {
      *  return how many are still in flight on this thread. */
     size_t (*perform)(void *ctx, long timeout_ms);
     void (*destroy)(void *ctx);
+    /** Optional: drop the calling thread's transfer submitted with @p done_ud without
+     *  calling its done function (a client sharing this transport is being freed). */
+    void (*cancel)(void *ctx, void *done_ud);
 };
 
 /** @brief The default libcurl transport (connection reuse, HTTP/2, keep-alive). */

@@ -65,13 +65,18 @@ static void client_destroy(wx_client_t *c, int taken)
 {
     if (!c)
         return;
-    /* The transport goes first: it drops transfers that point into our calls. */
-    if (c->transport && taken) {
-        wx_transport_t *t = c->transport;
+    if (c->tshare && taken) {
+        if (atomic_fetch_sub(&c->tshare->refs, 1) == 1) {
+            /* The transport goes first: it drops transfers that point into our calls. */
+            wx_transport_free(c->tshare->transport);
+            wx_free(c->tshare);
+            if (c->threads)
+                wx_client_cancel_all(c, 0);
+        } else if (c->threads) {
+            wx_client_cancel_all(c, 1); /* others still use the transport */
+        }
+        c->tshare = NULL;
         c->transport = NULL;
-        wx_transport_free(t);
-        if (c->threads)
-            wx_client_cancel_all(c);
     }
     if (c->threads) {
         wx_thread_map_free(c->threads);
@@ -229,12 +234,19 @@ wx_err wx_client_new(const wx_client_options_t *o, wx_client_t **out, wx_error_t
     }
     if (!(c->threads = wx_thread_map_new(c, wx_call_thread_create, wx_call_thread_destroy)))
         goto fail;
-    if (!o->transport) {
+    if (o->share_transport_of && o->transport) {
+        rc = wx_error_set(err, WX_E_CONFIG, "share_transport_of",
+                          "give a transport or a client to share one with, not both");
+        goto fail;
+    }
+    if (!o->transport && !o->share_transport_of) {
         wx_curl_settings cs = {o->ca_file, o->ca_path, o->proxy,
                                o->insecure_skip_tls_verify_DANGEROUS};
         if (!(c->transport = wx_transport_curl_with(&cs)))
             goto fail;
     }
+    if (!o->share_transport_of && !(c->tshare = wx_calloc(1, sizeof *c->tshare)))
+        goto fail;
     /* Nothing can fail from here on: take ownership of the caller's plugins. */
     if (o->signer)
         c->signer = o->signer;
@@ -244,6 +256,14 @@ wx_err wx_client_new(const wx_client_options_t *o, wx_client_t **out, wx_error_t
         c->verifier = o->verifier;
     if (o->transport)
         c->transport = o->transport;
+    if (o->share_transport_of) {
+        c->tshare = o->share_transport_of->tshare;
+        c->transport = c->tshare->transport;
+        atomic_fetch_add(&c->tshare->refs, 1);
+    } else {
+        c->tshare->transport = c->transport;
+        atomic_store(&c->tshare->refs, 1);
+    }
     wx_error_clear(err);
     *out = c;
     return WX_OK;
@@ -266,6 +286,8 @@ fail:
         wx_transport_free(c->transport);
         c->transport = NULL;
     }
+    wx_free(c->tshare);
+    c->tshare = NULL;
     client_destroy(c, 0);
     return rc;
 }

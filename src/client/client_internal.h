@@ -17,6 +17,12 @@
 struct json_object;
 struct wx_node_impl;
 
+/* A transport and the number of clients using it (share_transport_of). */
+typedef struct wx_transport_share {
+    wx_transport_t *transport;
+    atomic_int refs;
+} wx_transport_share;
+
 struct wx_client {
     char *mchid;
     char *serial;
@@ -24,7 +30,8 @@ struct wx_client {
     wx_keyring_t *ring;           /* the default verifier's keys; NULL with a custom one */
     wx_signer_t *signer;
     wx_verifier_t *verifier;
-    wx_transport_t *transport;
+    wx_transport_t *transport;    /* == tshare->transport */
+    wx_transport_share *tshare;
     char *base_url;               /* always ends with '/' */
     char *backup_base_url;        /* NULL or ends with '/' */
     char *apiv3_key;              /* secret: zeroised on free */
@@ -78,6 +85,8 @@ typedef struct wx_call {
     enum { WX_CALL_NEW, WX_CALL_IN_FLIGHT, WX_CALL_DONE } state;
     int released;
     int callback_fired;
+    int orphaned;                 /* its client was freed while another thread had it in
+                                     flight on a shared transport: free it on completion */
     int is_async;
     wx_done_fn done;
     void *done_ud;
@@ -136,7 +145,9 @@ void wx_call_submit(wx_call *call);
 wx_response_t *wx_call_run_sync(wx_call *call);
 void *wx_call_thread_create(void *client);
 void wx_call_thread_destroy(void *state);
-/* Cancel every call of a client being freed (callbacks fire with WX_E_TRANSPORT). */
-void wx_client_cancel_all(wx_client_t *c);
+/* Cancel every call of a client being freed (callbacks fire with WX_E_TRANSPORT).
+ * transport_alive: the transport stays (shared with another client), so transfers of
+ * this thread are cancelled in it and those of other threads are orphaned. */
+void wx_client_cancel_all(wx_client_t *c, int transport_alive);
 
 #endif

@@ -158,6 +158,10 @@ static void dispatch(wx_call_thread *ts)
 static void on_transport_done(void *ud, wx_err rc, const wx_error_t *err)
 {
     wx_call *call = ud;
+    if (call->orphaned) { /* its client is gone: nothing to report to */
+        wx_call_free(call);
+        return;
+    }
     if (wx_call_retry(call, rc)) {
         wx_client_t *c = call->client;
         wx_err again = c->transport->submit(c->transport->ctx, &call->req, &call->resp->http,
@@ -461,11 +465,28 @@ void wx_client_wait_all(wx_client_t *c)
     }
 }
 
+typedef struct cancel_ctx {
+    wx_client_t *client;
+    int transport_alive;
+    wx_call_thread *mine; /* the freeing thread's state */
+} cancel_ctx;
+
 static void cancel_thread(void *state, void *ud)
 {
+    cancel_ctx *cx = ud;
     wx_call_thread *ts = state;
+    wx_transport_t *t = cx->client->transport;
     while (ts->calls) {
         wx_call *call = ts->calls;
+        list_remove(ts, call);
+        if (call->state == WX_CALL_IN_FLIGHT && cx->transport_alive) {
+            if (ts != cx->mine || !t->cancel) {
+                /* Another thread's engine still holds it: it frees itself when done. */
+                call->orphaned = 1;
+                continue;
+            }
+            t->cancel(t->ctx, call);
+        }
         if (call->state != WX_CALL_DONE) {
             wx_error_t e;
             wx_error_clear(&e);
@@ -478,11 +499,14 @@ static void cancel_thread(void *state, void *ud)
             call->callback_fired = 1;
             call->done(call->resp, call->done_ud);
         }
-        list_remove(ts, call);
         wx_call_free(call);
     }
     ts->in_flight = 0;
     ts->queue_head = ts->queue_tail = NULL;
 }
 
-void wx_client_cancel_all(wx_client_t *c) { wx_thread_map_each(c->threads, cancel_thread, NULL); }
+void wx_client_cancel_all(wx_client_t *c, int transport_alive)
+{
+    cancel_ctx cx = {c, transport_alive, wx_thread_map_peek(c->threads)};
+    wx_thread_map_each(c->threads, cancel_thread, &cx);
+}

@@ -433,6 +433,22 @@ static size_t curl_perform(void *ctx, long timeout_ms)
     return th->running;
 }
 
+static void curl_cancel(void *ctx, void *done_ud)
+{
+    curl_transport *t = ctx;
+    curl_thread *th = wx_thread_map_peek(t->threads);
+    for (xfer *x = th ? th->active : NULL; x; x = x->next) {
+        if (x->done_ud != done_ud)
+            continue;
+        curl_multi_remove_handle(th->multi, x->easy);
+        unlink_xfer(x);
+        th->running--;
+        give_back_easy(th, x->easy);
+        xfer_free(x);
+        return;
+    }
+}
+
 /* ------------------------------------------------------------ lifetime */
 
 static void curl_destroy(void *ctx)
@@ -479,6 +495,7 @@ wx_transport_t *wx_transport_curl_with(const wx_curl_settings *s)
     t->pub.submit = curl_submit;
     t->pub.perform = curl_perform;
     t->pub.destroy = curl_destroy;
+    t->pub.cancel = curl_cancel;
     return &t->pub;
 }
 

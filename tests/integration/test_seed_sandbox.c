@@ -43,6 +43,15 @@ static void on_done(const wx_response_t *r, void *ud)
     assert_int_equal(wx_response_err(r), WX_OK);
 }
 
+/* A request cancelled by freeing its client reports an error, never a success. */
+static void on_done_cancelled(const wx_response_t *r, void *ud)
+{
+    g_callbacks++;
+    assert_true(wx_response_err(r) == WX_E_TRANSPORT || wx_response_err(r) == WX_OK);
+    if (wx_response_err(r) != WX_OK)
+        assert_null(wx_response_body(r, NULL));
+}
+
 static void expect_token(wx_response_t *r)
 {
     if (wx_response_err(r) != WX_OK)
@@ -166,6 +175,35 @@ static void test_failover_to_backup(void **state)
     wx_client_free(c);
 }
 
+/* A service provider's many merchants share one connection pool. */
+static void test_shared_transport(void **state)
+{
+    wx_client_options_t o = {.base_url = g_mock.base_url, .share_transport_of = g_client};
+    wx_client_t *a = NULL, *b = NULL;
+    assert_int_equal(wx_client_new_from_config(g_mock.config, &o, &a, NULL), WX_OK);
+    assert_int_equal(wx_client_new_from_config(g_mock.config, &o, &b, NULL), WX_OK);
+    const wx_request_options_t opts = {.json_text = SEED_BODY};
+    wx_future_t *fa[8], *fb[8];
+    for (int i = 0; i < 8; i++) {
+        fa[i] = wx_chain(a, "v3/industry-coupon/tokens")->post_async(&opts);
+        fb[i] = wx_chain(b, "v3/industry-coupon/tokens")->post_async(&opts);
+    }
+    /* waiting on b's futures drives the shared engine: a's complete meanwhile */
+    for (int i = 0; i < 8; i++)
+        expect_token(wx_future_wait(fb[i]));
+    for (int i = 0; i < 8; i++)
+        expect_token(wx_future_wait(fa[i]));
+    /* freeing one client leaves the pool to the others */
+    wx_future_t *pending = wx_chain(a, "v3/industry-coupon/tokens")->post_async(&opts);
+    g_callbacks = 0;
+    wx_future_then(pending, on_done_cancelled, NULL);
+    wx_client_free(a);
+    assert_int_equal(g_callbacks, 1);
+    expect_token(wx_chain(b, "v3/industry-coupon/tokens")->post(&opts));
+    wx_client_free(b);
+    expect_token(wx_chain(g_client, "v3/industry-coupon/tokens")->post(&opts));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -174,6 +212,7 @@ int main(void)
         cmocka_unit_test(test_fault_modes),
         cmocka_unit_test(test_dead_server),
         cmocka_unit_test(test_failover_to_backup),
+        cmocka_unit_test(test_shared_transport),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
