@@ -78,6 +78,12 @@ typedef struct wx_request_options {
     const wx_upload_t *upload;      /**< multipart media upload: the `file` part */
     wx_body_sink_fn sink;           /**< stream the 2xx body here instead of keeping it */
     void *sink_ud;
+    /** NULL-terminated JSON paths of sensitive fields to encrypt with the platform key
+     *  before sending ("name", "identity.number", "receivers[*].name?"); the body is
+     *  validated in clear, then encrypted and re-serialised, and Wechatpay-Serial set
+     *  to the key used (wechatpay/sensitive.h). */
+    const char *const *encrypt_fields;
+    const char *encrypt_key_id;     /**< key for encrypt_fields; NULL: the current one */
 } wx_request_options_t;
 
 /**

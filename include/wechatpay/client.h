@@ -86,6 +86,15 @@ typedef struct wx_client_options {
      *  making a new one: one pool for many merchants. Borrowed; the pool lives until the
      *  last client using it is freed. Free a client only after its own requests are done. */
     wx_client_t *share_transport_of;
+    /** 1: keep the platform certificates current without being asked (needs apiv3_key
+     *  and the default verifier; see wechatpay/certificates.h). A refresh runs before a
+     *  request when the nearest certificate expiry is within cert_refresh_margin_s (at
+     *  most once an hour), and when a response or notification names an unknown
+     *  Wechatpay-Serial: once, at most once a minute, before it is rejected; it is then
+     *  accepted only if the refreshed set holds that serial and the signature verifies
+     *  with it. So a client configured with no platform key bootstraps itself. */
+    int auto_refresh_certificates;
+    int64_t cert_refresh_margin_s;  /**< default 86400 (one day) */
 } wx_client_options_t;
 
 /**

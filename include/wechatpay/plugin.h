@@ -90,6 +90,8 @@ WX_API WX_NODISCARD wx_err wx_keyring_add_pem(wx_keyring_t *ring, const char *id
 WX_API wx_err wx_keyring_remove(wx_keyring_t *ring, const char *id);
 /** @brief Number of keys. */
 WX_API size_t wx_keyring_count(const wx_keyring_t *ring);
+/** @brief 1 when a key is held under @p id, else 0 (also for NULL arguments). */
+WX_API int wx_keyring_contains(const wx_keyring_t *ring, const char *id);
 /** @brief Verify a base64 SHA256withRSA signature with the key @p id.
  *  @return WX_OK; WX_E_VERIFY_SERIAL for an unknown id; WX_E_VERIFY_SIGNATURE. */
 WX_API WX_NODISCARD wx_err wx_keyring_verify(wx_keyring_t *ring, const char *id, const void *msg,

@@ -25,5 +25,9 @@
 #include "uritemplate.h"
 #include "spec.h"
 #include "crypto.h"
+#include "notify.h"
+#include "certificates.h"
+#include "sensitive.h"
+#include "paysign.h"
 
 #endif

@@ -1,0 +1,142 @@
+/**
+ * @file notify.h
+ * @brief Callback notifications: what WeChat Pay POSTs to a merchant's `notify_url`
+ *        (payment, refund, profit-sharing events), verified and decrypted.
+ *
+ * A notification is checked with the same rules as a response: the four
+ * `Wechatpay-Timestamp`, `-Nonce`, `-Signature` and `-Serial` headers are required, the
+ * serial must name a known platform certificate or WeChat Pay public key
+ * (`PUB_KEY_ID_...`), the timestamp must be within 300 s of now, and the signature must
+ * match `TIMESTAMP\nNONCE\nBODY\n` over the body exactly as received. Only then is the
+ * body parsed and its `resource` decrypted (AEAD_AES_256_GCM with the APIv3 key).
+ *
+ * @code
+ *   wx_notification_t *n = NULL;
+ *   wx_error_t err;
+ *   wx_err rc = wx_notify_verify(client, headers, body, body_len, &n, &err);
+ *   if (rc == WX_OK) handle(n->event_type, n->resource);
+ *   int status; char *answer = NULL;
+ *   (void)wx_notify_reply(rc, rc == WX_OK ? NULL : "verification failed", &status, &answer);
+ *   send_http_answer(status, answer);   // 204 and no body, or 4xx/5xx with JSON
+ *   wx_free(answer);
+ *   wx_notification_free(n);
+ * @endcode
+ * @threadsafety Every function here may be called from several threads at once, also
+ *               with one client or keyring.
+ */
+#ifndef WECHATPAY_NOTIFY_H
+#define WECHATPAY_NOTIFY_H
+
+#include "common.h"
+#include "client.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct json_object;
+typedef struct wx_keyring wx_keyring_t;
+
+/**
+ * A verified and decrypted notification. Every string is NUL-terminated and borrowed
+ * from the notification: it lives until wx_notification_free().
+ */
+typedef struct wx_notification {
+    const char *id;              /**< "EV-2018022511223320873" */
+    const char *create_time;     /**< "2015-05-20T13:29:35+08:00" */
+    const char *event_type;      /**< "TRANSACTION.SUCCESS", "REFUND.SUCCESS", ... */
+    const char *resource_type;   /**< "encrypt-resource" */
+    const char *summary;         /**< "支付成功" */
+    const char *algorithm;       /**< resource.algorithm: "AEAD_AES_256_GCM" */
+    const char *original_type;   /**< resource.original_type: "transaction", "refund", ... */
+    const char *associated_data; /**< resource.associated_data, "" when absent */
+    const char *nonce;           /**< resource.nonce */
+    const char *ciphertext;      /**< resource.ciphertext (base64) */
+    const char *serial;          /**< the platform key that signed it (Wechatpay-Serial) */
+    const char *plaintext;       /**< the decrypted resource (JSON text) */
+    size_t plaintext_len;        /**< its length in bytes */
+    struct json_object *resource; /**< plaintext parsed; borrowed: do not json_object_put() */
+    struct json_object *envelope; /**< the body as parsed (resource still encrypted); borrowed */
+} wx_notification_t;
+
+/**
+ * @brief Verify and decrypt a notification with a client's platform keys, APIv3 key
+ *        and clock.
+ *
+ * When the client was made with `auto_refresh_certificates` and the notification names
+ * an unknown `Wechatpay-Serial`, the platform certificates are downloaded once (at most
+ * once a minute) and the check repeated; the notification is accepted only if the
+ * refreshed set holds that serial and the signature verifies with it.
+ * @param client  a client with an `apiv3_key` and the default verifier (not a custom one).
+ * @param headers the request headers as received, `{NULL, NULL}`-terminated, any case
+ *                (borrowed). Each `Wechatpay-*` header must appear once.
+ * @param body    the request body exactly as received (borrowed), @p body_len bytes.
+ * @param out     receives the notification (free with wx_notification_free()); NULL on failure.
+ * @param err     optional detail: the message says which check failed and err->where
+ *                names the header or field ("Wechatpay-Signature", "resource.ciphertext").
+ * @return WX_OK;
+ *         WX_E_VERIFY_HEADER (a Wechatpay-* header missing, empty, repeated or malformed),
+ *         WX_E_VERIFY_SERIAL (unknown platform key), WX_E_VERIFY_TIME (more than 300 s off),
+ *         WX_E_VERIFY_SIGNATURE (headers or body altered);
+ *         WX_E_JSON (a verified body that is not a notification object, or a decrypted
+ *         resource that is not JSON), WX_E_UNSUPPORTED (an algorithm other than
+ *         AEAD_AES_256_GCM), WX_E_DECRYPT (the AES-GCM tag does not match: ciphertext,
+ *         nonce or associated_data altered, or another APIv3 key);
+ *         WX_E_CONFIG (no apiv3_key, or a custom verifier), WX_E_INVALID_ARG, WX_E_NOMEM.
+ */
+WX_API WX_NODISCARD wx_err wx_notify_verify(wx_client_t *client, const wx_kv_t *headers,
+                                             const char *body, size_t body_len,
+                                             wx_notification_t **out, wx_error_t *err);
+
+/**
+ * @brief The same checks without a client: platform keys from @p ring, the 32-byte
+ *        @p apiv3_key and the time @p now (UNIX seconds) given by the caller.
+ * @param ring borrowed (see wechatpay/plugin.h for building one).
+ * @return as wx_notify_verify() (no refresh is attempted).
+ */
+WX_API WX_NODISCARD wx_err wx_notify_verify_with(wx_keyring_t *ring, const char *apiv3_key,
+                                                  int64_t now, const wx_kv_t *headers,
+                                                  const char *body, size_t body_len,
+                                                  wx_notification_t **out, wx_error_t *err);
+
+/** @brief Free a notification (the plaintext is zeroised first). Accepts NULL. */
+WX_API void wx_notification_free(wx_notification_t *n);
+
+/**
+ * @brief Parse headers saved as text, one `Name: value` per line (LF or CRLF), as a web
+ *        server or `curl -D` writes them.
+ *
+ * A first line without a colon that looks like a request or status line
+ * (`POST /notify HTTP/1.1`, `HTTP/1.1 200 OK`) is skipped; a line starting with a space
+ * or tab continues the previous value; spaces around values are dropped; an empty
+ * line ends the headers (anything after it is not read).
+ * @param out receives a `{NULL, NULL}`-terminated list in one allocation (wx_free()).
+ * @return WX_OK; WX_E_VERIFY_HEADER for a line that is not `Name: value` (err->where
+ *         says "line N"); WX_E_INVALID_ARG; WX_E_NOMEM.
+ */
+WX_API WX_NODISCARD wx_err wx_notify_headers_parse(const char *text, size_t len, wx_kv_t **out,
+                                                    wx_error_t *err);
+
+/**
+ * @brief The HTTP answer a merchant returns to WeChat Pay for a notification.
+ *
+ * WeChat Pay's rule: on success answer 200 or 204 with no body; on failure answer a
+ * 4xx or 5xx status with `{"code":"FAIL","message":"..."}`, after which WeChat Pay
+ * sends the notification again (15s/15s/30s/3m/10m/20m/30m/30m/30m/60m/3h/3h/3h/6h/6h,
+ * 24 h 4 m in all). A notification can arrive more than once either way: handle it
+ * idempotently by its `id`.
+ * @param result  WX_OK to acknowledge, or the failure (WX_E_NOMEM, WX_E_INTERNAL and
+ *                WX_E_IO give 500, any other code 400).
+ * @param message the text for `message` on failure (NULL: wx_strerror(result)); it is
+ *                sent to WeChat Pay, so keep internal details out of it.
+ * @param status  receives 204 on success, else 400 or 500.
+ * @param body    receives NULL on success, else the JSON text (wx_free()).
+ * @return WX_OK; WX_E_INVALID_ARG; WX_E_NOMEM.
+ */
+WX_API WX_NODISCARD wx_err wx_notify_reply(wx_err result, const char *message, int *status,
+                                            char **body);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
