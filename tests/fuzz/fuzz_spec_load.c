@@ -65,11 +65,14 @@ static void exercise(const wx_endpoint_t *ep, json_object *vars)
         hkv[nh] = (wx_kv_t){NULL, NULL};
         wx_request_view_t rv = {vars ? vars : pv, qkv, hkv, body, body != NULL};
         wx_violations_t *v = NULL;
-        check_violations(wx_endpoint_validate_request(ep, &rv, &v), v);
+        /* The call first, then v: argument evaluation order is unspecified. */
+        wx_err rc = wx_endpoint_validate_request(ep, &rv, &v);
+        check_violations(rc, v);
         /* The same request with no inputs at all. */
         wx_request_view_t empty = {NULL, NULL, NULL, NULL, 0};
         v = NULL;
-        check_violations(wx_endpoint_validate_request(ep, &empty, &v), v);
+        rc = wx_endpoint_validate_request(ep, &empty, &v);
+        check_violations(rc, v);
     }
     json_object_put(pv);
     json_object_put(q);
@@ -79,7 +82,8 @@ static void exercise(const wx_endpoint_t *ep, json_object *vars)
     body = NULL;
     if (wx_endpoint_example_response(ep, &status, &body, NULL) == WX_OK) {
         wx_violations_t *v = NULL;
-        check_violations(wx_endpoint_validate_response(ep, status, body, &v), v);
+        wx_err rc = wx_endpoint_validate_response(ep, status, body, &v);
+        check_violations(rc, v);
     }
     json_object_put(body);
 }
