@@ -71,6 +71,46 @@ WX_API size_t wx_client_perform(wx_client_t *client, long timeout_ms);
 /** @brief Drive this thread's requests until none is in flight; fires all callbacks. */
 WX_API void wx_client_wait_all(wx_client_t *client);
 
+/* ----------------------------------------------------------- event loops */
+
+/** Pass as @p fd to wx_client_socket_action() when the timer set by `set_timer` fires. */
+#define WX_SOCKET_TIMEOUT (-1)
+/** Socket events for wx_event_hooks_t::watch_fd and wx_client_socket_action(). */
+enum { WX_EV_IN = 1, WX_EV_OUT = 2, WX_EV_REMOVE = 4 };
+
+/**
+ * How the library asks an application's event loop (epoll, libuv, libevent, ...) to
+ * watch its sockets and its one timer, as curl's multi_socket interface does.
+ */
+typedef struct wx_event_hooks {
+    /** Watch @p fd for @p events (WX_EV_IN and/or WX_EV_OUT), replacing what was
+     *  watched before; WX_EV_REMOVE: stop watching it. */
+    void (*watch_fd)(void *ud, int fd, int events);
+    /** Call wx_client_socket_action(c, WX_SOCKET_TIMEOUT, 0) once after @p timeout_ms
+     *  (0: as soon as possible), replacing the previous timer; -1: cancel the timer. */
+    void (*set_timer)(void *ud, long timeout_ms);
+    void *ud;
+} wx_event_hooks_t;
+
+/**
+ * @brief Drive the calling thread's requests of @p client from an event loop instead of
+ *        wait/perform. Call before starting requests on this thread; afterwards use the
+ *        `_async` verbs with callbacks and wx_future_release(), and report readiness with
+ *        wx_client_socket_action(). (wait/perform still work, but mixing them with an
+ *        event loop wastes wake-ups.) @p hooks is copied.
+ * @return WX_OK; WX_E_UNSUPPORTED for a transport without event-loop support.
+ */
+WX_API WX_NODISCARD wx_err wx_client_use_event_loop(wx_client_t *client,
+                                                     const wx_event_hooks_t *hooks);
+
+/**
+ * @brief Tell the library that @p fd is ready for @p events (WX_EV_IN/WX_EV_OUT), or
+ *        that its timer fired (@p fd = WX_SOCKET_TIMEOUT). Completion callbacks of
+ *        requests that finish fire from inside this call.
+ * @return the number of this thread's requests still in flight.
+ */
+WX_API size_t wx_client_socket_action(wx_client_t *client, int fd, int events);
+
 #ifdef __cplusplus
 }
 #endif

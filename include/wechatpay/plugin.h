@@ -13,6 +13,7 @@
 #include "common.h"
 #include "client.h"
 #include "crypto.h"
+#include "async.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -163,6 +164,11 @@ struct wx_transport {
     /** Optional: drop the calling thread's transfer submitted with @p done_ud without
      *  calling its done function (a client sharing this transport is being freed). */
     void (*cancel)(void *ctx, void *done_ud);
+    /** Optional: switch the calling thread's transfers to an application event loop. */
+    wx_err (*use_event_loop)(void *ctx, const wx_event_hooks_t *hooks);
+    /** Optional: readiness of @p fd (or WX_SOCKET_TIMEOUT) for the calling thread;
+     *  returns how many of its transfers are still in flight. */
+    size_t (*socket_action)(void *ctx, int fd, int events);
 };
 
 /** @brief The default libcurl transport (connection reuse, HTTP/2, keep-alive). */

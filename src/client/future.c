@@ -510,3 +510,26 @@ void wx_client_cancel_all(wx_client_t *c, int transport_alive)
     cancel_ctx cx = {c, transport_alive, wx_thread_map_peek(c->threads)};
     wx_thread_map_each(c->threads, cancel_thread, &cx);
 }
+
+wx_err wx_client_use_event_loop(wx_client_t *c, const wx_event_hooks_t *hooks)
+{
+    if (!c || !hooks)
+        return WX_E_INVALID_ARG;
+    if (!c->transport->use_event_loop || !c->transport->socket_action)
+        return WX_E_UNSUPPORTED;
+    if (!wx_client_thread(c))
+        return WX_E_NOMEM;
+    return c->transport->use_event_loop(c->transport->ctx, hooks);
+}
+
+size_t wx_client_socket_action(wx_client_t *c, int fd, int events)
+{
+    if (!c || !c->transport->socket_action)
+        return 0;
+    wx_call_thread *ts = wx_thread_map_peek(c->threads);
+    c->transport->socket_action(c->transport->ctx, fd, events);
+    if (!ts)
+        return 0;
+    dispatch(ts);
+    return ts->in_flight;
+}

@@ -32,6 +32,7 @@ typedef struct xfer xfer;
 typedef struct curl_thread {
     curl_transport *t;
     CURLM *multi;
+    wx_event_hooks_t hooks;  /* set when an application event loop drives this thread */
     xfer *active;        /* transfers in the multi handle, for cleanup */
     size_t running;
     CURL **idle;         /* easy handles kept for reuse (they keep DNS/TLS caches) */
@@ -433,6 +434,56 @@ static size_t curl_perform(void *ctx, long timeout_ms)
     return th->running;
 }
 
+/* ------------------------------------------------------------ event loops */
+
+static int on_socket(CURL *e, curl_socket_t fd, int what, void *ud, void *socketp)
+{
+    curl_thread *th = ud;
+    int ev = what == CURL_POLL_REMOVE ? WX_EV_REMOVE
+             : what == CURL_POLL_IN   ? WX_EV_IN
+             : what == CURL_POLL_OUT  ? WX_EV_OUT
+                                      : WX_EV_IN | WX_EV_OUT;
+    th->hooks.watch_fd(th->hooks.ud, (int)fd, ev);
+    return 0;
+}
+
+static int on_timer(CURLM *m, long timeout_ms, void *ud)
+{
+    curl_thread *th = ud;
+    th->hooks.set_timer(th->hooks.ud, timeout_ms);
+    return 0;
+}
+
+static wx_err curl_use_event_loop(void *ctx, const wx_event_hooks_t *hooks)
+{
+    curl_transport *t = ctx;
+    if (!hooks || !hooks->watch_fd || !hooks->set_timer)
+        return WX_E_INVALID_ARG;
+    curl_thread *th = wx_thread_map_get(t->threads);
+    if (!th)
+        return WX_E_NOMEM;
+    th->hooks = *hooks;
+    curl_multi_setopt(th->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    curl_multi_setopt(th->multi, CURLMOPT_SOCKETDATA, th);
+    curl_multi_setopt(th->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+    curl_multi_setopt(th->multi, CURLMOPT_TIMERDATA, th);
+    return WX_OK;
+}
+
+static size_t curl_socket_action(void *ctx, int fd, int events)
+{
+    curl_transport *t = ctx;
+    curl_thread *th = wx_thread_map_peek(t->threads);
+    if (!th)
+        return 0;
+    int mask = (events & WX_EV_IN ? CURL_CSELECT_IN : 0) | (events & WX_EV_OUT ? CURL_CSELECT_OUT : 0);
+    int still;
+    curl_multi_socket_action(th->multi, fd == WX_SOCKET_TIMEOUT ? CURL_SOCKET_TIMEOUT : fd, mask,
+                             &still);
+    drain(th);
+    return th->running;
+}
+
 static void curl_cancel(void *ctx, void *done_ud)
 {
     curl_transport *t = ctx;
@@ -496,6 +547,8 @@ wx_transport_t *wx_transport_curl_with(const wx_curl_settings *s)
     t->pub.perform = curl_perform;
     t->pub.destroy = curl_destroy;
     t->pub.cancel = curl_cancel;
+    t->pub.use_event_loop = curl_use_event_loop;
+    t->pub.socket_action = curl_socket_action;
     return &t->pub;
 }
 
