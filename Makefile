@@ -33,5 +33,9 @@ demo: build
 bench: build
 	./scripts/bench.sh $(BUILD)
 
+# Doxygen over the public headers into $(BUILD)/docs/html (skipped without doxygen).
+docs:
+	@./docs/make-docs.sh $(BUILD)
+
 clean:
 	rm -rf $(BUILD)
