@@ -25,6 +25,7 @@
 #include "uritemplate.h"
 #include "spec.h"
 #include "crypto.h"
+#include "download.h"
 #include "notify.h"
 #include "certificates.h"
 #include "sensitive.h"

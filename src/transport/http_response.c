@@ -72,7 +72,8 @@ wx_err wx_http_response_append(wx_http_response_t *r, const void *data, size_t l
 {
     if (!r)
         return WX_E_INVALID_ARG;
-    if (r->sink) {
+    /* Only a success streams to the caller; an error answer is kept to be verified. */
+    if (r->sink && r->status >= 200 && r->status < 300) {
         if (r->body.limit && r->sink_bytes + len > r->body.limit && r->body.limit)
             return WX_E_TOO_LARGE;
         r->sink_bytes += len;

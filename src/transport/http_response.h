@@ -12,7 +12,7 @@ struct wx_http_response {
     wx_kv_t *headers;        /* owned strings; headers[count] = {NULL, NULL} */
     size_t header_count, header_cap;
     wx_buf body;             /* body.limit = the request's maximum size */
-    wx_body_sink_fn sink;    /* when set, body bytes go here instead of `body` */
+    wx_body_sink_fn sink;    /* when set, a 2xx body goes here instead of `body` */
     void *sink_ud;
     size_t sink_bytes;
     int sink_aborted;

@@ -120,10 +120,12 @@ wx_err wxt_fake_handler(void *ud, const wx_http_request_t *req, wx_http_response
     int64_t now = (f->now ? f->now : WXT_NOW) + f->ts_offset;
     char ts[32], nonce[] = "5K8264ILTKCH16CQ2502SI8ZNMTM67VS";
     snprintf(ts, sizeof ts, "%lld", (long long)now);
-    size_t blen = strlen(f->body);
+    size_t blen = f->body_len ? f->body_len : strlen(f->body);
     size_t mlen = strlen(ts) + strlen(nonce) + blen + 3;
     char *msg = malloc(mlen + 1);
-    snprintf(msg, mlen + 1, "%s\n%s\n%s\n", ts, nonce, f->body);
+    int hl = snprintf(msg, mlen + 1, "%s\n%s\n", ts, nonce);
+    memcpy(msg + hl, f->body, blen);
+    msg[hl + blen] = '\n';
     char *sig = NULL;
     wx_privkey_t *key = f->sign_key && !strcmp(f->sign_key, "other") ? f->other : f->platform;
     wx_err signed_rc = wx_rsa_sign(key, msg, mlen, &sig, NULL);

@@ -12,6 +12,7 @@ typedef struct wxt_fake {
     /* the answer */
     int status;                 /* default 200 */
     const char *body;           /* default the seed endpoint's example response */
+    size_t body_len;            /* 0: strlen(body) */
     int64_t now;                /* signing time; default the client's fixed clock */
     /* forgeries: applied after signing */
     int flip_body_byte;         /* flip a bit of byte N-1 of the body (1-based; 0 = off) */

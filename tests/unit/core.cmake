@@ -6,3 +6,5 @@ wx_unit_test(NAME test_request SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_request.c
              LAYERS ${_wx_all_layers} LABELS core)
 wx_unit_test(NAME test_async SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_async.c
              LAYERS ${_wx_all_layers} LABELS core)
+wx_unit_test(NAME test_download SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_download.c
+             LAYERS ${_wx_all_layers} LABELS core)

@@ -1,0 +1,62 @@
+/**
+ * @file download.h
+ * @brief Bill downloads: streamed to a file or a callback without holding the bill in
+ *        memory, checked against the digest the bill request announced.
+ *
+ * @code
+ *   // r = GET /v3/bill/tradebill?bill_date=...  ->  {download_url, hash_type, hash_value}
+ *   wx_download_options_t d = {
+ *       .download_url = url, .hash_type = "SHA1", .hash_value = hex, .path = "bill.csv"};
+ *   if (wx_download(c, &d, NULL, &err) != WX_OK) ...
+ * @endcode
+ */
+#ifndef WECHATPAY_DOWNLOAD_H
+#define WECHATPAY_DOWNLOAD_H
+
+#include "common.h"
+#include "client.h"
+#include "chain.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** What to download and where to put it. All pointers borrowed for the call. */
+typedef struct wx_download_options {
+    /** The `download_url` of a bill request's answer. Only its path and query are used:
+     *  the request is signed and sent to the client's base URL. */
+    const char *download_url;
+    /** "SHA1" (what WeChat Pay announces) or "SHA256"; NULL: no check (not advised). */
+    const char *hash_type;
+    /** The announced digest in hex (either case). */
+    const char *hash_value;
+    /** Write the bill here. It is written to PATH.part and renamed only when complete and
+     *  its digest matches, so a failed download never leaves a plausible bill behind. */
+    const char *path;
+    /** ... or hand the bill to this callback as it arrives. It sees the data before the
+     *  digest can be checked: on WX_E_DIGEST the caller must discard what it got. */
+    wx_body_sink_fn sink;
+    void *sink_ud;
+    /** A gzip bill (tar_type=GZIP) is recognised by its magic bytes and inflated while
+     *  streaming; the digest is checked over the inflated bill, as WeChat Pay computes it.
+     *  1: write the compressed bytes as received (the digest is still checked). */
+    int keep_gzip;
+} wx_download_options_t;
+
+/**
+ * @brief Download a bill.
+ * @param bytes optional: receives the number of bytes written (after inflating).
+ * @return WX_OK; WX_E_DIGEST when the data does not match hash_value (the file is
+ *         removed); WX_E_INVALID_ARG (no URL, neither or both of path and sink, an
+ *         unknown hash_type or a hash_value that is not hex of the right length);
+ *         WX_E_IO (the file cannot be written); WX_E_DECRYPT never; WX_E_HTTP with the
+ *         server's code (e.g. an expired token); any transport error.
+ * @threadsafety As the verbs: safe from several threads on one client.
+ */
+WX_API WX_NODISCARD wx_err wx_download(wx_client_t *client, const wx_download_options_t *opts,
+                                        size_t *bytes, wx_error_t *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,285 @@
+/* Bill downloads: the body streams through a digest and, for gzip bills, an inflater,
+ * into a file (via PATH.part, renamed when the digest matches) or the caller's sink. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include <wechatpay/download.h>
+#include <wechatpay/wechatpay.h>
+
+#include "crypto/backend.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/error.h"
+#include "util/strutil.h"
+
+typedef struct stream {
+    const wx_download_options_t *o;
+    FILE *file;
+    wxc_hash *hash;
+    int sniffed;          /* the first bytes were looked at */
+    int gzip;             /* the body is gzip: inflate it */
+    z_stream z;
+    int z_ready;
+    int z_end;            /* inflate saw the end of the gzip stream */
+    unsigned char magic[2];
+    size_t magic_len;
+    size_t written;
+    wx_err failed;        /* why the stream stopped */
+    char reason[160];
+} stream;
+
+static int emit(stream *s, const void *data, size_t len)
+{
+    if (!len)
+        return 0;
+    s->written += len;
+    if (s->file) {
+        if (fwrite(data, 1, len, s->file) != len) {
+            s->failed = WX_E_IO;
+            snprintf(s->reason, sizeof s->reason, "cannot write: %s", strerror(errno));
+            return -1;
+        }
+        return 0;
+    }
+    if (s->o->sink(s->o->sink_ud, data, len) != 0) {
+        s->failed = WX_E_IO;
+        snprintf(s->reason, sizeof s->reason, "the sink refused the data");
+        return -1;
+    }
+    return 0;
+}
+
+/* Inflate gzip bytes; the digest covers the inflated bill. */
+static int inflate_chunk(stream *s, const unsigned char *in, size_t len, int keep)
+{
+    unsigned char out[16384];
+    s->z.next_in = (unsigned char *)in;
+    s->z.avail_in = (uInt)len;
+    while (s->z.avail_in) {
+        s->z.next_out = out;
+        s->z.avail_out = sizeof out;
+        int zr = inflate(&s->z, Z_NO_FLUSH);
+        if (zr != Z_OK && zr != Z_STREAM_END) {
+            s->failed = WX_E_DIGEST;
+            snprintf(s->reason, sizeof s->reason, "gzip data is corrupt: %s",
+                     s->z.msg ? s->z.msg : "inflate failed");
+            return -1;
+        }
+        s->z_end = zr == Z_STREAM_END;
+        size_t n = sizeof out - s->z.avail_out;
+        wxc_hash_update(s->hash, out, n);
+        if (!keep && emit(s, out, n) != 0)
+            return -1;
+        if (zr == Z_STREAM_END) {
+            if (s->z.avail_in) { /* concatenated members, as gzip allows */
+                inflateReset(&s->z);
+                continue;
+            }
+            break;
+        }
+    }
+    return 0;
+}
+
+static int feed(stream *s, const unsigned char *data, size_t len)
+{
+    if (s->gzip) {
+        if (s->o->keep_gzip && emit(s, data, len) != 0)
+            return -1;
+        return inflate_chunk(s, data, len, s->o->keep_gzip);
+    }
+    wxc_hash_update(s->hash, data, len);
+    return emit(s, data, len);
+}
+
+/* Decide on gzip from the first two bytes, which may arrive in separate pieces. */
+static int on_data(void *ud, const void *data, size_t len)
+{
+    stream *s = ud;
+    const unsigned char *p = data;
+    if (!s->sniffed) {
+        while (s->magic_len < 2 && len) {
+            s->magic[s->magic_len++] = *p++;
+            len--;
+        }
+        if (s->magic_len < 2)
+            return 0;
+        s->sniffed = 1;
+        s->gzip = s->magic[0] == 0x1f && s->magic[1] == 0x8b;
+        if (s->gzip) {
+            if (inflateInit2(&s->z, 16 + MAX_WBITS) != Z_OK) {
+                s->failed = WX_E_NOMEM;
+                snprintf(s->reason, sizeof s->reason, "out of memory");
+                return -1;
+            }
+            s->z_ready = 1;
+        }
+        if (feed(s, s->magic, 2) != 0)
+            return -1;
+    }
+    return feed(s, p, len);
+}
+
+static int hex_digit(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+static int parse_hash(const char *type, const char *hex, int *alg, unsigned char want[32],
+                      size_t *want_len)
+{
+    if (!type)
+        return 1;
+    if (wx_strcasecmp_ascii(type, "SHA1") == 0)
+        *alg = WXC_HASH_SHA1, *want_len = 20;
+    else if (wx_strcasecmp_ascii(type, "SHA256") == 0)
+        *alg = WXC_HASH_SHA256, *want_len = 32;
+    else
+        return 0;
+    if (!hex || strlen(hex) != 2 * *want_len)
+        return 0;
+    for (size_t i = 0; i < *want_len; i++) {
+        unsigned v = 0;
+        for (int k = 0; k < 2; k++) {
+            int d = hex_digit(hex[2 * i + (size_t)k]);
+            if (d < 0)
+                return 0;
+            v = v * 16 + (unsigned)d;
+        }
+        want[i] = (unsigned char)v;
+    }
+    return 1;
+}
+
+/* "https://host/v3/billdownload/file?token=a&tar_type=GZIP" -> path and decoded query. */
+static int split_url(const char *url, wx_buf *path, wx_buf *query_store, wx_kv_t *query,
+                     size_t max_query)
+{
+    const char *p = strstr(url, "://");
+    p = p ? strchr(p + 3, '/') : (url[0] == '/' ? url : NULL);
+    if (!p)
+        return 0;
+    const char *q = strchr(p, '?');
+    wx_buf_append(path, p, q ? (size_t)(q - p) : strlen(p));
+    size_t n = 0, offsets[64][2];
+    for (const char *a = q ? q + 1 : NULL; a && *a && n < max_query;) {
+        const char *amp = strchr(a, '&');
+        size_t len = amp ? (size_t)(amp - a) : strlen(a);
+        const char *eq = memchr(a, '=', len);
+        for (int part = 0; part < 2; part++) {
+            const char *from = part ? (eq ? eq + 1 : a + len) : a;
+            const char *to = part ? a + len : (eq ? eq : a + len);
+            offsets[n][part] = query_store->len;
+            for (const char *c = from; c < to; c++) {
+                int hi = c + 2 < to ? hex_digit(c[1]) : -1, lo = c + 2 < to ? hex_digit(c[2]) : -1;
+                if (*c == '%' && hi >= 0 && lo >= 0) {
+                    wx_buf_putc(query_store, (char)(hi * 16 + lo));
+                    c += 2;
+                } else {
+                    wx_buf_putc(query_store, *c);
+                }
+            }
+            wx_buf_putc(query_store, 0);
+        }
+        n++;
+        a = amp ? amp + 1 : NULL;
+    }
+    if (!wx_buf_ok(path) || !wx_buf_ok(query_store))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        query[i] = (wx_kv_t){query_store->data + offsets[i][0], query_store->data + offsets[i][1]};
+    query[n] = (wx_kv_t){NULL, NULL};
+    return 1;
+}
+
+wx_err wx_download(wx_client_t *c, const wx_download_options_t *o, size_t *bytes, wx_error_t *err)
+{
+    if (bytes)
+        *bytes = 0;
+    if (!c || !o || !o->download_url)
+        return wx_error_set(err, WX_E_INVALID_ARG, "download_url", "a download_url is required");
+    if (!o->path == !o->sink)
+        return wx_error_set(err, WX_E_INVALID_ARG, "path", "give exactly one of path and sink");
+    int alg = 0;
+    unsigned char want[32];
+    size_t want_len = 0;
+    if (!parse_hash(o->hash_type, o->hash_value, &alg, want, &want_len))
+        return wx_error_set(err, WX_E_INVALID_ARG, "hash_value",
+                            "hash_type must be SHA1 or SHA256 with a hex hash_value of its length");
+    stream s = {.o = o};
+    if (alg && !(s.hash = wxc_hash_new(alg)))
+        return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
+    wx_buf path = WX_BUF_INIT, store = WX_BUF_INIT, part = WX_BUF_INIT;
+    wx_kv_t query[65];
+    wx_err rc = WX_OK;
+    if (!split_url(o->download_url, &path, &store, query, 64)) {
+        rc = wx_error_set(err, WX_E_INVALID_ARG, "download_url",
+                          "download_url has no path: \"%.200s\"", o->download_url);
+        goto out;
+    }
+    if (o->path) {
+        wx_buf_printf(&part, "%s.part", o->path);
+        if (!wx_buf_ok(&part) || !(s.file = fopen(part.data, "wb"))) {
+            rc = wx_error_set(err, WX_E_IO, o->path, "cannot write %s: %s", part.data ? part.data : o->path,
+                              strerror(errno));
+            goto out;
+        }
+    }
+    wx_response_t *r = wx_request(wx_chain(c, path.data), WX_GET,
+                                  &(wx_request_options_t){.query = query, .sink = on_data, .sink_ud = &s});
+    rc = wx_response_err(r);
+    if (rc != WX_OK) {
+        if (s.failed) /* our sink stopped the transfer: say why */
+            wx_error_set(err, s.failed, o->path ? o->path : "sink", "%s", s.reason);
+        else
+            wx_error_copy(err, wx_response_error(r));
+        rc = s.failed ? s.failed : rc;
+    } else if (!s.sniffed && s.magic_len) { /* a one-byte bill */
+        s.sniffed = 1;
+        if (feed(&s, s.magic, s.magic_len) != 0)
+            rc = wx_error_set(err, s.failed, "", "%s", s.reason);
+    }
+    wx_response_free(r);
+    if (rc == WX_OK && s.gzip && !s.z_end)
+        rc = wx_error_set(err, WX_E_DIGEST, "", "the gzip bill is truncated");
+    if (rc == WX_OK && s.hash) {
+        unsigned char got[32];
+        size_t n = wxc_hash_final(s.hash, got);
+        s.hash = NULL;
+        if (n != want_len || memcmp(got, want, want_len) != 0) {
+            char hex[65];
+            wx_hex_encode(got, n, hex);
+            rc = wx_error_set(err, WX_E_DIGEST, "hash_value",
+                              "the bill's %s is %s, the bill request announced %.64s",
+                              o->hash_type, hex, o->hash_value);
+        }
+    }
+    if (s.file) {
+        if (fclose(s.file) != 0 && rc == WX_OK)
+            rc = wx_error_set(err, WX_E_IO, o->path, "cannot write %s: %s", part.data, strerror(errno));
+        s.file = NULL;
+        if (rc == WX_OK && rename(part.data, o->path) != 0)
+            rc = wx_error_set(err, WX_E_IO, o->path, "cannot rename %s: %s", part.data, strerror(errno));
+        if (rc != WX_OK)
+            unlink(part.data);
+    }
+    if (rc == WX_OK && bytes)
+        *bytes = s.written;
+out:
+    if (s.file) {
+        fclose(s.file);
+        unlink(part.data);
+    }
+    if (s.z_ready)
+        inflateEnd(&s.z);
+    wxc_hash_free(s.hash);
+    wx_buf_free(&path);
+    wx_buf_free(&store);
+    wx_buf_free(&part);
+    return rc;
+}
