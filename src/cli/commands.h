@@ -17,6 +17,7 @@ int wx_cmd_encrypt(int argc, char **argv);   /* wxpay encrypt                (cm
 int wx_cmd_decrypt(int argc, char **argv);   /* wxpay decrypt                (cmd_crypto.c) */
 int wx_cmd_keys(int argc, char **argv);      /* wxpay keys gen               (cmd_keys.c) */
 int wx_cmd_mock(int argc, char **argv);      /* wxpay mock                   (src/mock/) */
+int wx_cmd_bench(int argc, char **argv);     /* wxpay bench                  (cmd_bench.c) */
 
 /* The top-level help: the request form with its options, then the commands (main.c). */
 void wx_cli_usage(FILE *out);

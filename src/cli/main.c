@@ -25,6 +25,7 @@ static const command k_commands[] = {
     {"decrypt", wx_cmd_decrypt, "RSA-OAEP or AEAD_AES_256_GCM decrypt"},
     {"keys", wx_cmd_keys, "keys gen DIR: test merchant and platform keys"},
     {"mock", wx_cmd_mock, "run the sandbox server on loopback"},
+    {"bench", wx_cmd_bench, "load generator: N signed, verified requests, latency and rate"},
 };
 
 #define COMMAND_COUNT (sizeof k_commands / sizeof k_commands[0])
