@@ -477,11 +477,14 @@ wx_err wx_call_prepare(wx_call *call, wx_node_impl *node, wx_method method,
         rc = wx_error_set(&err, WX_E_NOMEM, "", "out of memory");
         goto out;
     }
-    if (call->body && !(call->resp->request_body = wx_memdup(call->body, call->body_len))) {
+    /* The record of the body: for an upload, the meta JSON that was signed. */
+    const char *sent = call->upload_meta ? call->upload_meta : call->body;
+    size_t sent_len = call->upload_meta ? strlen(call->upload_meta) : call->body_len;
+    if (sent && !(call->resp->request_body = wx_memdup(sent, sent_len))) {
         rc = wx_error_set(&err, WX_E_NOMEM, "", "out of memory");
         goto out;
     }
-    call->resp->request_body_len = call->body_len;
+    call->resp->request_body_len = sent_len;
     call->req = (wx_http_request_t){
         .method = call->method,
         .headers = call->headers,
