@@ -87,6 +87,8 @@ static void client_destroy(wx_client_t *c, int taken)
         pthread_mutex_destroy(&c->chain_lock);
     }
     wx_arena_free(&c->chain_arena);
+    if (c->cert_lock_ready)
+        pthread_mutex_destroy(&c->cert_lock);
     if (taken) {
         wx_signer_free(c->signer);
         wx_verifier_free(c->verifier);
@@ -171,6 +173,10 @@ wx_err wx_client_new(const wx_client_options_t *o, wx_client_t **out, wx_error_t
     if (o->apiv3_key && strlen(o->apiv3_key) != 32)
         return wx_error_set(err, WX_E_CONFIG, "apiv3_key",
                             "apiv3_key must be 32 bytes, got %zu", strlen(o->apiv3_key));
+    if (o->auto_refresh_certificates && (!o->apiv3_key || o->verifier))
+        return wx_error_set(err, WX_E_CONFIG, "auto_refresh_certificates",
+                            "auto_refresh_certificates needs apiv3_key (to decrypt the "
+                            "certificates) and the default verifier (to install them)");
     wx_err rc = wxc_init();
     if (rc != WX_OK)
         return wx_error_set(err, rc, "", "crypto backend could not start");
@@ -226,6 +232,11 @@ wx_err wx_client_new(const wx_client_options_t *o, wx_client_t **out, wx_error_t
     c->nonce_ud = o->nonce_ud;
     c->debug = o->debug;
     c->debug_ud = o->debug_ud;
+    c->auto_refresh_certs = o->auto_refresh_certificates;
+    c->cert_margin_s = o->cert_refresh_margin_s > 0 ? o->cert_refresh_margin_s : 86400;
+    if (pthread_mutex_init(&c->cert_lock, NULL) != 0)
+        goto fail;
+    c->cert_lock_ready = 1;
     if (pthread_mutex_init(&c->chain_lock, NULL) != 0)
         goto fail;
     if (!(c->root = wx_chain_root_new(c))) {

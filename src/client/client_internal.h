@@ -59,6 +59,14 @@ struct wx_client {
 
     /* per-thread async state (in-flight and completed calls) */
     wx_thread_map *threads;
+
+    /* platform certificate refreshes (certificates.c), serialised by cert_lock */
+    int auto_refresh_certs;
+    int64_t cert_margin_s;
+    pthread_mutex_t cert_lock;
+    int cert_lock_ready;
+    int cert_refreshed;           /* a refresh was attempted, at cert_refreshed_at */
+    int64_t cert_refreshed_at;
 };
 
 struct wx_response {
@@ -112,6 +120,10 @@ typedef struct wx_call {
     int unsigned_2xx;             /* downloads WeChat Pay does not sign */
     wx_body_sink_fn sink;
     void *sink_ud;
+    /* platform certificates (certificates.c) */
+    int cert_download;            /* the GET /v3/certificates of a refresh */
+    int serial_pending;           /* unknown Wechatpay-Serial: the body waits, unseen, for
+                                     a certificate refresh (wx_call_settle) */
 } wx_call;
 
 /* client.c */
@@ -135,6 +147,37 @@ wx_err wx_call_sign(wx_call *call, const char *base_url, wx_error_t *err);
 int wx_call_retry(wx_call *call, wx_err transport_rc);
 /* Judge what came back: verify, then HTTP errors, then optional response validation. */
 void wx_call_finish(wx_call *call, wx_err transport_rc, const wx_error_t *transport_err);
+/* A call whose verification waits for a certificate refresh (serial_pending): refresh,
+ * verify again, finish. A no-op for any other call. Runs outside the transport's
+ * perform (a refresh is a request of its own), before the caller sees the response. */
+void wx_call_settle(wx_call *call);
+
+/* certificates.c */
+/* 1 when a response with an unknown Wechatpay-Serial should be kept for a refresh
+ * (auto refresh) or for the download's own bootstrap check. */
+int wx_certs_hold_for_serial(const wx_call *call);
+/* Refresh (at most once a minute) because @p serial is unknown: WX_OK when the
+ * keyring holds it afterwards, else WX_E_VERIFY_SERIAL saying why. */
+wx_err wx_certs_refresh_for_serial(wx_client_t *c, const char *serial, wx_error_t *err);
+/* Before a request: refresh when the nearest certificate expiry is within the margin
+ * (at most once an hour); a failure is left to the response check. */
+void wx_certs_maintain(wx_client_t *c);
+
+/* sensitive.c: encrypt_fields of a request */
+typedef struct wx_sensitive_plan {
+    char key_id[128];             /* the key used, the value of Wechatpay-Serial */
+    wx_kv_t *headers;             /* the caller's headers + Wechatpay-Serial (owned) */
+    struct json_object *encrypted; /* the body with its fields encrypted (owned) */
+} wx_sensitive_plan;
+/* Pick the key (encrypt_key_id, a Wechatpay-Serial header, or the current one) and
+ * make the header list the request is validated and sent with. */
+wx_err wx_sensitive_plan_make(wx_client_t *c, const wx_request_options_t *o,
+                              wx_sensitive_plan *p, wx_error_t *err);
+/* Encrypt a copy of @p body; *text (borrowed from the plan) is what goes on the wire. */
+wx_err wx_sensitive_plan_encrypt(wx_client_t *c, wx_sensitive_plan *p, struct json_object *body,
+                                 const char *const *paths, const char **text, size_t *len,
+                                 wx_error_t *err);
+void wx_sensitive_plan_free(wx_sensitive_plan *p);
 
 /* future.c */
 wx_call *wx_call_new(wx_client_t *c);

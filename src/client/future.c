@@ -142,6 +142,7 @@ static void dispatch(wx_call_thread *ts)
 {
     wx_call *call;
     while ((call = dequeue(ts))) {
+        wx_call_settle(call); /* a certificate refresh, outside the transport's perform */
         if (call->done && !call->callback_fired) {
             call->callback_fired = 1;
             call->done(call->resp, call->done_ud);
@@ -225,6 +226,7 @@ wx_response_t *wx_call_run_sync(wx_call *call)
     call->is_async = 0;
     wx_call_submit(call);
     drive_until_done(call);
+    wx_call_settle(call);
     wx_response_t *r = call->resp;
     call->resp = NULL;
     wx_call_free(call);
@@ -366,6 +368,7 @@ wx_response_t *wx_future_wait(wx_future_t *f)
             drive_until_done(call);
     }
     dispatch(ts); /* callbacks of everything completed so far, this call's included */
+    wx_call_settle(call);
     if (call->done && !call->callback_fired) {
         call->callback_fired = 1;
         call->done(call->resp, call->done_ud);

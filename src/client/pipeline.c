@@ -329,6 +329,9 @@ wx_err wx_call_prepare(wx_call *call, wx_node_impl *node, wx_method method,
     if (!mname)
         return wx_error_set(&err, WX_E_INVALID_ARG, "", "invalid method %d", (int)method),
                fail_call(call, WX_E_INVALID_ARG, &err);
+    /* auto_refresh_certificates: certificates near their expiry are renewed first */
+    if (!call->cert_download)
+        wx_certs_maintain(c);
 
     /* 1. path and query */
     const wx_uri_template_t *t = wx_node_template(node, &err);
@@ -351,6 +354,10 @@ wx_err wx_call_prepare(wx_call *call, wx_node_impl *node, wx_method method,
     int own_body = 0;
     const char *text = NULL;
     size_t text_len = 0;
+    /* encrypt_fields: the key is chosen first, so that validation sees the request's
+     * Wechatpay-Serial; the fields are encrypted after validating them in clear. */
+    wx_sensitive_plan plan = {0};
+    const wx_kv_t *headers = o->headers;
     if (o->json && o->json_text) {
         rc = wx_error_set(&err, WX_E_INVALID_ARG, "body", "give json or json_text, not both");
         goto out;
@@ -372,6 +379,11 @@ wx_err wx_call_prepare(wx_call *call, wx_node_impl *node, wx_method method,
             goto out;
         own_body = 1;
     }
+    if (o->encrypt_fields) {
+        if ((rc = wx_sensitive_plan_make(c, o, &plan, &err)) != WX_OK)
+            goto out;
+        headers = plan.headers;
+    }
 
     /* 3. spec: validate, and learn whether the answer will be signed */
     const wx_node_spec *spec = wx_node_spec_for(node, method);
@@ -385,7 +397,7 @@ wx_err wx_call_prepare(wx_call *call, wx_node_impl *node, wx_method method,
     }
     call->ep = spec->rc == WX_OK ? spec->ep : NULL;
     if (call->ep && c->validate_requests && !o->no_validation) {
-        wx_request_view_t view = {.query = o->query, .headers = o->headers, .body = body,
+        wx_request_view_t view = {.query = o->query, .headers = headers, .body = body,
                                   .has_body = o->json || o->json_text};
         view.path_vars = path_vars_view(spec, o);
         if (!view.path_vars) {
@@ -413,6 +425,10 @@ wx_err wx_call_prepare(wx_call *call, wx_node_impl *node, wx_method method,
                                   : is_download_path(target.data);
 
     /* 4. the body as sent, and uploads */
+    if (o->encrypt_fields &&
+        (rc = wx_sensitive_plan_encrypt(c, &plan, body, o->encrypt_fields, &text, &text_len,
+                                        &err)) != WX_OK)
+        goto out;
     if (o->upload) {
         if ((rc = prepare_upload(call, o->upload, &err)) != WX_OK)
             goto out;
@@ -430,12 +446,12 @@ wx_err wx_call_prepare(wx_call *call, wx_node_impl *node, wx_method method,
     header_list h = {0};
     add_header(call, &h, "Authorization", "");
     add_header(call, &h, "Accept", "application/json");
-    if (call->body && !has_header(o->headers, "Content-Type"))
+    if (call->body && !has_header(headers, "Content-Type"))
         add_header(call, &h, "Content-Type", "application/json");
-    if (!has_header(o->headers, "User-Agent"))
+    if (!has_header(headers, "User-Agent"))
         add_header(call, &h, "User-Agent", c->user_agent);
-    for (size_t i = 0; o->headers && o->headers[i].key; i++) {
-        const char *name = o->headers[i].key, *value = o->headers[i].value ? o->headers[i].value : "";
+    for (size_t i = 0; headers && headers[i].key; i++) {
+        const char *name = headers[i].key, *value = headers[i].value ? headers[i].value : "";
         if (!header_token_ok(name)) {
             rc = wx_error_set(&err, WX_E_HEADER_VALUE, name, "header name \"%.64s\" is not a token",
                               name);
@@ -518,6 +534,7 @@ wx_err wx_call_prepare(wx_call *call, wx_node_impl *node, wx_method method,
 out:
     if (own_body)
         json_object_put(body);
+    wx_sensitive_plan_free(&plan);
     wx_buf_free(&target);
     if (rc != WX_OK)
         fail_call(call, rc, &err);
@@ -573,6 +590,20 @@ static void take_server_error(wx_response_t *r)
         snprintf(e->message, sizeof e->message, "HTTP %d", r->http.status);
 }
 
+/* A response that does not verify: its error, and not one byte of its body. */
+static void reject(wx_call *call, wx_err rc, wx_error_t *e)
+{
+    wx_response_t *r = call->resp;
+    e->code = rc;
+    e->http_status = r->http.status;
+    wx_response_fail(r, rc, e);
+    wx_secure_zero(r->http.body.data, r->http.body.len);
+    wx_buf_free(&r->http.body);
+    debug_response(call);
+}
+
+static void finish_verified(wx_call *call);
+
 void wx_call_finish(wx_call *call, wx_err transport_rc, const wx_error_t *transport_err)
 {
     wx_client_t *c = call->client;
@@ -595,17 +626,58 @@ void wx_call_finish(wx_call *call, wx_err transport_rc, const wx_error_t *transp
                                 r->http.body.data ? r->http.body.data : "", r->http.body.len,
                                 wx_client_now(c)};
         wx_err rc = c->verifier->verify(c->verifier->ctx, &in, &e);
-        if (rc != WX_OK) {
+        if (rc == WX_E_VERIFY_SERIAL && wx_certs_hold_for_serial(call)) {
+            /* An unknown platform key: the body is kept, unseen (body_visible stays 0),
+             * until wx_call_settle has refreshed the certificates, or for the
+             * certificate download to check itself against what it carries. */
             e.code = rc;
             e.http_status = status;
             wx_response_fail(r, rc, &e);
+            call->serial_pending = 1;
+            return;
+        }
+        if (rc != WX_OK) {
             /* Not one byte of an unverified body reaches the caller. */
-            wx_secure_zero(r->http.body.data, r->http.body.len);
-            wx_buf_free(&r->http.body);
-            debug_response(call);
+            reject(call, rc, &e);
             return;
         }
     }
+    finish_verified(call);
+}
+
+void wx_call_settle(wx_call *call)
+{
+    if (!call->serial_pending || call->cert_download)
+        return;
+    call->serial_pending = 0;
+    wx_client_t *c = call->client;
+    wx_response_t *r = call->resp;
+    wx_error_t e;
+    wx_error_clear(&e);
+    wx_err rc = wx_certs_refresh_for_serial(c, wx_response_header(r, "Wechatpay-Serial"), &e);
+    if (rc == WX_OK) {
+        /* The refreshed keyring holds the serial: the usual check decides. */
+        wx_verify_input_t in = {r->http.status, r->http.headers, wx_buf_str(&r->http.body),
+                                r->http.body.len, wx_client_now(c)};
+        rc = c->verifier->verify(c->verifier->ctx, &in, &e);
+    }
+    if (rc != WX_OK) {
+        reject(call, rc, &e);
+        return;
+    }
+    wx_error_clear(&r->error); /* the unknown-serial failure recorded while it waited */
+    r->error.http_status = r->http.status;
+    finish_verified(call);
+}
+
+/* After verification (or for an unsigned download): HTTP errors, optional response
+ * validation, the body sink. */
+static void finish_verified(wx_call *call)
+{
+    wx_client_t *c = call->client;
+    wx_response_t *r = call->resp;
+    int status = r->http.status;
+    int ok2xx = status >= 200 && status < 300;
     r->body_visible = 1;
     r->error.code = WX_OK;
     if (!ok2xx) {

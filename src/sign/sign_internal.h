@@ -20,4 +20,26 @@ wx_err wx_apiv3_check(wx_keyring_t *ring, int max_skew_s, int64_t now, const cha
 /* Case-insensitive header lookup in a {NULL,NULL}-terminated list. */
 const char *wx_kv_find_ci(const wx_kv_t *kv, const char *name);
 
+/* keyring.c, for the security toolkit (sensitive fields, certificate rotation). */
+typedef wx_err (*wx_keyring_use_fn)(void *ud, const char *id, const wx_pubkey_t *key,
+                                    wx_error_t *err);
+/* Call @p fn with the key @p id, or with the current encryption key when id is NULL
+ * (wechatpay/sensitive.h: the PUB_KEY_ID_ key added last, else the certificate valid at
+ * @p now that came into force last), under the ring's read lock, so the key cannot be
+ * retired meanwhile. WX_E_KEY when there is no such key; else what fn returns. */
+wx_err wx_keyring_use(wx_keyring_t *ring, const char *id, int64_t now, wx_keyring_use_fn fn,
+                      void *ud, wx_error_t *err);
+/* The earliest end of validity among the certificates (not public keys); 0 if none. */
+int64_t wx_keyring_nearest_expiry(wx_keyring_t *ring);
+/* Retire certificates whose validity ended before @p now (public keys stay). Returns
+ * how many went. */
+size_t wx_keyring_drop_expired(wx_keyring_t *ring, int64_t now);
+
+/* platform_certs.c */
+struct wx_cert_set;
+/* Record which key signed the download a set came from. */
+void wx_cert_set_signer_set(struct wx_cert_set *set, const char *serial);
+/* RFC 3339 date-time ("2018-06-08T10:34:56+08:00") to UNIX seconds; 0 if malformed. */
+int wx_rfc3339_parse(const char *s, int64_t *out);
+
 #endif

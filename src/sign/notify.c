@@ -1,0 +1,391 @@
+/* Callback notifications: the signature first (the same rules as a response, through
+ * wx_apiv3_check), then the envelope, then the AEAD_AES_256_GCM resource. Nothing of
+ * the body is parsed before its signature has verified. */
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include <wechatpay/notify.h>
+#include <wechatpay/plugin.h>
+
+#include "sign/sign_internal.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/error.h"
+#include "util/strutil.h"
+
+#define NOTIFY_MAX_SKEW_S 300
+
+typedef struct notification {
+    wx_notification_t pub; /* first: the public pointer is this struct's */
+    char *serial;
+    char *plain;
+    size_t plain_len;
+} notification;
+
+void wx_notification_free(wx_notification_t *n)
+{
+    if (!n)
+        return;
+    notification *m = (notification *)n;
+    json_object_put(n->resource);
+    json_object_put(n->envelope);
+    wx_free(m->serial);
+    if (m->plain)
+        wx_free_secret(m->plain, m->plain_len);
+    wx_free(m);
+}
+
+/* ------------------------------------------------------------------ headers */
+
+static const char *const k_wechatpay_headers[] = {"Wechatpay-Timestamp", "Wechatpay-Nonce",
+                                                  "Wechatpay-Signature", "Wechatpay-Serial"};
+
+/* A Wechatpay-* header given twice would let the signature be checked against one
+ * value while a reader of the saved request sees the other. */
+static wx_err check_repeats(const wx_kv_t *headers, wx_error_t *err)
+{
+    for (int h = 0; h < 4; h++) {
+        int seen = 0;
+        for (size_t i = 0; headers[i].key; i++)
+            if (wx_strcasecmp_ascii(headers[i].key, k_wechatpay_headers[h]) == 0 && ++seen > 1)
+                return wx_error_set(err, WX_E_VERIFY_HEADER, k_wechatpay_headers[h],
+                                    "header %s appears more than once", k_wechatpay_headers[h]);
+    }
+    return WX_OK;
+}
+
+static int is_blank(char c) { return c == ' ' || c == '\t'; }
+
+/* "POST /notify HTTP/1.1" or "HTTP/1.1 200 OK": a first line curl -D or a server log
+ * writes before the headers. */
+static int is_start_line(const char *s, size_t len)
+{
+    if (len >= 5 && memcmp(s, "HTTP/", 5) == 0)
+        return 1;
+    for (size_t i = 0; i + 6 <= len; i++)
+        if (memcmp(s + i, " HTTP/", 6) == 0)
+            return 1;
+    return 0;
+}
+
+wx_err wx_notify_headers_parse(const char *text, size_t len, wx_kv_t **out, wx_error_t *err)
+{
+    if (out)
+        *out = NULL;
+    if (!out || (!text && len))
+        return wx_error_set(err, WX_E_INVALID_ARG, "", "headers text and out are required");
+    /* Pass 1: names and values as offsets into a scratch copy. */
+    typedef struct span { size_t name, name_len, value, value_len; } span;
+    span *spans = NULL;
+    size_t count = 0, cap = 0;
+    wx_buf values = WX_BUF_INIT; /* "name\0value\0"..., continuations joined */
+    wx_err rc = WX_OK;
+    size_t pos = 0, line_no = 0;
+    int open = 0; /* the last value may still grow by continuation lines */
+    while (pos < len) {
+        size_t end = pos;
+        while (end < len && text[end] != '\n')
+            end++;
+        size_t next = end < len ? end + 1 : end;
+        size_t l = end - pos;
+        if (l && text[pos + l - 1] == '\r')
+            l--;
+        line_no++;
+        const char *line = text + pos;
+        pos = next;
+        if (l == 0)
+            break; /* the blank line after the headers */
+        if (memchr(line, 0, l)) {
+            rc = wx_error_set(err, WX_E_VERIFY_HEADER, "", "line %zu: contains a NUL byte",
+                              line_no);
+            goto out;
+        }
+        if (is_blank(line[0])) {
+            if (!count) {
+                rc = wx_error_set(err, WX_E_VERIFY_HEADER, "",
+                                  "line %zu: a continuation line with no header before it",
+                                  line_no);
+                goto out;
+            }
+            size_t a = 0, b = l;
+            while (a < b && is_blank(line[a]))
+                a++;
+            while (b > a && is_blank(line[b - 1]))
+                b--;
+            if (b > a) {
+                wx_buf_putc(&values, ' ');
+                wx_buf_append(&values, line + a, b - a);
+                spans[count - 1].value_len += 1 + (b - a);
+            }
+            continue;
+        }
+        const char *colon = memchr(line, ':', l);
+        if (!colon) {
+            if (line_no == 1 && is_start_line(line, l))
+                continue;
+            rc = wx_error_set(err, WX_E_VERIFY_HEADER, "",
+                              "line %zu: expected \"Name: value\", got \"%.60s\"", line_no, line);
+            if (err)
+                snprintf(err->where, sizeof err->where, "line %zu", line_no);
+            goto out;
+        }
+        size_t name_len = (size_t)(colon - line);
+        int name_ok = name_len > 0;
+        for (size_t i = 0; i < name_len; i++) {
+            unsigned char c = (unsigned char)line[i];
+            if (c <= 32 || c >= 127)
+                name_ok = 0;
+        }
+        if (!name_ok) {
+            rc = wx_error_set(err, WX_E_VERIFY_HEADER, "", "line %zu: \"%.*s\" is not a header name",
+                              line_no, (int)(name_len > 60 ? 60 : name_len), line);
+            if (err)
+                snprintf(err->where, sizeof err->where, "line %zu", line_no);
+            goto out;
+        }
+        size_t a = name_len + 1, b = l;
+        while (a < b && is_blank(line[a]))
+            a++;
+        while (b > a && is_blank(line[b - 1]))
+            b--;
+        if (count == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            span *s = wx_realloc(spans, ncap * sizeof *s);
+            if (!s) {
+                rc = wx_error_set(err, WX_E_NOMEM, "", "out of memory");
+                goto out;
+            }
+            spans = s;
+            cap = ncap;
+        }
+        if (open)
+            wx_buf_putc(&values, 0);
+        spans[count].name = values.len;
+        spans[count].name_len = name_len;
+        wx_buf_append(&values, line, name_len);
+        wx_buf_putc(&values, 0);
+        spans[count].value = values.len;
+        spans[count].value_len = b - a;
+        wx_buf_append(&values, line + a, b - a);
+        count++;
+        open = 1;
+    }
+    if (open)
+        wx_buf_putc(&values, 0);
+    if (!wx_buf_ok(&values)) {
+        rc = wx_error_set(err, WX_E_NOMEM, "", "out of memory");
+        goto out;
+    }
+    /* One allocation: the array, then the strings. */
+    size_t array_bytes = (count + 1) * sizeof(wx_kv_t);
+    char *block = wx_malloc(array_bytes + values.len + 1);
+    if (!block) {
+        rc = wx_error_set(err, WX_E_NOMEM, "", "out of memory");
+        goto out;
+    }
+    wx_kv_t *kv = (wx_kv_t *)block;
+    char *strings = block + array_bytes;
+    if (values.len)
+        memcpy(strings, values.data, values.len);
+    strings[values.len] = 0;
+    for (size_t i = 0; i < count; i++)
+        kv[i] = (wx_kv_t){strings + spans[i].name, strings + spans[i].value};
+    kv[count] = (wx_kv_t){NULL, NULL};
+    *out = kv;
+out:
+    wx_free(spans);
+    wx_buf_free(&values);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ the envelope */
+
+static wx_err parse_json(const char *text, size_t len, const char *what,
+                         struct json_object **out, wx_error_t *err)
+{
+    *out = NULL;
+    struct json_tokener *tok = json_tokener_new();
+    if (!tok)
+        return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+    *out = json_tokener_parse_ex(tok, text, (int)len);
+    wx_err rc = WX_OK;
+    if (!*out || json_tokener_get_parse_end(tok) != len) {
+        enum json_tokener_error je = json_tokener_get_error(tok);
+        rc = wx_error_set(err, WX_E_JSON, what, "%s: malformed JSON at offset %zu: %s", what,
+                          json_tokener_get_parse_end(tok),
+                          *out ? "unexpected data after the value"
+                          : je == json_tokener_continue ? "ends early"
+                                                        : json_tokener_error_desc(je));
+        json_object_put(*out);
+        *out = NULL;
+    } else if (!json_object_is_type(*out, json_type_object)) {
+        rc = wx_error_set(err, WX_E_JSON, what, "%s: expected a JSON object", what);
+        json_object_put(*out);
+        *out = NULL;
+    }
+    json_tokener_free(tok);
+    return rc;
+}
+
+/* A string member; "" for an absent optional one. */
+static wx_err member(struct json_object *o, const char *prefix, const char *key, int required,
+                     const char **out, wx_error_t *err)
+{
+    struct json_object *v;
+    *out = "";
+    if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null)) {
+        if (!required)
+            return WX_OK;
+        wx_error_set(err, WX_E_JSON, "", "notification: \"%s%s\" is missing", prefix, key);
+    } else if (!json_object_is_type(v, json_type_string)) {
+        wx_error_set(err, WX_E_JSON, "", "notification: \"%s%s\" must be a string", prefix, key);
+    } else if (required && json_object_get_string_len(v) == 0) {
+        wx_error_set(err, WX_E_JSON, "", "notification: \"%s%s\" is empty", prefix, key);
+    } else {
+        *out = json_object_get_string(v);
+        return WX_OK;
+    }
+    if (err)
+        snprintf(err->where, sizeof err->where, "%s%s", prefix, key);
+    return WX_E_JSON;
+}
+
+static wx_err read_envelope(notification *m, wx_error_t *err)
+{
+    wx_notification_t *n = &m->pub;
+    struct json_object *env = n->envelope, *res;
+    wx_err rc;
+    if ((rc = member(env, "", "id", 1, &n->id, err)) != WX_OK ||
+        (rc = member(env, "", "create_time", 1, &n->create_time, err)) != WX_OK ||
+        (rc = member(env, "", "event_type", 1, &n->event_type, err)) != WX_OK ||
+        (rc = member(env, "", "resource_type", 1, &n->resource_type, err)) != WX_OK ||
+        (rc = member(env, "", "summary", 1, &n->summary, err)) != WX_OK)
+        return rc;
+    if (!json_object_object_get_ex(env, "resource", &res) ||
+        !json_object_is_type(res, json_type_object))
+        return wx_error_set(err, WX_E_JSON, "resource",
+                            "notification: \"resource\" must be an object");
+    if (strcmp(n->resource_type, "encrypt-resource") != 0)
+        return wx_error_set(err, WX_E_UNSUPPORTED, "resource_type",
+                            "notification: resource_type \"%.40s\" is not supported "
+                            "(expected \"encrypt-resource\")", n->resource_type);
+    if ((rc = member(res, "resource.", "algorithm", 1, &n->algorithm, err)) != WX_OK ||
+        (rc = member(res, "resource.", "ciphertext", 1, &n->ciphertext, err)) != WX_OK ||
+        (rc = member(res, "resource.", "nonce", 1, &n->nonce, err)) != WX_OK ||
+        (rc = member(res, "resource.", "original_type", 1, &n->original_type, err)) != WX_OK ||
+        (rc = member(res, "resource.", "associated_data", 0, &n->associated_data, err)) != WX_OK)
+        return rc;
+    if (strcmp(n->algorithm, "AEAD_AES_256_GCM") != 0)
+        return wx_error_set(err, WX_E_UNSUPPORTED, "resource.algorithm",
+                            "notification: resource.algorithm \"%.40s\" is not supported "
+                            "(expected AEAD_AES_256_GCM)", n->algorithm);
+    return WX_OK;
+}
+
+static wx_err decrypt_resource(notification *m, const char *apiv3_key, wx_error_t *err)
+{
+    wx_notification_t *n = &m->pub;
+    /* Tell a damaged ciphertext from one that is merely not ours: the tag alone
+     * cannot say which input was changed. */
+    unsigned char *raw = NULL;
+    size_t raw_len = 0;
+    wx_err rc = wx_base64_decode(n->ciphertext, strlen(n->ciphertext), &raw, &raw_len);
+    if (rc == WX_E_NOMEM)
+        return wx_error_set(err, rc, "", "out of memory");
+    wx_free(raw);
+    if (rc != WX_OK || raw_len < 16)
+        return wx_error_set(err, WX_E_DECRYPT, "resource.ciphertext",
+                            "notification: resource.ciphertext is %s",
+                            rc != WX_OK ? "not base64" : "shorter than the 16-byte GCM tag");
+    wx_error_t e;
+    wx_error_clear(&e);
+    rc = wx_aes_gcm_decrypt(apiv3_key, n->nonce, n->associated_data, n->ciphertext, &m->plain,
+                            &m->plain_len, &e);
+    if (rc == WX_E_DECRYPT)
+        return wx_error_set(err, rc, "resource.ciphertext",
+                            "notification: resource does not decrypt with the APIv3 key (the "
+                            "AES-GCM tag does not match): resource.ciphertext, .nonce or "
+                            ".associated_data was altered, or it was encrypted with another "
+                            "APIv3 key");
+    if (rc != WX_OK) {
+        wx_error_copy(err, &e);
+        return rc;
+    }
+    n->plaintext = m->plain;
+    n->plaintext_len = m->plain_len;
+    rc = parse_json(m->plain, m->plain_len, "decrypted resource", &n->resource, err);
+    return rc;
+}
+
+wx_err wx_notify_verify_with(wx_keyring_t *ring, const char *apiv3_key, int64_t now,
+                             const wx_kv_t *headers, const char *body, size_t body_len,
+                             wx_notification_t **out, wx_error_t *err)
+{
+    if (out)
+        *out = NULL;
+    if (!ring || !headers || !out || (!body && body_len))
+        return wx_error_set(err, WX_E_INVALID_ARG, "",
+                            "keyring, headers, body and out are required");
+    if (!apiv3_key || strlen(apiv3_key) != 32)
+        return wx_error_set(err, WX_E_INVALID_ARG, "apiv3_key",
+                            "the APIv3 key must be 32 bytes");
+    wx_error_clear(err);
+    if (!body)
+        body = "";
+    wx_err rc = check_repeats(headers, err);
+    if (rc != WX_OK)
+        return rc;
+    const char *serial = wx_kv_find_ci(headers, "Wechatpay-Serial");
+    rc = wx_apiv3_check(ring, NOTIFY_MAX_SKEW_S, now, wx_kv_find_ci(headers, "Wechatpay-Timestamp"),
+                        wx_kv_find_ci(headers, "Wechatpay-Nonce"),
+                        wx_kv_find_ci(headers, "Wechatpay-Signature"), serial, body, body_len,
+                        err);
+    if (rc != WX_OK) {
+        wx_error_prefix(err, "notification");
+        return rc;
+    }
+    notification *m = wx_calloc(1, sizeof *m);
+    if (!m || !(m->serial = wx_strdup(serial))) {
+        wx_free(m);
+        return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
+    }
+    m->pub.serial = m->serial;
+    if ((rc = parse_json(body, body_len, "notification body", &m->pub.envelope, err)) == WX_OK &&
+        (rc = read_envelope(m, err)) == WX_OK)
+        rc = decrypt_resource(m, apiv3_key, err);
+    if (rc != WX_OK) {
+        wx_notification_free(&m->pub);
+        return rc;
+    }
+    *out = &m->pub;
+    return WX_OK;
+}
+
+/* ------------------------------------------------------------------ the answer */
+
+wx_err wx_notify_reply(wx_err result, const char *message, int *status, char **body)
+{
+    if (body)
+        *body = NULL;
+    if (!status || !body)
+        return WX_E_INVALID_ARG;
+    if (result == WX_OK) {
+        *status = 204;
+        return WX_OK;
+    }
+    *status = result == WX_E_NOMEM || result == WX_E_INTERNAL || result == WX_E_IO ? 500 : 400;
+    struct json_object *o = json_object_new_object();
+    if (!o)
+        return WX_E_NOMEM;
+    json_object_object_add(o, "code", json_object_new_string("FAIL"));
+    json_object_object_add(o, "message",
+                           json_object_new_string(message ? message : wx_strerror(result)));
+    const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                                             JSON_C_TO_STRING_NOSLASHESCAPE);
+    *body = text ? wx_strdup(text) : NULL;
+    json_object_put(o);
+    return *body ? WX_OK : WX_E_NOMEM;
+}
