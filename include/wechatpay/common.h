@@ -125,6 +125,12 @@ typedef struct wx_allocator {
     void *(*realloc_fn)(void *ptr, size_t size);
     void (*free_fn)(void *ptr);
 } wx_allocator_t;
+
+/**
+ * @brief Install the allocator hooks described on wx_allocator_t.
+ * @param allocator copied; NULL (or NULL members) restores malloc/realloc/free.
+ * @threadsafety Not thread-safe: call before any other library function.
+ */
 WX_API void wx_set_allocator(const wx_allocator_t *allocator);
 
 /**

@@ -80,6 +80,8 @@ typedef struct wx_keyring wx_keyring_t;
  *        Keys can be added and retired while other threads verify (certificate rotation).
  */
 WX_API wx_keyring_t *wx_keyring_new(void);
+/** @brief Free a keyring and the keys it holds. Accepts NULL. No verification may be
+ *         running on it. */
 WX_API void wx_keyring_free(wx_keyring_t *ring);
 /** @brief Add (or replace) a key under @p id; the ring takes ownership of @p key,
  *         also on failure. */
