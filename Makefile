@@ -39,3 +39,46 @@ docs:
 
 clean:
 	rm -rf $(BUILD)
+
+# ------------------------------------------------------------ reliability (CI runs all)
+# Each in its own build folder, configured on first use.
+ASAN_BUILD     ?= build-asan
+VALGRIND_BUILD ?= build-valgrind
+OPENSSL_BUILD  ?= build-openssl
+FUZZ_BUILD     ?= build-fuzz
+FUZZ_SECONDS   ?= 60
+SOAK_REQUESTS  ?= 20000
+# A test fails on any error valgrind finds, leaks included; libcurl's and the crypto
+# libraries' process-lifetime caches are "still reachable", not errors.
+VALGRIND = valgrind;--error-exitcode=99;--leak-check=full;--errors-for-leak-kinds=definite,indirect;--show-leak-kinds=definite,indirect;--num-callers=30;--quiet
+
+.PHONY: test-asan test-valgrind test-openssl test-soak
+
+# The whole suite with AddressSanitizer and UndefinedBehaviorSanitizer (gcc).
+test-asan: deps
+	cmake -S . -B $(ASAN_BUILD) -DWXPAY_SANITIZE=address,undefined $(CMAKE_ARGS)
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    ctest --output-on-failure -j $(JOBS) --timeout 1200
+
+# Every test program under valgrind memcheck (the sandbox server it starts runs
+# natively); the long soak runs natively in test-soak.
+test-valgrind: deps
+	cmake -S . -B $(VALGRIND_BUILD) "-DCMAKE_CROSSCOMPILING_EMULATOR=$(VALGRIND)" $(CMAKE_ARGS)
+	cmake --build $(VALGRIND_BUILD) -j $(JOBS)
+	cd $(VALGRIND_BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 2400 -L 'unit|integration' -LE 'soak|bench'
+
+# The whole suite on the OpenSSL crypto backend.
+test-openssl: deps
+	cmake -S . -B $(OPENSSL_BUILD) -DWXPAY_CRYPTO=openssl $(CMAKE_ARGS)
+	cmake --build $(OPENSSL_BUILD) -j $(JOBS)
+	cd $(OPENSSL_BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+# $(SOAK_REQUESTS) requests through one client: RSS and descriptors must not grow.
+test-soak: build
+	cd $(BUILD) && WXPAY_SOAK_REQUESTS=$(SOAK_REQUESTS) ctest -R '^test_soak$$' -V --timeout 1800
+
+# libFuzzer targets (clang), $(FUZZ_SECONDS) s each on a copy of their seed corpora.
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_JOBS=$(JOBS) ./scripts/fuzz.sh

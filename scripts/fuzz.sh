@@ -56,6 +56,8 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export WXPAY_SPEC_PATH=
 
 failed=0
+passed=0
+bad=0
 summary=""
 for t in $targets; do
     corpus=$(awk -v t="$t" '$1 == t {print $2}' "$LIST")
@@ -81,12 +83,14 @@ for t in $targets; do
     crashes=$(find "$work/artifacts" -type f | wc -l)
     if [ "$rc" -ne 0 ] || [ "$crashes" -ne 0 ] || grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:' "$log"; then
         failed=1
+        bad=$((bad + 1))
         echo "fuzz: $t FAILED (exit $rc); the end of its log:" >&2
         tail -60 "$log" >&2
         find "$work/artifacts" -type f | sed 's/^/fuzz:   crash input: /' >&2
         summary="$summary$(printf '%-16s FAILED  executions=%s' "$t" "${execs:-?}")
 "
     else
+        passed=$((passed + 1))
         summary="$summary$(printf '%-16s ok      executions=%s coverage=%s corpus=%s' "$t" \
             "${execs:-?}" "${cov:-?}" "$(find "$work/corpus" -type f | wc -l)")
 "
@@ -98,8 +102,5 @@ done
 
 echo "fuzz: ${SECONDS_PER_TARGET}s per target"
 printf '%s' "$summary"
-if [ "$failed" -ne 0 ]; then
-    echo "fuzz: FAILED" >&2
-    exit 1
-fi
-echo "fuzz: all targets clean"
+echo "fuzz: $passed passed, $bad failed"
+[ "$failed" -eq 0 ]
