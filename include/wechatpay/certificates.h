@@ -68,6 +68,8 @@ typedef struct wx_cert_refresh_options {
     const char *save_dir;  /**< write `SERIAL.pem` for each certificate here (created if
                                 missing, files replaced atomically); NULL: do not save */
     int no_install;        /**< 1: download, decrypt and check, but leave the keyring alone */
+    const wx_kv_t *headers; /**< extra headers for the download request, `{NULL, NULL}`-
+                                 terminated (the sandbox's `Wxpay-Mock-Fault`, ...); NULL: none */
 } wx_cert_refresh_options_t;
 
 /**

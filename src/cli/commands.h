@@ -17,6 +17,8 @@ int wx_cmd_encrypt(int argc, char **argv);   /* wxpay encrypt                (cm
 int wx_cmd_decrypt(int argc, char **argv);   /* wxpay decrypt                (cmd_crypto.c) */
 int wx_cmd_keys(int argc, char **argv);      /* wxpay keys gen               (cmd_keys.c) */
 int wx_cmd_mock(int argc, char **argv);      /* wxpay mock                   (src/mock/) */
+int wx_cmd_notify(int argc, char **argv);    /* wxpay notify                 (cmd_notify.c) */
+int wx_cmd_certs(int argc, char **argv);     /* wxpay certs                  (cmd_certs.c) */
 int wx_cmd_bench(int argc, char **argv);     /* wxpay bench                  (cmd_bench.c) */
 
 /* The top-level help: the request form with its options, then the commands (main.c). */

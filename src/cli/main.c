@@ -25,6 +25,8 @@ static const command k_commands[] = {
     {"decrypt", wx_cmd_decrypt, "RSA-OAEP or AEAD_AES_256_GCM decrypt"},
     {"keys", wx_cmd_keys, "keys gen DIR: test merchant and platform keys"},
     {"mock", wx_cmd_mock, "run the sandbox server on loopback"},
+    {"notify", wx_cmd_notify, "verify a saved callback notification and decrypt it"},
+    {"certs", wx_cmd_certs, "download, decrypt and check the platform certificates"},
     {"bench", wx_cmd_bench, "load generator: N signed, verified requests, latency and rate"},
 };
 

@@ -168,7 +168,8 @@ static wx_err refresh_locked(wx_client_t *c, const wx_cert_refresh_options_t *o,
         return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
     call->cert_download = 1;
     wx_response_t *r;
-    if (wx_call_prepare(call, (wx_node_impl *)node, WX_GET, NULL) != WX_OK) {
+    wx_request_options_t ro = {.headers = o ? o->headers : NULL};
+    if (wx_call_prepare(call, (wx_node_impl *)node, WX_GET, &ro) != WX_OK) {
         r = call->resp;
         call->resp = NULL;
         wx_call_free(call);
@@ -176,7 +177,10 @@ static wx_err refresh_locked(wx_client_t *c, const wx_cert_refresh_options_t *o,
         r = wx_call_run_sync(call);
     }
     wx_err rc = wx_response_err(r);
-    int bootstrap = rc == WX_E_VERIFY_SERIAL;
+    int status = wx_response_status(r);
+    /* Only a certificate list can vouch for its own signer: an error answer signed by
+     * an unknown key stays unverified. */
+    int bootstrap = rc == WX_E_VERIFY_SERIAL && status >= 200 && status < 300;
     if (rc != WX_OK && !bootstrap) {
         wx_error_copy(err, wx_response_error(r));
         wx_error_prefix(err, "certificate download");

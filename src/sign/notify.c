@@ -126,7 +126,8 @@ wx_err wx_notify_headers_parse(const char *text, size_t len, wx_kv_t **out, wx_e
             if (line_no == 1 && is_start_line(line, l))
                 continue;
             rc = wx_error_set(err, WX_E_VERIFY_HEADER, "",
-                              "line %zu: expected \"Name: value\", got \"%.60s\"", line_no, line);
+                              "line %zu: expected \"Name: value\", got \"%.*s\"", line_no,
+                              (int)(l > 60 ? 60 : l), line);
             if (err)
                 snprintf(err->where, sizeof err->where, "line %zu", line_no);
             goto out;

@@ -390,6 +390,8 @@ static void test_forged_and_damaged_downloads(void **state)
     server_reset();
     g_srv.download_status = 500;
     expect_refresh_fails((const pkey *[]){&g_new, NULL}, WX_E_HTTP, NULL, "SYSTEM_ERROR");
+    /* ...signed by a key not configured: an error answer cannot vouch for its signer */
+    expect_refresh_fails(NULL, WX_E_VERIFY_SERIAL, NULL, "not configured");
     server_reset();
     g_srv.fail_transport = 1;
     expect_refresh_fails(NULL, WX_E_TRANSPORT, NULL, "certificate download");

@@ -1,0 +1,180 @@
+/* wxpay notify: check a callback notification a web server saved (its headers as
+ * `Name: value` lines and its body exactly as received) and print the event with its
+ * resource decrypted. Nothing of a notification that does not verify reaches stdout. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include <wechatpay/wechatpay.h>
+
+#include "cli_util.h"
+#include "commands.h"
+
+static void help(void)
+{
+    fputs("usage: wxpay notify [-c CONFIG.json] [--now UNIX_TIME] --headers HEADERS_FILE\n"
+          "                    [BODY_FILE|-]\n"
+          "\n"
+          "Verifies a WeChat Pay callback notification as a merchant's notify_url receives\n"
+          "it: the Wechatpay-Timestamp, -Nonce, -Signature and -Serial headers (serial of a\n"
+          "configured platform certificate or PUB_KEY_ID_..., time within 300 s, signature\n"
+          "over the body exactly as received), then decrypts its resource with the APIv3\n"
+          "key (AEAD_AES_256_GCM). Prints the notification with `resource` replaced by the\n"
+          "decrypted event (pretty on a terminal, one line otherwise).\n"
+          "\n"
+          "  -c CONFIG.json     platform keys and apiv3_key (default: $WXPAY_CONFIG)\n"
+          "  --now UNIX_TIME    judge freshness at this time instead of now (for a\n"
+          "                     notification saved earlier)\n"
+          "  --headers FILE     the request headers, one `Name: value` a line; a request\n"
+          "                     line first, CRLF and folded lines are fine; - reads stdin\n"
+          "BODY_FILE is the request body byte for byte; standard input when none or -.\n"
+          "\n"
+          "exit: 0 verified and decrypted; 3 it does not verify (a missing or repeated\n"
+          "      header, unknown serial, stale time, altered body, or a resource that does\n"
+          "      not decrypt): the reason on stderr, nothing on stdout; 2 usage or bad\n"
+          "      input (unreadable files, malformed headers, a body that is not a\n"
+          "      notification, configuration)\n"
+          "\n"
+          "examples:\n"
+          "  wxpay notify -c keys/CONFIG.json --headers notify.headers notify.body\n"
+          "  wxpay notify --now 1700000000 --headers saved.headers - < saved.body\n"
+          "  # what to answer WeChat Pay: 204 (or 200) with no body when this exits 0,\n"
+          "  # else 4xx/5xx with {\"code\":\"FAIL\",\"message\":\"...\"} so that it retries\n",
+          stdout);
+}
+
+static int parse_now(const char *s, int64_t *out)
+{
+    if (!*s || strlen(s) > 18 || strspn(s, "0123456789") != strlen(s))
+        return 0;
+    *out = strtoll(s, NULL, 10);
+    return *out > 0;
+}
+
+static int64_t given_clock(void *ud) { return *(const int64_t *)ud; }
+
+static int is_unverified(wx_err e)
+{
+    return (e >= WX_E_VERIFY_HEADER && e <= WX_E_VERIFY_SIGNATURE) || e == WX_E_DECRYPT;
+}
+
+/* The envelope as received with its resource decrypted in place. */
+static int print_event(const wx_notification_t *n)
+{
+    struct json_object *out = json_object_new_object();
+    if (!out)
+        return cli_fail(CLI_EXIT_USAGE, "notify", "out of memory");
+    json_object_object_foreach(n->envelope, key, val)
+    {
+        struct json_object *v = strcmp(key, "resource") ? val : n->resource;
+        json_object_object_add(out, key, json_object_get(v));
+    }
+    int flags = JSON_C_TO_STRING_NOSLASHESCAPE |
+                (isatty(STDOUT_FILENO) ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
+                                       : JSON_C_TO_STRING_PLAIN);
+    const char *text = json_object_to_json_string_ext(out, flags);
+    int rc = CLI_EXIT_OK;
+    if (!text)
+        rc = cli_fail(CLI_EXIT_USAGE, "notify", "out of memory");
+    else if (cli_write_stdout(text, strlen(text)) == 0)
+        cli_write_stdout("\n", 1);
+    json_object_put(out);
+    return rc == CLI_EXIT_OK ? cli_finish(CLI_EXIT_OK) : rc;
+}
+
+int wx_cmd_notify(int argc, char **argv)
+{
+    enum { OPT_CONFIG, OPT_NOW, OPT_HEADERS };
+    static const cli_option opts[] = {{"config", 'c', 1, OPT_CONFIG},
+                                      {"now", 0, 1, OPT_NOW},
+                                      {"headers", 0, 1, OPT_HEADERS},
+                                      {0}};
+    const char *config = NULL, *now_arg = NULL, *headers_path = NULL, *body_path = NULL;
+    cli_parser p;
+    cli_parser_init(&p, "notify", argc, argv, 1);
+    int k;
+    while ((k = cli_next(&p, opts)) != CLI_END) {
+        switch (k) {
+        case CLI_HELP:
+            help();
+            return CLI_EXIT_OK;
+        case CLI_BAD:
+            return CLI_EXIT_USAGE;
+        case CLI_POSITIONAL:
+            if (body_path)
+                return cli_usage_error("notify", "unexpected argument \"%s\"", p.value);
+            body_path = p.value;
+            break;
+        case OPT_CONFIG:
+            config = p.value;
+            break;
+        case OPT_NOW:
+            now_arg = p.value;
+            break;
+        case OPT_HEADERS:
+            headers_path = p.value;
+            break;
+        }
+    }
+    if (!headers_path)
+        return cli_usage_error("notify", "missing --headers HEADERS_FILE");
+    int headers_stdin = !strcmp(headers_path, "-");
+    if (headers_stdin && (!body_path || !strcmp(body_path, "-")))
+        return cli_usage_error("notify", "the headers and the body cannot both come from "
+                                         "standard input");
+    int64_t now = 0;
+    if (now_arg && !parse_now(now_arg, &now))
+        return cli_usage_error("notify", "--now wants a UNIX time in seconds, got \"%s\"",
+                               now_arg);
+    if (!config) {
+        const char *env = getenv("WXPAY_CONFIG");
+        if (!env || !*env)
+            return cli_usage_error("notify", "no configuration: give -c CONFIG.json or set "
+                                             "WXPAY_CONFIG");
+    }
+
+    char *headers_text = NULL, *body = NULL;
+    size_t headers_len = 0, body_len = 0;
+    wx_kv_t *headers = NULL;
+    wx_client_t *c = NULL;
+    wx_notification_t *n = NULL;
+    wx_error_t err = {0};
+    int rc = cli_read_input("notify", headers_stdin ? NULL : headers_path, &headers_text,
+                            &headers_len);
+    if (rc == CLI_EXIT_OK)
+        rc = cli_read_input("notify", body_path, &body, &body_len);
+    if (rc != CLI_EXIT_OK)
+        goto out;
+    if (wx_notify_headers_parse(headers_text, headers_len, &headers, &err) != WX_OK) {
+        rc = cli_fail_err(CLI_EXIT_USAGE, "notify", headers_path, &err);
+        goto out;
+    }
+    wx_client_options_t overrides = {0};
+    if (now_arg) {
+        overrides.clock = given_clock;
+        overrides.clock_ud = &now;
+    }
+    if (wx_client_new_from_config(config, &overrides, &c, &err) != WX_OK) {
+        rc = cli_fail_err(CLI_EXIT_USAGE, "notify", NULL, &err);
+        goto out;
+    }
+    wx_err e = wx_notify_verify(c, headers, body, body_len, &n, &err);
+    if (e == WX_OK) {
+        rc = print_event(n);
+    } else if (is_unverified(e)) {
+        fprintf(stderr, "wxpay notify: the notification does not verify: %s (%s)\n",
+                err.message[0] ? err.message : wx_strerror(e), wx_err_name(e));
+        rc = CLI_EXIT_UNVERIFIED;
+    } else {
+        rc = cli_fail_err(CLI_EXIT_USAGE, "notify", NULL, &err);
+    }
+out:
+    wx_notification_free(n);
+    wx_client_free(c);
+    wx_free(headers);
+    free(headers_text);
+    free(body);
+    return rc;
+}
