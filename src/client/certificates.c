@@ -31,6 +31,8 @@
 /* mkdir -p; certificates are public, so the folders are 0755. */
 static wx_err make_dirs(const char *dir, wx_error_t *err)
 {
+    if (!*dir)
+        return wx_error_set(err, WX_E_INVALID_ARG, "save_dir", "save_dir is empty");
     char *p = wx_strdup(dir);
     if (!p)
         return wx_error_set(err, WX_E_NOMEM, "", "out of memory");

@@ -379,7 +379,8 @@ wx_err wx_call_prepare(wx_call *call, wx_node_impl *node, wx_method method,
             goto out;
         own_body = 1;
     }
-    if (o->encrypt_fields) {
+    int encrypting = o->encrypt_fields && o->encrypt_fields[0];
+    if (encrypting) {
         if ((rc = wx_sensitive_plan_make(c, o, &plan, &err)) != WX_OK)
             goto out;
         headers = plan.headers;
@@ -425,7 +426,7 @@ wx_err wx_call_prepare(wx_call *call, wx_node_impl *node, wx_method method,
                                   : is_download_path(target.data);
 
     /* 4. the body as sent, and uploads */
-    if (o->encrypt_fields &&
+    if (encrypting &&
         (rc = wx_sensitive_plan_encrypt(c, &plan, body, o->encrypt_fields, &text, &text_len,
                                         &err)) != WX_OK)
         goto out;

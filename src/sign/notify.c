@@ -339,6 +339,12 @@ wx_err wx_notify_verify_with(wx_keyring_t *ring, const char *apiv3_key, int64_t 
     wx_err rc = check_repeats(headers, err);
     if (rc != WX_OK)
         return rc;
+    /* Newer notifications may name their scheme; only the RSA one is checked here. */
+    const char *type = wx_kv_find_ci(headers, "Wechatpay-Signature-Type");
+    if (type && strcmp(type, "WECHATPAY2-SHA256-RSA2048") != 0)
+        return wx_error_set(err, WX_E_UNSUPPORTED, "Wechatpay-Signature-Type",
+                            "notification: Wechatpay-Signature-Type %.40s is not supported "
+                            "(expected WECHATPAY2-SHA256-RSA2048)", type);
     const char *serial = wx_kv_find_ci(headers, "Wechatpay-Serial");
     rc = wx_apiv3_check(ring, NOTIFY_MAX_SKEW_S, now, wx_kv_find_ci(headers, "Wechatpay-Timestamp"),
                         wx_kv_find_ci(headers, "Wechatpay-Nonce"),

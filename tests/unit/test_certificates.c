@@ -506,6 +506,8 @@ static void test_save_dir(void **state)
     assert_int_equal(wx_certificates_refresh(c, &(wx_cert_refresh_options_t){.save_dir = under},
                                              NULL, &err), WX_E_IO);
     assert_non_null(strstr(err.message, "plain-file"));
+    assert_int_equal(wx_certificates_refresh(c, &(wx_cert_refresh_options_t){.save_dir = ""},
+                                             NULL, &err), WX_E_INVALID_ARG);
     free(under), free(file), free(out), free(dir);
     wx_client_free(c);
 }

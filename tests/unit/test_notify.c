@@ -276,6 +276,13 @@ static void test_headers_missing_empty_malformed(void **state)
     note_headers(&n);
     n.headers[2].value = "a\nb";
     expect_reject(&n, APIV3_KEY, WX_E_VERIFY_HEADER, "Wechatpay-Nonce", "malformed");
+    /* a signature scheme other than RSA */
+    note_headers(&n);
+    n.headers[5] = (wx_kv_t){"Wechatpay-Signature-Type", "WECHATPAY2-SM2-WITH-SM3"};
+    n.headers[6] = (wx_kv_t){NULL, NULL};
+    expect_reject(&n, APIV3_KEY, WX_E_UNSUPPORTED, "Wechatpay-Signature-Type", "SM2");
+    n.headers[5].value = "WECHATPAY2-SHA256-RSA2048";
+    assert_int_equal(check(&n, APIV3_KEY, NULL), WX_OK);
     /* names are matched case-insensitively, as HTTP wants */
     note_headers(&n);
     for (int i = 1; i < 5; i++) {

@@ -357,6 +357,14 @@ static void test_request_option(void **state)
     json_object_put(sent);
     wx_response_free(r);
 
+    /* an empty list encrypts nothing and adds no header */
+    r = add_receiver(c, &(wx_request_options_t){.json_text = RECEIVER,
+                                                .encrypt_fields = (const char *[]){NULL}});
+    assert_int_equal(wx_response_err(r), WX_OK);
+    assert_null(header_sent("Wechatpay-Serial"));
+    assert_non_null(strstr(g_fake.last_body, "示例商户全称"));
+    wx_response_free(r);
+
     /* nothing is sent when: the two choices differ, the key is unknown, a field is
      * missing, the body is invalid in clear, there is no JSON body */
     int before = g_fake.requests;
