@@ -36,10 +36,25 @@ static void parse_last_line(const char *out, summary *s)
         assert_true(strchr("abcdefghijklmnopqrstuvwxyz=. 0123456789", *p) != NULL);
 }
 
+/* WX_CLI_WRAPPER="/usr/bin/valgrind -q --error-exitcode=99 --leak-check=full" runs the
+ * tool under that command (split at spaces), as the CLI tests do. */
+static int add_wrapper(const char **argv, char *buf, size_t size)
+{
+    const char *w = getenv("WX_CLI_WRAPPER");
+    int n = 0;
+    if (!w || !*w)
+        return 0;
+    snprintf(buf, size, "%s", w);
+    for (char *t = strtok(buf, " "); t && n < 8; t = strtok(NULL, " "))
+        argv[n++] = t;
+    return n;
+}
+
 static int run_bench(const wxt_mock *m, const char *const *extra, char **out, char **err)
 {
-    const char *argv[32];
-    int n = 0;
+    const char *argv[40];
+    char wrapper[256];
+    int n = add_wrapper(argv, wrapper, sizeof wrapper);
     argv[n++] = WXPAY_BIN;
     argv[n++] = "bench";
     for (int i = 0; extra[i]; i++)
@@ -130,13 +145,16 @@ static void usage_errors(void **state)
         {"-n", "5", "POST", NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char *argv[8] = {WXPAY_BIN, "bench"};
-        int n = 2;
+        const char *argv[16];
+        char wrapper[256];
+        int n = add_wrapper(argv, wrapper, sizeof wrapper);
+        argv[n++] = WXPAY_BIN;
+        argv[n++] = "bench";
         for (int k = 0; k < 4 && cases[i][k]; k++)
-            argv[n++] = (char *)cases[i][k];
+            argv[n++] = cases[i][k];
         argv[n] = NULL;
         char *out = NULL, *err = NULL;
-        int rc = wxt_run(argv, NULL, 0, &out, &err);
+        int rc = wxt_run((char *const *)argv, NULL, 0, &out, &err);
         if (rc != 2)
             fail_msg("case %zu: exit %d, expected 2: %s", i, rc, err);
         assert_non_null(strstr(err, "wxpay bench:"));

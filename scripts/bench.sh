@@ -1,0 +1,47 @@
+#!/bin/sh
+# make bench: the benchmarks against the sandbox on loopback, for both crypto backends.
+#   scripts/bench.sh [BUILD_DIR]        (BENCH_ARGS="--repeat 5 --seconds 3" to change runs)
+# The configured backend runs every group (table on stdout, BUILD_DIR/bench.json); a
+# second build in BUILD_DIR/bench-OTHER, configured with the other backend, runs the
+# crypto and end-to-end groups (BUILD_DIR/bench-OTHER.json). Targets missed are shown
+# as MISS and never fail this script: these are benchmarks, not timed tests.
+set -eu
+BUILD=${1:-build}
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+BENCH_ARGS=${BENCH_ARGS:-}
+
+cache="$BUILD/CMakeCache.txt"
+if [ ! -f "$cache" ]; then
+    echo "bench: $BUILD is not configured (run make build first)" >&2
+    exit 2
+fi
+backend=$(sed -n 's/^WXPAY_CRYPTO:STRING=//p' "$cache")
+build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$cache")
+case "$backend" in
+    openssl) other=mbedtls ;;
+    *) backend=mbedtls; other=openssl ;;
+esac
+
+cmake --build "$BUILD" --target wxpay wxpay_bench -j "$JOBS"
+echo "== libwechatpay benchmarks: $backend (the configured backend) =="
+# shellcheck disable=SC2086
+"$BUILD/bench/wxpay_bench" --json "$BUILD/bench.json" $BENCH_ARGS >"$BUILD/bench.txt"
+cat "$BUILD/bench.txt"
+
+second="$BUILD/bench-$other"
+echo
+echo "== building a second copy with -DWXPAY_CRYPTO=$other in $second =="
+cmake -S . -B "$second" -DWXPAY_CRYPTO="$other" -DCMAKE_BUILD_TYPE="${build_type:-RelWithDebInfo}" \
+      -DWXPAY_BUILD_TESTS=OFF -DWXPAY_BUILD_EXAMPLES=OFF >/dev/null
+cmake --build "$second" --target wxpay wxpay_bench -j "$JOBS"
+echo "== libwechatpay benchmarks: $other (crypto and end-to-end groups) =="
+# shellcheck disable=SC2086
+"$second/bench/wxpay_bench" --only crypto,e2e --json "$BUILD/bench-$other.json" $BENCH_ARGS \
+    >"$BUILD/bench-$other.txt"
+cat "$BUILD/bench-$other.txt"
+
+echo
+echo "== crypto, both backends: library API next to the library called directly =="
+grep -h '^crypto ' "$BUILD/bench.txt" "$BUILD/bench-$other.txt" || true
+echo
+echo "results: $BUILD/bench.json $BUILD/bench-$other.json"
