@@ -97,9 +97,11 @@ wx_err wx_notify_headers_parse(const char *text, size_t len, wx_kv_t **out, wx_e
         pos = next;
         if (l == 0)
             break; /* the blank line after the headers */
-        if (memchr(line, 0, l)) {
-            rc = wx_error_set(err, WX_E_VERIFY_HEADER, "", "line %zu: contains a NUL byte",
-                              line_no);
+        if (memchr(line, 0, l) || memchr(line, '\r', l)) {
+            rc = wx_error_set(err, WX_E_VERIFY_HEADER, "", "line %zu: contains a %s", line_no,
+                              memchr(line, 0, l) ? "NUL byte" : "carriage return inside it");
+            if (err)
+                snprintf(err->where, sizeof err->where, "line %zu", line_no);
             goto out;
         }
         if (is_blank(line[0])) {

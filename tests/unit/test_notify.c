@@ -512,6 +512,11 @@ static void test_headers_text(void **state)
     wx_error_t err = {0};
     assert_int_equal(wx_notify_headers_parse("A: \0b\n", 6, &h, &err), WX_E_VERIFY_HEADER);
     assert_non_null(strstr(err.message, "NUL"));
+    /* a bare CR inside a line (only a line's last CR ends it) */
+    assert_int_equal(wx_notify_headers_parse("A: 1\r\nB: x\ry\r\n", 15, &h, &err),
+                     WX_E_VERIFY_HEADER);
+    assert_string_equal(err.where, "line 2");
+    assert_non_null(strstr(err.message, "carriage return"));
     assert_int_equal(wx_notify_headers_parse(NULL, 3, &h, NULL), WX_E_INVALID_ARG);
 }
 
