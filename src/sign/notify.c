@@ -124,9 +124,11 @@ wx_err wx_notify_headers_parse(const char *text, size_t len, wx_kv_t **out, wx_e
             continue;
         }
         const char *colon = memchr(line, ':', l);
+        const char *space = memchr(line, ' ', l);
+        /* a request line may hold a colon too: "POST https://shop.example/notify HTTP/1.1" */
+        if (line_no == 1 && is_start_line(line, l) && (!colon || (space && space < colon)))
+            continue;
         if (!colon) {
-            if (line_no == 1 && is_start_line(line, l))
-                continue;
             rc = wx_error_set(err, WX_E_VERIFY_HEADER, "",
                               "line %zu: expected \"Name: value\", got \"%.*s\"", line_no,
                               (int)(l > 60 ? 60 : l), line);

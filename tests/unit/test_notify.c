@@ -487,6 +487,15 @@ static void test_headers_text(void **state)
     assert_int_equal(wx_notify_headers_parse("", 0, &h, NULL), WX_OK);
     assert_null(h[0].key);
     wx_free(h);
+    /* an absolute-form request line, a status line */
+    assert_int_equal(wx_notify_headers_parse("POST https://shop.example/n HTTP/1.1\nA: 1\n", 42,
+                                             &h, NULL), WX_OK);
+    assert_string_equal(h[0].key, "A");
+    assert_null(h[1].key);
+    wx_free(h);
+    assert_int_equal(wx_notify_headers_parse("HTTP/1.1 200 OK\nA: 1\n", 21, &h, NULL), WX_OK);
+    assert_string_equal(h[0].key, "A");
+    wx_free(h);
     /* no final newline */
     assert_int_equal(wx_notify_headers_parse("A: 1\nB: 2", 9, &h, NULL), WX_OK);
     assert_string_equal(h[1].value, "2");
