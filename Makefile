@@ -50,7 +50,7 @@ FUZZ_SECONDS   ?= 60
 SOAK_REQUESTS  ?= 20000
 # A test fails on any error valgrind finds, leaks included; libcurl's and the crypto
 # libraries' process-lifetime caches are "still reachable", not errors.
-VALGRIND = valgrind;--error-exitcode=99;--leak-check=full;--errors-for-leak-kinds=definite,indirect;--show-leak-kinds=definite,indirect;--num-callers=30;--quiet
+VALGRIND = /usr/bin/valgrind;--error-exitcode=99;--leak-check=full;--errors-for-leak-kinds=definite,indirect;--show-leak-kinds=definite,indirect;--num-callers=30;--quiet
 
 .PHONY: test-asan test-valgrind test-openssl test-soak
 
@@ -62,12 +62,13 @@ test-asan: deps
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    ctest --output-on-failure -j $(JOBS) --timeout 1200
 
-# Every test program under valgrind memcheck (the sandbox server it starts runs
-# natively); the long soak runs natively in test-soak.
+# Every test program under valgrind memcheck, and the wxpay tool the CLI tests run
+# (WX_CLI_WRAPPER); the sandbox server runs natively; the long soak runs in test-soak.
 test-valgrind: deps
 	cmake -S . -B $(VALGRIND_BUILD) "-DCMAKE_CROSSCOMPILING_EMULATOR=$(VALGRIND)" $(CMAKE_ARGS)
 	cmake --build $(VALGRIND_BUILD) -j $(JOBS)
-	cd $(VALGRIND_BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 2400 -L 'unit|integration' -LE 'soak|bench'
+	cd $(VALGRIND_BUILD) && WX_CLI_WRAPPER="$(subst ;, ,$(VALGRIND))" \
+	    ctest --output-on-failure -j $(JOBS) --timeout 2400 -L 'unit|integration' -LE 'soak|bench'
 
 # The whole suite on the OpenSSL crypto backend.
 test-openssl: deps

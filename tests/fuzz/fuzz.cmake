@@ -6,6 +6,7 @@
 #   scripts/fuzz.sh (`make fuzz`) runs for a bounded time.
 set(_wxfz ${CMAKE_CURRENT_LIST_DIR})
 file(STRINGS ${_wxfz}/targets.txt _wxfz_lines REGEX "^[a-z]")
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${_wxfz}/targets.txt)
 
 # The library, its internal headers (the targets reach a few internal functions), and
 # the project's warnings without the one a target's entry point trips.
