@@ -759,6 +759,24 @@ static void test_refresh_while_verifying(void **state)
     wx_client_free(c);
 }
 
+/* Several threads meet the new serial at once: one download serves them all. */
+static void test_auto_refresh_concurrent(void **state)
+{
+    wx_client_t *c = client((const pkey *[]){&g_old, NULL}, 1);
+    pthread_t t[4];
+    worker w[4];
+    for (int i = 0; i < 4; i++) {
+        w[i] = (worker){c, 0};
+        pthread_create(&t[i], NULL, verify_loop, &w[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(w[i].failures, 0);
+    }
+    assert_int_equal(atomic_load(&g_srv.cert_requests), 1);
+    wx_client_free(c);
+}
+
 /* ------------------------------------------------------------------ torture */
 
 static void test_allocation_failures(void **state)
@@ -812,6 +830,7 @@ int main(void)
         cmocka_unit_test_setup(test_public_key_side_by_side, before_each),
         cmocka_unit_test_setup(test_configuration_errors, before_each),
         cmocka_unit_test_setup(test_refresh_while_verifying, before_each),
+        cmocka_unit_test_setup(test_auto_refresh_concurrent, before_each),
         cmocka_unit_test_setup(test_allocation_failures, before_each),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
