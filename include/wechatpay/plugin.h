@@ -44,8 +44,9 @@ struct wx_signer {
  *        signature="..",timestamp="..",serial_no=".."` over
  *        `METHOD\nTARGET\nTIMESTAMP\nNONCE\nBODY\n`.
  * @param key borrowed: it must outlive the signer.
- * @return a signer (free with wx_signer_free() unless handed to a client) or NULL on
- *         allocation failure.
+ * @return a signer (free with wx_signer_free() unless handed to a client); NULL on
+ *         allocation failure, or when mchid or serial holds a quote, comma, backslash or
+ *         control character (it would forge header parameters).
  */
 WX_API wx_signer_t *wx_signer_apiv3(const char *mchid, const char *serial,
                                     const wx_privkey_t *key);

@@ -153,6 +153,19 @@ static wx_err make_user_agent(wx_client_t *c, const wx_client_options_t *o)
     return c->user_agent ? WX_OK : WX_E_NOMEM;
 }
 
+/* An identity goes into the Authorization header between quotes: letters, digits,
+ * '-' and '_' only, so no value can add or end a parameter. */
+static int identity_ok(const char *s)
+{
+    if (!*s || strlen(s) > 64)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= '0' && *s <= '9') || (*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+              *s == '-' || *s == '_'))
+            return 0;
+    return 1;
+}
+
 wx_err wx_client_new(const wx_client_options_t *o, wx_client_t **out, wx_error_t *err)
 {
     if (out)
@@ -169,6 +182,12 @@ wx_err wx_client_new(const wx_client_options_t *o, wx_client_t **out, wx_error_t
         if (!o->private_key_pem && !o->private_key_path)
             return wx_error_set(err, WX_E_CONFIG, "private_key",
                                 "the merchant private key is required (PEM text or path)");
+        if (!identity_ok(o->mchid))
+            return wx_error_set(err, WX_E_CONFIG, "mchid",
+                                "mchid may hold only letters, digits, '-' and '_'");
+        if (!identity_ok(o->serial))
+            return wx_error_set(err, WX_E_CONFIG, "serial",
+                                "serial may hold only letters, digits, '-' and '_' (hex)");
     }
     if (o->apiv3_key && strlen(o->apiv3_key) != 32)
         return wx_error_set(err, WX_E_CONFIG, "apiv3_key",

@@ -67,9 +67,18 @@ static void apiv3_destroy(void *ctx)
     wx_free(s);
 }
 
+/* Values that go between quotes in the header: no quote, comma, backslash or control. */
+static int quotable(const char *s)
+{
+    for (; *s; s++)
+        if (*s == '"' || *s == ',' || *s == '\\' || (unsigned char)*s < 0x20 || *s == 0x7f)
+            return 0;
+    return 1;
+}
+
 wx_signer_t *wx_signer_apiv3(const char *mchid, const char *serial, const wx_privkey_t *key)
 {
-    if (!mchid || !serial || !key)
+    if (!mchid || !serial || !key || !quotable(mchid) || !quotable(serial))
         return NULL;
     apiv3_signer *s = wx_calloc(1, sizeof *s);
     if (!s)
