@@ -114,8 +114,10 @@ WX_API WX_NODISCARD wx_err wx_client_new(const wx_client_options_t *opts,
 
 /**
  * @brief Create a client from a CONFIG.json file (`mchid`, `serial`, `private_key`,
- *        `platform`, optional `base_url`, `apiv3_key`, `spec_dir`). Relative paths
- *        are relative to the folder holding the file.
+ *        `platform`, optional `base_url`, `apiv3_key`, `spec_dir` (a path or a list),
+ *        `auto_refresh_certificates` (true: `platform` may then be left out and the
+ *        platform certificates are downloaded on first use)). Relative paths are
+ *        relative to the folder holding the file.
  * @param path   the file; NULL means the WXPAY_CONFIG environment variable.
  * @param overrides optional options whose non-zero members override the file
  *               (e.g. base_url, transport); borrowed.

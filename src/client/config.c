@@ -126,9 +126,18 @@ static wx_err parse(config_load *l, struct json_object *root, wx_client_options_
             return rc;
         o->private_key_pem = pem;
     }
+    struct json_object *flag;
+    if (!o->auto_refresh_certificates &&
+        json_object_object_get_ex(root, "auto_refresh_certificates", &flag)) {
+        if (!json_object_is_type(flag, json_type_boolean))
+            return wx_error_set(err, WX_E_CONFIG, "auto_refresh_certificates",
+                                "%s: \"auto_refresh_certificates\" must be true or false", l->file);
+        o->auto_refresh_certificates = json_object_get_boolean(flag);
+    }
     struct json_object *platform;
-    if (!o->platform && !o->verifier) {
-        if (!json_object_object_get_ex(root, "platform", &platform))
+    int has_platform = json_object_object_get_ex(root, "platform", &platform);
+    if (!o->platform && !o->verifier && (has_platform || !o->auto_refresh_certificates)) {
+        if (!has_platform)
             return wx_error_set(err, WX_E_CONFIG, "platform",
                                 "%s: missing required key \"platform\" (serial or PUB_KEY_ID_... "
                                 "-> PEM path)", l->file);

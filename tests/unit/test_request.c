@@ -426,6 +426,52 @@ static void test_client_options_errors(void **state)
     assert_null(c);
 }
 
+static void test_config_file(void **state)
+{
+    char *dir = wxt_tmpdir("config");
+    char *key = wxt_path(dir, "key.pem"), *cert = wxt_path(dir, "cert.pem"),
+         *cfg = wxt_path(dir, "CONFIG.json");
+    wxt_write_file(key, wxt_golden("merchant_key.pem"), strlen(wxt_golden("merchant_key.pem")));
+    wxt_write_file(cert, wxt_golden("platform_cert.pem"), strlen(wxt_golden("platform_cert.pem")));
+    wx_client_options_t o = wxt_fake_options(&g_fake);
+    wx_client_options_t over = {.transport = o.transport, .clock = o.clock, .no_env_spec_path = 1};
+    static const struct {
+        const char *json;
+        wx_err want;
+        const char *where;
+    } cases[] = {
+        {"{\"mchid\":\"1900000001\",\"serial\":\"3C9A2F1B7E5D4C3B2A1908F7E6D5C4B3A2918070\","
+         "\"private_key\":\"key.pem\",\"platform\":{\"5157F09EFDC096DE15EBE81A47057A7232F1B8E1\":\"cert.pem\"}}",
+         WX_OK, ""},
+        {"{\"serial\":\"3C9A\",\"private_key\":\"key.pem\",\"platform\":{}}", WX_E_CONFIG, "mchid"},
+        {"{\"mchid\":\"1\",\"serial\":\"3C9A\",\"private_key\":\"missing.pem\",\"platform\":{}}",
+         WX_E_IO, "private_key"},
+        {"{\"mchid\":\"1\",\"serial\":\"3C9A\",\"private_key\":\"key.pem\"}", WX_E_CONFIG, "platform"},
+        {"{\"mchid\":\"1\",\"serial\":\"3C9A\",\"private_key\":\"key.pem\",\"auto_refresh_certificates\":true,"
+         "\"apiv3_key\":\"0123456789abcdef0123456789abcdef\"}", WX_OK, ""},
+        {"{\"mchid\":\"1\",\"serial\":\"3C9A\",\"private_key\":\"key.pem\",\"auto_refresh_certificates\":1}",
+         WX_E_CONFIG, "auto_refresh_certificates"},
+        {"{\"mchid\":1}", WX_E_CONFIG, "mchid"},
+        {"{\"mchid\":\"1\",", WX_E_JSON, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        wxt_write_file(cfg, cases[i].json, strlen(cases[i].json));
+        wx_client_t *c = NULL;
+        wx_error_t err = {0};
+        wx_err rc = wx_client_new_from_config(cfg, &over, &c, &err);
+        if (rc != cases[i].want)
+            fail_msg("case %zu: %s (%s)", i, wx_err_name(rc), err.message);
+        if (cases[i].where)
+            assert_string_equal(err.where, cases[i].where);
+        if (rc == WX_OK) {
+            over.transport = wx_transport_memory(wxt_fake_handler, &g_fake); /* taken */
+            wx_client_free(c);
+        }
+    }
+    wx_transport_free(over.transport);
+    free(key), free(cert), free(cfg), free(dir);
+}
+
 static void debug_sink(void *ud, const char *text, size_t len)
 {
     wx_buf *b = ud;
@@ -492,6 +538,7 @@ int main(void)
         cmocka_unit_test_setup(test_http_error_is_reported, before_each),
         cmocka_unit_test_setup(test_retries, before_each),
         cmocka_unit_test_setup(test_client_options_errors, before_each),
+        cmocka_unit_test_setup(test_config_file, before_each),
         cmocka_unit_test_setup(test_debug_hook_masks_signature, before_each),
         cmocka_unit_test_setup(test_allocation_failures, before_each),
     };
