@@ -70,7 +70,7 @@ int main(int argc, char **argv)
         return 2;
     }
     int n = argc > 3 ? atoi(argv[3]) : 100;
-    wx_client_options_t overrides = {.base_url = argc > 2 ? argv[2] : NULL};
+    wx_client_options_t overrides = {.base_url = argc > 2 && *argv[2] ? argv[2] : NULL};
     wx_client_t *c = NULL;
     wx_error_t err = {0};
     if (wx_client_new_from_config(argv[1], &overrides, &c, &err) != WX_OK) {

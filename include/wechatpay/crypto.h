@@ -101,6 +101,9 @@ WX_API WX_NODISCARD wx_err wx_aes_gcm_encrypt(const char *key32, const char *non
 WX_API WX_NODISCARD wx_err wx_random_bytes(void *buf, size_t len);
 /** @brief SHA-256 as 64 lower-case hex characters plus NUL. */
 WX_API void wx_sha256_hex(const void *data, size_t len, char out[65]);
+/** @brief SHA-1 as 40 lower-case hex characters plus NUL (bill digests: WeChat Pay
+ *         announces `hash_type` SHA1). WX_E_NOMEM or WX_E_CRYPTO on failure. */
+WX_API WX_NODISCARD wx_err wx_sha1_hex(const void *data, size_t len, char out[41]);
 /** @brief Zeroise @p len bytes of @p ptr and free it. Accepts NULL. */
 WX_API void wx_free_secret(void *ptr, size_t len);
 

@@ -390,6 +390,19 @@ void wx_sha256_hex(const void *data, size_t len, char out[65])
     wx_hex_encode(hash, sizeof hash, out);
 }
 
+wx_err wx_sha1_hex(const void *data, size_t len, char out[41])
+{
+    wxc_hash *h = wxc_hash_new(WXC_HASH_SHA1);
+    if (!h)
+        return WX_E_NOMEM;
+    unsigned char hash[32];
+    wxc_hash_update(h, data, data ? len : 0);
+    if (wxc_hash_final(h, hash) != 20)
+        return WX_E_CRYPTO;
+    wx_hex_encode(hash, 20, out);
+    return WX_OK;
+}
+
 /* ------------------------------------------------------------ generation */
 
 wx_err wx_rsa_generate(unsigned bits, char **key_pem, wx_error_t *err)

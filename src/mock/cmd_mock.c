@@ -248,7 +248,8 @@ static int run(const mock_args *a)
         .tls = a->tls,
         .quiet = a->quiet,
         .sign_with = a->sign_with,
-        .handler = {.cfg = &cfg, .spec = spec, .default_fault = a->fault, .max_skew_s = 300},
+        .handler = {.cfg = &cfg, .spec = spec, .default_fault = a->fault, .max_skew_s = 300,
+                    .tls = a->tls},
         .tls_material = &tls,
     };
     server = wx_mock_server_start(&so, why, sizeof why);

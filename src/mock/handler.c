@@ -297,6 +297,7 @@ static void answer_endpoint(const wx_mock_handler_ctx *ctx, const wx_mock_reques
         goto out;
     }
     reply->status = status;
+    wx_mock_bill_answer(ctx, req, example);
     reply->unsigned_reply = status >= 200 && status < 300 && wx_endpoint_unsigned_response(ep);
     reply->content_type = "application/json";
     if (example) {

@@ -129,12 +129,16 @@ typedef struct wx_mock_handler_ctx {
     wx_spec_t *spec;
     wx_mock_fault default_fault;
     int max_skew_s;       /* 300 */
+    int tls;              /* served over HTTPS (for URLs pointing back here) */
 } wx_mock_handler_ctx;
 
 /* Decide the reply for one request: auth, routing, validation, example response. */
 void wx_mock_handle(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
                     wx_mock_reply *reply);
 void wx_mock_reply_free(wx_mock_reply *reply);
+/* A bill request's example answer, made to agree with the bill download (bills.c). */
+void wx_mock_bill_answer(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
+                         struct json_object *example);
 /* {"code":CODE,"message":MESSAGE} as malloc'd text. */
 char *wx_mock_error_body(const char *code, const char *message, struct json_object *detail,
                          size_t *len);

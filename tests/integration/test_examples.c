@@ -1,0 +1,144 @@
+/* The examples, run as a user would against the sandbox: each exits 0 and prints what
+ * its README snippet promises. handle_notification gets a callback built here the way
+ * WeChat Pay builds one (resource encrypted with the APIv3 key, signed with the
+ * sandbox's platform key), and a tampered copy of it. */
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <wechatpay/wechatpay.h>
+
+#include "testutil.h"
+
+static wxt_mock g_mock;
+
+static int setup(void **state)
+{
+    wxt_mock_start(&g_mock, (const char *const[]){"--quiet", NULL});
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    assert_int_equal(wxt_mock_stop(&g_mock), 0);
+    return 0;
+}
+
+/* example CONFIG ARG2 [ARG3]; ARG2 defaults to the sandbox's base URL. */
+static char *run(const char *example, const char *arg2, const char *arg3, int want_rc)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/examples/%s", WX_BINARY_DIR, example);
+    char *argv[] = {path, g_mock.config, (char *)(arg2 ? arg2 : g_mock.base_url), (char *)arg3, NULL};
+    char *out = NULL, *err = NULL;
+    int rc = wxt_run(argv, NULL, 0, &out, &err);
+    if (rc != want_rc)
+        fail_msg("%s exited %d (want %d): %s %s", example, rc, want_rc, out, err);
+    free(err);
+    return out;
+}
+
+static void test_seed_styles(void **state)
+{
+    char *out = run("industry_coupon_tokens", NULL, NULL, 0);
+    assert_non_null(strstr(out, "6 of 6 styles verified"));
+    assert_non_null(strstr(out, "=== async, pure chain ==="));
+    assert_non_null(strstr(out, "signature=\""));
+    free(out);
+}
+
+static void test_query_and_download(void **state)
+{
+    char *out = run("query_transaction", NULL, NULL, 0);
+    assert_non_null(strstr(out, "trade_state: SUCCESS"));
+    free(out);
+    char *dir = wxt_tmpdir("examples"), *bill = wxt_path(dir, "bill.csv");
+    char path[512];
+    snprintf(path, sizeof path, "%s/examples/download_bill", WX_BINARY_DIR);
+    char *argv[] = {path, g_mock.config, g_mock.base_url, "2019-06-11", bill, NULL};
+    char *err = NULL;
+    assert_int_equal(wxt_run(argv, NULL, 0, &out, &err), 0);
+    assert_non_null(strstr(out, "SHA1 verified"));
+    free(out), free(err), free(bill), free(dir);
+}
+
+/* A notification as WeChat Pay sends one, from the sandbox's keys. */
+static void make_notification(const char *dir, int tamper, char **headers_path, char **body_path)
+{
+    char *cfg_text = wxt_read_file(g_mock.config, NULL);
+    struct json_object *cfg = json_tokener_parse(cfg_text), *v, *platform;
+    assert_true(json_object_object_get_ex(cfg, "apiv3_key", &v));
+    const char *apiv3 = json_object_get_string(v);
+    assert_true(json_object_object_get_ex(cfg, "platform", &platform));
+    const char *serial = NULL;
+    json_object_object_foreach(platform, id, file)
+    {
+        if (strncmp(id, "PUB_KEY_ID_", 11) != 0)
+            serial = id;
+        (void)file;
+    }
+    const char *resource = "{\"mchid\":\"1900000001\",\"out_trade_no\":\"1217752501201407033233368018\","
+                           "\"transaction_id\":\"4200000001\",\"trade_state\":\"SUCCESS\","
+                           "\"amount\":{\"total\":100,\"currency\":\"CNY\"}}";
+    char *cipher = NULL;
+    assert_int_equal(wx_aes_gcm_encrypt(apiv3, "fdasflkja484w", "transaction", resource,
+                                        strlen(resource), &cipher, NULL), WX_OK);
+    char body[4096];
+    snprintf(body, sizeof body,
+             "{\"id\":\"EV-2018022511223320873\",\"create_time\":\"2015-05-20T13:29:35+08:00\","
+             "\"resource_type\":\"encrypt-resource\",\"event_type\":\"TRANSACTION.SUCCESS\","
+             "\"summary\":\"支付成功\",\"resource\":{\"original_type\":\"transaction\","
+             "\"algorithm\":\"AEAD_AES_256_GCM\",\"ciphertext\":\"%s\",\"associated_data\":"
+             "\"transaction\",\"nonce\":\"fdasflkja484w\"}}",
+             cipher);
+    char ts[32], msg[8192];
+    snprintf(ts, sizeof ts, "%lld", (long long)time(NULL));
+    snprintf(msg, sizeof msg, "%s\nfdasfwf8ca\n%s\n", ts, body);
+    char *key_path = wxt_path(g_mock.keys_dir, "platform_key.pem");
+    wx_privkey_t *key = NULL;
+    assert_int_equal(wx_privkey_load_file(key_path, NULL, &key, NULL), WX_OK);
+    char *sig = NULL;
+    assert_int_equal(wx_rsa_sign(key, msg, strlen(msg), &sig, NULL), WX_OK);
+    if (tamper)
+        body[strlen(body) - 3] ^= 1; /* inside the nonce */
+    char headers[2048];
+    snprintf(headers, sizeof headers,
+             "Wechatpay-Timestamp: %s\nWechatpay-Nonce: fdasfwf8ca\nWechatpay-Signature: %s\n"
+             "Wechatpay-Serial: %s\nContent-Type: application/json\n",
+             ts, sig, serial);
+    *headers_path = wxt_path(dir, tamper ? "headers.bad" : "headers");
+    *body_path = wxt_path(dir, tamper ? "body.bad" : "body");
+    wxt_write_file(*headers_path, headers, strlen(headers));
+    wxt_write_file(*body_path, body, strlen(body));
+    wx_free(sig), wx_free(cipher), wx_privkey_free(key), free(key_path);
+    json_object_put(cfg);
+    free(cfg_text);
+}
+
+static void test_notification_handler(void **state)
+{
+    char *dir = wxt_tmpdir("examples-notify"), *h, *b;
+    make_notification(dir, 0, &h, &b);
+    char *out = run("handle_notification", h, b, 0);
+    assert_non_null(strstr(out, "TRANSACTION.SUCCESS (支付成功)"));
+    assert_non_null(strstr(out, "\"trade_state\":\"SUCCESS\""));
+    assert_non_null(strstr(out, "answer: HTTP 204"));
+    free(out), free(h), free(b);
+    make_notification(dir, 1, &h, &b);
+    out = run("handle_notification", h, b, 3);
+    assert_non_null(strstr(out, "\"code\":\"FAIL\""));
+    assert_null(strstr(out, "trade_state"));
+    free(out), free(h), free(b), free(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_seed_styles),
+        cmocka_unit_test(test_query_and_download),
+        cmocka_unit_test(test_notification_handler),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
