@@ -141,7 +141,9 @@ static void set_header(wire *w, const char *name, const char *value)
 {
     int i = header_index(w, name);
     assert_true(i >= 0);
-    snprintf(w->value[i], sizeof w->value[i], "%s", value);
+    size_t n = strlen(value);
+    assert_true(n < sizeof w->value[i]);
+    memcpy(w->value[i], value, n + 1);
 }
 
 static const char *recorded_value(const char *name)
