@@ -413,7 +413,7 @@ static void test_no_secrets_in_errors_or_debug(void **state)
         {"encrypted key, no password", enc, NULL, NULL, NULL},
         {"encrypted key file, wrong password", NULL, enc_path, "Tr0ub4dor&3", NULL},
         {"certificate where the key goes", wxt_golden("platform_cert.pem"), NULL, NULL, NULL},
-        {"APIv3 key of 31 bytes", wxt_golden("merchant_key.pem"), NULL, NULL, APIV3_KEY + 1},
+        {"APIv3 key of 31 bytes", wxt_golden("merchant_key.pem"), NULL, NULL, &APIV3_KEY[1]},
         {"APIv3 key of 33 bytes", wxt_golden("merchant_key.pem"), NULL, NULL, APIV3_KEY "x"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
