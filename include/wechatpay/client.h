@@ -115,6 +115,7 @@ WX_API WX_NODISCARD wx_err wx_client_new(const wx_client_options_t *opts,
 /**
  * @brief Create a client from a CONFIG.json file (`mchid`, `serial`, `private_key`,
  *        `platform`, optional `base_url`, `apiv3_key`, `spec_dir` (a path or a list),
+ *        `ca_file`/`ca_path` (certificate authorities to trust for TLS),
  *        `auto_refresh_certificates` (true: `platform` may then be left out and the
  *        platform certificates are downloaded on first use)). Relative paths are
  *        relative to the folder holding the file.

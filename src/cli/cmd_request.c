@@ -16,11 +16,11 @@
 #include "cli_util.h"
 #include "commands.h"
 
-enum { OPT_CONFIG, OPT_BASE_URL, OPT_JSON, OPT_VAR, OPT_QUERY, OPT_HEADER, OPT_INCLUDE,
+enum { OPT_CONFIG, OPT_BASE_URL, OPT_CA_FILE, OPT_JSON, OPT_VAR, OPT_QUERY, OPT_HEADER, OPT_INCLUDE,
        OPT_VERBOSE };
 
 typedef struct request_args {
-    const char *config, *base_url, *json;
+    const char *config, *base_url, *ca_file, *json;
     cli_kvs vars, query, headers;
     int include, verbose;
     const char *method, *path;
@@ -37,7 +37,7 @@ static int parse_args(request_args *a, int argc, char **argv)
 {
     static const cli_option opts[] = {
         {"config", 'c', 1, OPT_CONFIG}, {"base-url", 0, 1, OPT_BASE_URL},
-        {"json", 0, 1, OPT_JSON},       {"var", 0, 1, OPT_VAR},
+        {"ca-file", 0, 1, OPT_CA_FILE}, {"json", 0, 1, OPT_JSON},       {"var", 0, 1, OPT_VAR},
         {"query", 0, 1, OPT_QUERY},     {"header", 0, 1, OPT_HEADER},
         {"include", 'i', 0, OPT_INCLUDE}, {"verbose", 'v', 0, OPT_VERBOSE},
         {0}};
@@ -65,6 +65,9 @@ static int parse_args(request_args *a, int argc, char **argv)
             break;
         case OPT_BASE_URL:
             a->base_url = p.value;
+            break;
+        case OPT_CA_FILE:
+            a->ca_file = p.value;
             break;
         case OPT_JSON:
             if (a->json)
@@ -307,7 +310,7 @@ int wx_cmd_request(int argc, char **argv)
         goto out;
     }
 
-    wx_client_options_t overrides = {.base_url = a.base_url};
+    wx_client_options_t overrides = {.base_url = a.base_url, .ca_file = a.ca_file};
     if (a.verbose) {
         overrides.debug = debug_to_stderr;
         overrides.debug_ud = NULL;

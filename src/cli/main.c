@@ -35,13 +35,15 @@ static const command k_commands[] = {
 void wx_cli_usage(FILE *out)
 {
     fprintf(out,
-            "usage: wxpay [-c CONFIG.json] [--base-url URL] [--json BODY|@FILE|-] [--var k=v]...\n"
-            "             [--query k=v]... [--header 'K: V']... [-i] [-v] METHOD PATH\n"
+            "usage: wxpay [-c CONFIG.json] [--base-url URL] [--ca-file PEM] [--json BODY|@FILE|-]\n"
+            "             [--var k=v]... [--query k=v]... [--header 'K: V']... [-i] [-v] METHOD PATH\n"
             "       wxpay COMMAND [ARGS]   (wxpay COMMAND --help for its options)\n"
             "\n"
             "The first form sends one signed request and verifies the answer:\n"
             "  -c CONFIG.json   mchid, serial, private_key, platform keys (default: $WXPAY_CONFIG)\n"
             "  --base-url URL   send here instead of the configured base_url\n"
+            "  --ca-file PEM    trust these certificate authorities for TLS (also the\n"
+            "                   CONFIG.json key ca_file; `wxpay mock --tls` writes mock-ca.pem)\n"
             "  --json BODY      the JSON body: text, @FILE, or - for standard input\n"
             "  --var k=v        a path variable, for {k} or _k_ in PATH (repeatable)\n"
             "  --query k=v      a query parameter, in the order given (repeatable)\n"

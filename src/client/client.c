@@ -114,9 +114,9 @@ static wx_err load_key(wx_client_t *c, const wx_client_options_t *o, wx_error_t 
                              o->private_key_password, &c->key, err);
     else
         rc = wx_privkey_load_file(o->private_key_path, o->private_key_password, &c->key, err);
+    /* A file's problem already names the file. */
     if (rc != WX_OK && rc != WX_E_NOMEM && rc != WX_E_IO)
-        wx_error_prefix(err, "merchant private key%s%s", o->private_key_path ? " " : "",
-                        o->private_key_path ? o->private_key_path : "");
+        wx_error_prefix(err, "merchant private key");
     return rc;
 }
 

@@ -120,6 +120,14 @@ static wx_err parse(config_load *l, struct json_object *root, wx_client_options_
         return WX_E_NOMEM;
     if (!o->apiv3_key && apiv3 && !(o->apiv3_key = keep(l, wx_strdup(apiv3))))
         return WX_E_NOMEM;
+    const char *ca_file, *ca_path;
+    if ((rc = get_string(l, root, "ca_file", 0, &ca_file, err)) ||
+        (rc = get_string(l, root, "ca_path", 0, &ca_path, err)))
+        return rc;
+    if (!o->ca_file && ca_file && !(o->ca_file = resolve(l, ca_file)))
+        return WX_E_NOMEM;
+    if (!o->ca_path && ca_path && !(o->ca_path = resolve(l, ca_path)))
+        return WX_E_NOMEM;
     if (!o->private_key_pem && !o->private_key_path) {
         char *pem = NULL;
         if ((rc = read_pem(l, "private_key", key, &pem, err)) != WX_OK)

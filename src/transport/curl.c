@@ -29,6 +29,9 @@ typedef struct curl_transport {
 
 typedef struct xfer xfer;
 
+/* Response headers beyond this are an attack or a broken server, not WeChat Pay. */
+#define WX_MAX_HEADER_BYTES (256 * 1024)
+
 typedef struct curl_thread {
     curl_transport *t;
     CURLM *multi;
@@ -49,6 +52,7 @@ struct xfer {
     wx_http_done_fn done;
     void *done_ud;
     wx_err write_error;
+    size_t header_bytes;
     char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -137,6 +141,12 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud)
 {
     xfer *x = ud;
     size_t len = size * n;
+    x->header_bytes += len;
+    if (x->header_bytes > WX_MAX_HEADER_BYTES) {
+        x->write_error = WX_E_TOO_LARGE;
+        x->header_bytes = (size_t)-1 / 2; /* remembered for the message */
+        return 0;
+    }
     const char *line = data;
     size_t l = len;
     while (l && (line[l - 1] == '\n' || line[l - 1] == '\r'))
@@ -356,6 +366,9 @@ static wx_err map_result(xfer *x, CURLcode code, wx_error_t *err)
     case CURLE_OK:
         return WX_OK;
     case CURLE_WRITE_ERROR:
+        if (x->write_error == WX_E_TOO_LARGE && x->header_bytes > WX_MAX_HEADER_BYTES)
+            return wx_error_set(err, WX_E_TOO_LARGE, url ? url : "",
+                                "response headers larger than %d KiB", WX_MAX_HEADER_BYTES / 1024);
         if (x->write_error == WX_E_TOO_LARGE)
             return wx_error_set(err, WX_E_TOO_LARGE, url ? url : "",
                                 "response body larger than the configured maximum");
@@ -364,6 +377,13 @@ static wx_err map_result(xfer *x, CURLcode code, wx_error_t *err)
     case CURLE_FILESIZE_EXCEEDED:
         return wx_error_set(err, WX_E_TOO_LARGE, url ? url : "",
                             "response body larger than the configured maximum");
+    case CURLE_OUT_OF_MEMORY:
+        /* libcurl's answer to a header line it will not hold (over 100 KiB): the status
+           line came, the body did not. */
+        if (x->resp->status && !x->resp->body.len && !x->resp->sink_bytes)
+            return wx_error_set(err, WX_E_TOO_LARGE, url ? url : "",
+                                "a response header line is too long (%s)", detail);
+        return wx_error_set(err, WX_E_NOMEM, url ? url : "", "%s", detail);
     case CURLE_OPERATION_TIMEDOUT:
         return wx_error_set(err, WX_E_TIMEOUT, url ? url : "", "timed out: %s", detail);
     case CURLE_PARTIAL_FILE:

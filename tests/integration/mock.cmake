@@ -24,19 +24,4 @@ if(TARGET wxpay AND WX_HAVE_MOCK)
   target_link_libraries(test_mock_keys PRIVATE PkgConfig::JSONC)
 endif()
 
-# libFuzzer build (clang, -DWXPAY_FUZZ=ON):
-#   ./fuzz_auth_header -max_total_time=60 tests/fuzz/corpus/auth_header
-if(WXPAY_FUZZ AND CMAKE_C_COMPILER_ID MATCHES "Clang")
-  add_executable(fuzz_auth_header ${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_auth_header.c
-                                  ${CMAKE_SOURCE_DIR}/src/mock/auth_header.c)
-  target_include_directories(fuzz_auth_header PRIVATE ${CMAKE_SOURCE_DIR}/src)
-  target_compile_options(fuzz_auth_header PRIVATE -fsanitize=fuzzer,address,undefined)
-  target_link_options(fuzz_auth_header PRIVATE -fsanitize=fuzzer,address,undefined)
-  # libFuzzer adds new inputs to the first folder: a scratch one, not the seeds.
-  file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/fuzz-corpus/auth_header)
-  add_test(NAME fuzz_auth_header
-           COMMAND fuzz_auth_header -max_total_time=20 -runs=200000
-                   ${CMAKE_BINARY_DIR}/fuzz-corpus/auth_header
-                   ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/auth_header)
-  set_tests_properties(fuzz_auth_header PROPERTIES LABELS "fuzz;mock" TIMEOUT 120)
-endif()
+# The libFuzzer target fuzz_auth_header is built and run by `make fuzz` (tests/fuzz/).

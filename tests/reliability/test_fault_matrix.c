@@ -53,8 +53,8 @@ static const fault_case k_cases[] = {
     {"garbage instead of HTTP", NULL, WXT_BAD_GARBAGE + 1, 0, 0, 0, WX_E_TRANSPORT},
     /* libcurl's own limits on a response head (300 KiB in all, 100 KiB a line) end
        these before max_response_bytes is looked at: a transport error */
-    {"endless headers", NULL, WXT_BAD_HUGE_HEADERS + 1, 0, 0, 1 << 20, WX_E_TRANSPORT},
-    {"one 1 MiB header", NULL, WXT_BAD_HUGE_HEADER + 1, 0, 3000, 0, WX_E_TRANSPORT},
+    {"endless headers", NULL, WXT_BAD_HUGE_HEADERS + 1, 0, 0, 1 << 20, WX_E_TOO_LARGE},
+    {"one 1 MiB header", NULL, WXT_BAD_HUGE_HEADER + 1, 0, 3000, 0, WX_E_TOO_LARGE},
     {"nobody listening", NULL, 0, 1, 0, 0, WX_E_CONNECT},
 };
 #define N_CASES (sizeof k_cases / sizeof k_cases[0])

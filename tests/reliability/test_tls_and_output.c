@@ -105,6 +105,29 @@ static void test_tls_refused_by_default(void **state)
     assert_string_equal(out, "");
     free(out);
     free(err);
+    /* ... until it is told which CA to trust: --ca-file, or ca_file in CONFIG.json */
+    status = wxt_sh(&out, &err, "'%s' -c '%s' --ca-file '%s' --base-url '%s' --json '%s' POST "
+                    "v3/industry-coupon/tokens", WXPAY_BIN, m.config, ca, m.base_url, SEED_BODY);
+    printf("  wxpay --ca-file:    exit %d\n", status);
+    assert_int_equal(status, 0);
+    assert_non_null(strstr(out, "\"token\""));
+    free(out);
+    free(err);
+    cfg_text = wxt_read_file(m.config, NULL);
+    cfg = json_tokener_parse(cfg_text);
+    free(cfg_text);
+    json_object_object_add(cfg, "ca_file", json_object_new_string("mock-ca.pem")); /* relative */
+    char *with_ca = wxt_path(m.keys_dir, "CONFIG-ca.json");
+    text = json_object_to_json_string(cfg);
+    wxt_write_file(with_ca, text, strlen(text));
+    json_object_put(cfg);
+    status = wxt_sh(&out, &err, "'%s' -c '%s' --base-url '%s' --json '%s' POST "
+                    "v3/industry-coupon/tokens", WXPAY_BIN, with_ca, m.base_url, SEED_BODY);
+    printf("  CONFIG ca_file:     exit %d %s\n", status, err);
+    assert_int_equal(status, 0);
+    free(out);
+    free(err);
+    free(with_ca);
 
     free(copy);
     free(ca);
