@@ -12,6 +12,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/json.h"
 #include "util/strutil.h"
 
 typedef struct config_load {
@@ -219,30 +220,8 @@ wx_err wx_client_new_from_config(const char *path, const wx_client_options_t *ov
         config_load_free(&l);
         return rc;
     }
-    struct json_tokener *tok = json_tokener_new();
     struct json_object *root = NULL;
-    if (tok) {
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-        root = json_tokener_parse_ex(tok, text, (int)len);
-        if (!root || json_tokener_get_parse_end(tok) < len) {
-            enum json_tokener_error je = json_tokener_get_error(tok);
-            size_t at = json_tokener_get_parse_end(tok), line = 1, col = 1;
-            for (size_t i = 0; i < at && i < len; i++) {
-                if (text[i] == '\n')
-                    line++, col = 1;
-                else
-                    col++;
-            }
-            rc = wx_error_set(err, WX_E_JSON, path, "%s:%zu:%zu: malformed JSON: %s", path, line,
-                              col, root ? "unexpected data after the object"
-                                        : json_tokener_error_desc(je));
-            json_object_put(root);
-            root = NULL;
-        }
-        json_tokener_free(tok);
-    } else {
-        rc = wx_error_set(err, WX_E_NOMEM, "", "out of memory");
-    }
+    rc = wx_json_parse(text, len, path, &root, err);
     wx_free(text);
     if (root) {
         wx_client_options_t o;

@@ -124,12 +124,6 @@ static int on_data(void *ud, const void *data, size_t len)
     return feed(s, p, len);
 }
 
-static int hex_digit(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
 static int parse_hash(const char *type, const char *hex, int *alg, unsigned char want[32],
                       size_t *want_len)
 {
@@ -146,7 +140,7 @@ static int parse_hash(const char *type, const char *hex, int *alg, unsigned char
     for (size_t i = 0; i < *want_len; i++) {
         unsigned v = 0;
         for (int k = 0; k < 2; k++) {
-            int d = hex_digit(hex[2 * i + (size_t)k]);
+            int d = wx_hex_digit(hex[2 * i + (size_t)k]);
             if (d < 0)
                 return 0;
             v = v * 16 + (unsigned)d;
@@ -175,15 +169,9 @@ static int split_url(const char *url, wx_buf *path, wx_buf *query_store, wx_kv_t
             const char *from = part ? (eq ? eq + 1 : a + len) : a;
             const char *to = part ? a + len : (eq ? eq : a + len);
             offsets[n][part] = query_store->len;
-            for (const char *c = from; c < to; c++) {
-                int hi = c + 2 < to ? hex_digit(c[1]) : -1, lo = c + 2 < to ? hex_digit(c[2]) : -1;
-                if (*c == '%' && hi >= 0 && lo >= 0) {
-                    wx_buf_putc(query_store, (char)(hi * 16 + lo));
-                    c += 2;
-                } else {
-                    wx_buf_putc(query_store, *c);
-                }
-            }
+            if (wx_buf_reserve(query_store, (size_t)(to - from) + 1))
+                query_store->len += wx_pct_decode(from, (size_t)(to - from),
+                                                  query_store->data + query_store->len);
             wx_buf_putc(query_store, 0);
         }
         n++;

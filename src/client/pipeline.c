@@ -15,6 +15,7 @@
 #include "sign/sign_internal.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/json.h"
 #include "util/strutil.h"
 
 #define WX_MAX_HEADERS 48
@@ -176,29 +177,6 @@ static wx_err prepare_upload(wx_call *call, const wx_upload_t *u, wx_error_t *er
 }
 
 /* ---------------------------------------------------------------- body */
-
-static wx_err parse_body(const char *text, size_t len, struct json_object **out, wx_error_t *err)
-{
-    struct json_tokener *tok = json_tokener_new();
-    if (!tok)
-        return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-    *out = json_tokener_parse_ex(tok, text, (int)len);
-    wx_err rc = WX_OK;
-    if (!*out || json_tokener_get_parse_end(tok) != len) {
-        size_t at = json_tokener_get_parse_end(tok);
-        rc = wx_error_set(err, WX_E_JSON, "body", "body: malformed JSON at offset %zu: %s", at,
-                          *out ? "unexpected data after the value"
-                               : json_tokener_error_desc(json_tokener_get_error(tok)));
-        if (!*out && json_tokener_get_error(tok) == json_tokener_continue)
-            wx_error_set(err, WX_E_JSON, "body", "body: malformed JSON: ends early at offset %zu",
-                         len);
-        json_object_put(*out);
-        *out = NULL;
-    }
-    json_tokener_free(tok);
-    return rc;
-}
 
 /* ---------------------------------------------------------------- debug */
 
@@ -375,7 +353,7 @@ wx_err wx_call_prepare(wx_call *call, wx_node_impl *node, wx_method method,
     } else if (o->json_text) {
         text = o->json_text;
         text_len = o->json_text_len ? o->json_text_len : strlen(text);
-        if ((rc = parse_body(text, text_len, &body, &err)) != WX_OK)
+        if ((rc = wx_json_parse(text, text_len, "body", &body, &err)) != WX_OK)
             goto out;
         own_body = 1;
     }

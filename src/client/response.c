@@ -7,6 +7,7 @@
 #include "client/client_internal.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/json.h"
 #include "util/strutil.h"
 
 /* Returned when even a response cannot be allocated; wx_response_free ignores it. */
@@ -79,15 +80,7 @@ struct json_object *wx_response_json(const wx_response_t *r)
     wx_response_t *m = (wx_response_t *)r; /* parsing once is a cache fill */
     if (!m->json_parsed) {
         m->json_parsed = 1;
-        struct json_tokener *tok = json_tokener_new();
-        if (tok) {
-            m->json = json_tokener_parse_ex(tok, m->http.body.data, (int)m->http.body.len);
-            if (m->json && json_tokener_get_parse_end(tok) != m->http.body.len) {
-                json_object_put(m->json);
-                m->json = NULL;
-            }
-            json_tokener_free(tok);
-        }
+        (void)wx_json_parse(m->http.body.data, m->http.body.len, "response", &m->json, NULL);
     }
     return m->json;
 }

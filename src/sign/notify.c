@@ -13,6 +13,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/json.h"
 #include "util/strutil.h"
 
 #define NOTIFY_MAX_SKEW_S 300
@@ -210,28 +211,12 @@ out:
 static wx_err parse_json(const char *text, size_t len, const char *what,
                          struct json_object **out, wx_error_t *err)
 {
-    *out = NULL;
-    struct json_tokener *tok = json_tokener_new();
-    if (!tok)
-        return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-    *out = json_tokener_parse_ex(tok, text, (int)len);
-    wx_err rc = WX_OK;
-    if (!*out || json_tokener_get_parse_end(tok) != len) {
-        enum json_tokener_error je = json_tokener_get_error(tok);
-        rc = wx_error_set(err, WX_E_JSON, what, "%s: malformed JSON at offset %zu: %s", what,
-                          json_tokener_get_parse_end(tok),
-                          *out ? "unexpected data after the value"
-                          : je == json_tokener_continue ? "ends early"
-                                                        : json_tokener_error_desc(je));
-        json_object_put(*out);
-        *out = NULL;
-    } else if (!json_object_is_type(*out, json_type_object)) {
+    wx_err rc = wx_json_parse(text, len, what, out, err);
+    if (rc == WX_OK && !json_object_is_type(*out, json_type_object)) {
         rc = wx_error_set(err, WX_E_JSON, what, "%s: expected a JSON object", what);
         json_object_put(*out);
         *out = NULL;
     }
-    json_tokener_free(tok);
     return rc;
 }
 

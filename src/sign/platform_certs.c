@@ -11,6 +11,7 @@
 #include "sign/sign_internal.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/json.h"
 #include "util/strutil.h"
 
 /* Clock skew allowed on validity, as on response timestamps. */
@@ -256,13 +257,11 @@ wx_err wx_certificates_decrypt(const char *apiv3_key, const char *body, size_t b
     if (!apiv3_key || strlen(apiv3_key) != 32)
         return wx_error_set(err, WX_E_CONFIG, "apiv3_key",
                             "certificates: the 32-byte APIv3 key is required to decrypt them");
-    struct json_tokener *tok = json_tokener_new();
-    if (!tok)
+    struct json_object *root = NULL;
+    wx_err parsed = wx_json_parse(body, body_len, "certificates", &root, NULL);
+    if (parsed == WX_E_NOMEM)
         return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-    struct json_object *root = json_tokener_parse_ex(tok, body ? body : "", (int)body_len);
-    int whole = root && json_tokener_get_parse_end(tok) == body_len;
-    json_tokener_free(tok);
+    int whole = parsed == WX_OK;
     struct json_object *data;
     if (!whole || !json_object_is_type(root, json_type_object) ||
         !json_object_object_get_ex(root, "data", &data) ||

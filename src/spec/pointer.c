@@ -1,36 +1,17 @@
 /* $ref targets: JSON pointers (RFC 6901, percent-decoded as URI fragments), the bare
  * names the community samples use (`X.yaml#Name`), and relative file paths. */
 #include "spec/spec_impl.h"
+#include "util/strutil.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decode s[0..n) into out (size out_size); -1 if it does not fit. */
 static int pct_decode(const char *s, size_t n, char *out, size_t out_size)
 {
-    size_t w = 0;
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-        if (ch == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            ch = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
-            i += 2;
-        }
-        if (w + 1 >= out_size)
-            return -1;
-        out[w++] = ch;
-    }
-    out[w] = 0;
+    if (n >= out_size)
+        return -1;
+    out[wx_pct_decode(s, n, out)] = 0;
     return 0;
 }
 

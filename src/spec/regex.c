@@ -9,6 +9,7 @@
  * greedy and lazy quantifiers (the same yes/no answer for a search). Refused at load
  * time: lookaround, backreferences, named groups and unknown escapes. */
 #include "spec/spec_impl.h"
+#include "util/strutil.h"
 
 #include <locale.h>
 #include <stdio.h>
@@ -319,17 +320,6 @@ static void emit_literal(wx_buf *out, unsigned cp)
 
 /* ---------------------------------------------------------------- parsing */
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* \xHH, \uHHHH (with a following low surrogate) or \u{...}; *p at the backslash. */
 static long read_hex_escape(const char **p)
 {
@@ -340,8 +330,8 @@ static long read_hex_escape(const char **p)
     if (digits == 4 && *s == '{') {
         s++;
         int n = 0;
-        while (hexval(*s) >= 0 && n < 6) {
-            cp = cp * 16 + hexval(*s++);
+        while (wx_hex_digit(*s) >= 0 && n < 6) {
+            cp = cp * 16 + wx_hex_digit(*s++);
             n++;
         }
         if (*s != '}' || n == 0)
@@ -349,7 +339,7 @@ static long read_hex_escape(const char **p)
         s++;
     } else {
         for (int i = 0; i < digits; i++) {
-            int h = hexval(s[i]);
+            int h = wx_hex_digit(s[i]);
             if (h < 0)
                 return -1;
             cp = cp * 16 + h;
@@ -360,7 +350,7 @@ static long read_hex_escape(const char **p)
         long lo = 0;
         int ok = 1;
         for (int i = 0; i < 4 && ok; i++) {
-            int h = hexval(s[2 + i]);
+            int h = wx_hex_digit(s[2 + i]);
             if (h < 0)
                 ok = 0;
             else

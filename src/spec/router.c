@@ -127,17 +127,6 @@ static int walk(route_state *rs, wx_dir *d, int i)
     return 0;
 }
 
-static int pct_hex(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static json_object *make_vars(const route_state *rs)
 {
     json_object *obj = json_object_new_object();
@@ -154,16 +143,7 @@ static json_object *make_vars(const route_state *rs)
             json_object_put(obj);
             return NULL;
         }
-        size_t w = 0;
-        for (size_t j = 0; j < v.n; j++) {
-            if (v.s[j] == '%' && j + 2 < v.n + 0 && pct_hex(v.s[j + 1]) >= 0 &&
-                pct_hex(v.s[j + 2]) >= 0) {
-                val[w++] = (char)(pct_hex(v.s[j + 1]) * 16 + pct_hex(v.s[j + 2]));
-                j += 2;
-            } else {
-                val[w++] = v.s[j];
-            }
-        }
+        size_t w = wx_pct_decode(v.s, v.n, val);
         val[w] = 0;
         /* "{+name}" and "{name}" name the same variable. */
         const char *key = name[0] == '+' || name[0] == '#' ? name + 1 : name;

@@ -11,6 +11,11 @@ int wx_strcasecmp_ascii(const char *a, const char *b);
 int wx_strncasecmp_ascii(const char *a, const char *b, size_t n);
 /* 1 if s[0..len) contains CR, LF or NUL. */
 int wx_has_crlf_nul(const char *s, size_t len);
+/* 0..15 for a hex digit, -1 otherwise. */
+int wx_hex_digit(char c);
+/* Percent-decode s[0..n) into out (room for n bytes; the result is never longer) and
+ * return the decoded length. A '%' not followed by two hex digits stays as it is. */
+size_t wx_pct_decode(const char *s, size_t n, char *out);
 /* Percent-encode everything except RFC 3986 unreserved characters. */
 void wx_pct_encode(wx_buf *out, const char *s, size_t len);
 /* Append a query string "k=v&k2=v2" (encoded) from a {NULL,NULL}-terminated list. */
