@@ -16,6 +16,7 @@
 
 #include "cli_util.h"
 #include "commands.h"
+#include "request_opts.h"
 
 #define CMD "bench"
 #define MAX_CONCURRENCY 4096
@@ -27,12 +28,10 @@
 /* Distinct failure reasons remembered for the report. */
 #define MAX_REASONS 8
 
-enum { OPT_CONFIG, OPT_BASE_URL, OPT_JSON, OPT_VAR, OPT_QUERY, OPT_HEADER, OPT_N,
-       OPT_CONCURRENCY, OPT_THREADS };
+enum { OPT_N, OPT_CONCURRENCY, OPT_THREADS };
 
 typedef struct bench_args {
-    const char *config, *base_url, *json;
-    cli_kvs vars, query, headers;
+    cli_request_opts ro;
     long n, concurrency, threads;
     const char *method, *path;
 } bench_args;
@@ -76,8 +75,8 @@ typedef struct worker {
 static void usage(FILE *out)
 {
     fputs("usage: wxpay bench [-n N] [--concurrency C] [--threads T] [-c CONFIG.json]\n"
-          "                   [--base-url URL] [--json BODY|@FILE] [--var k=v]... [--query k=v]...\n"
-          "                   [--header 'K: V']... METHOD PATH\n"
+          "                   [--base-url URL] [--ca-file PEM] [--json BODY|@FILE] [--var k=v]...\n"
+          "                   [--query k=v]... [--header 'K: V']... METHOD PATH\n"
           "\n"
           "Sends N signed requests (default 1000) and verifies every response, with C in\n"
           "flight per thread (default 1) on T threads (default 1) sharing one client.\n"
@@ -94,12 +93,7 @@ static void usage(FILE *out)
           out);
 }
 
-static void args_free(bench_args *a)
-{
-    cli_kvs_free(&a->vars);
-    cli_kvs_free(&a->query);
-    cli_kvs_free(&a->headers);
-}
+static void args_free(bench_args *a) { cli_request_opts_free(&a->ro); }
 
 static int parse_count(const char *opt, const char *v, long min, long max, long *out)
 {
@@ -115,11 +109,8 @@ static int parse_count(const char *opt, const char *v, long min, long max, long 
 static int parse_args(bench_args *a, int argc, char **argv)
 {
     static const cli_option opts[] = {
-        {"config", 'c', 1, OPT_CONFIG}, {"base-url", 0, 1, OPT_BASE_URL},
-        {"json", 0, 1, OPT_JSON},       {"var", 0, 1, OPT_VAR},
-        {"query", 0, 1, OPT_QUERY},     {"header", 0, 1, OPT_HEADER},
-        {NULL, 'n', 1, OPT_N},          {"concurrency", 0, 1, OPT_CONCURRENCY},
-        {"threads", 0, 1, OPT_THREADS}, {0}};
+        CLI_REQUEST_OPTIONS,           {NULL, 'n', 1, OPT_N},
+        {"concurrency", 0, 1, OPT_CONCURRENCY}, {"threads", 0, 1, OPT_THREADS}, {0}};
     cli_parser p;
     cli_parser_init(&p, CMD, argc, argv, 1);
     int k, rc = CLI_EXIT_OK;
@@ -138,26 +129,6 @@ static int parse_args(bench_args *a, int argc, char **argv)
             else
                 rc = cli_usage_error(CMD, "unexpected argument \"%s\" after METHOD PATH", p.value);
             break;
-        case OPT_CONFIG:
-            a->config = p.value;
-            break;
-        case OPT_BASE_URL:
-            a->base_url = p.value;
-            break;
-        case OPT_JSON:
-            if (a->json)
-                rc = cli_usage_error(CMD, "--json given twice");
-            a->json = p.value;
-            break;
-        case OPT_VAR:
-            rc = cli_kvs_add_pair(&a->vars, CMD, "--var", p.value);
-            break;
-        case OPT_QUERY:
-            rc = cli_kvs_add_pair(&a->query, CMD, "--query", p.value);
-            break;
-        case OPT_HEADER:
-            rc = cli_kvs_add_header(&a->headers, CMD, p.value);
-            break;
         case OPT_N:
             rc = parse_count("-n", p.value, 1, 100000000L, &a->n);
             break;
@@ -166,6 +137,9 @@ static int parse_args(bench_args *a, int argc, char **argv)
             break;
         case OPT_THREADS:
             rc = parse_count("--threads", p.value, 1, MAX_THREADS, &a->threads);
+            break;
+        default:
+            rc = cli_request_take(&a->ro, k, p.value);
             break;
         }
     }
@@ -183,23 +157,6 @@ static int parse_args(bench_args *a, int argc, char **argv)
         return cli_usage_error(CMD, "PATH \"%s\" has a query: give it as --query NAME=VALUE",
                                a->path);
     return CLI_EXIT_OK;
-}
-
-/* PATH in the spellings the request form takes: with a '/' the library takes the whole
- * path; `v3.industryCoupon.tokens` has '.' between segments, except inside {...}. The
- * library normalises each segment. The copy is the caller's (free()). */
-static char *slash_path(const char *path)
-{
-    char *s = strdup(path);
-    if (!s || strchr(s, '/'))
-        return s;
-    int depth = 0;
-    for (char *p = s; *p; p++) {
-        depth += *p == '{' ? 1 : *p == '}' ? -1 : 0;
-        if (*p == '.' && depth == 0)
-            *p = '/';
-    }
-    return s;
 }
 
 /* ------------------------------------------------------------------ histogram */
@@ -378,17 +335,6 @@ static void report(const bench_args *a, const thread_stats *all, double seconds)
            (unsigned long long)all->failed, seconds, seconds > 0 ? (double)total / seconds : 0.0);
 }
 
-static int load_body(const char *arg, char **body, size_t *len)
-{
-    if (arg[0] == '@')
-        return cli_read_input(CMD, arg + 1, body, len);
-    if (!strcmp(arg, "-"))
-        return cli_read_input(CMD, NULL, body, len);
-    *len = strlen(arg);
-    *body = strdup(arg);
-    return *body ? CLI_EXIT_OK : cli_fail(CLI_EXIT_USAGE, CMD, "out of memory");
-}
-
 int wx_cmd_bench(int argc, char **argv)
 {
     bench_args a;
@@ -396,48 +342,29 @@ int wx_cmd_bench(int argc, char **argv)
     a.n = 1000;
     a.concurrency = 1;
     a.threads = 1;
+    a.ro.cmd = CMD;
     int rc = parse_args(&a, argc, argv);
-    char *body = NULL, *path = NULL;
-    size_t body_len = 0;
     wx_client_t *c = NULL;
     worker *ws = NULL;
     thread_stats *all = NULL;
     if (rc != CLI_EXIT_OK)
         goto out;
-    if (!a.config && !getenv("WXPAY_CONFIG")) {
-        rc = cli_usage_error(CMD, "no configuration: give -c CONFIG.json or set WXPAY_CONFIG");
-        goto out;
-    }
-    if (a.json && (rc = load_body(a.json, &body, &body_len)) != CLI_EXIT_OK)
-        goto out;
-    if (a.json && body_len == 0) {
-        rc = cli_usage_error(CMD, "the --json body is empty (give JSON text, @FILE or -)");
-        goto out;
-    }
     if (a.threads > a.n)
         a.threads = a.n; /* a thread with nothing to send would only distort the figures */
-    const wx_kv_t *vars = cli_kvs_items(&a.vars), *query = cli_kvs_items(&a.query),
-                  *headers = cli_kvs_items(&a.headers);
-    path = slash_path(a.path);
     ws = calloc((size_t)a.threads, sizeof *ws);
     all = calloc(1, sizeof *all);
-    if (!vars || !query || !headers || !path || !ws || !all ||
-        workers_alloc(ws, a.threads, a.concurrency) != 0) {
+    if (!ws || !all || workers_alloc(ws, a.threads, a.concurrency) != 0) {
         rc = cli_fail(CLI_EXIT_USAGE, CMD, "out of memory");
         goto out;
     }
-    wx_client_options_t overrides = {.base_url = a.base_url};
-    wx_error_t err = {0};
-    if (wx_client_new_from_config(a.config, &overrides, &c, &err) != WX_OK) {
-        rc = cli_fail_err(CLI_EXIT_USAGE, CMD, NULL, &err);
+    wx_client_options_t overrides = {0};
+    if ((rc = cli_request_client(&a.ro, &overrides, &c)) != CLI_EXIT_OK)
         goto out;
-    }
     wx_method m;
     cli_parse_method(a.method, &m);
-    wx_request_options_t opts = {.vars = vars, .query = query, .headers = headers,
-                                 .json_text = body, .json_text_len = body_len};
+    wx_request_options_t opts = cli_request_options(&a.ro);
     /* A bad PATH is a usage error, found before any thread starts. */
-    wx_node_t *node = wx_chain(c, path);
+    wx_node_t *node = cli_chain_path(c, a.path);
     if (!*wx_node_path(node)) {
         wx_response_t *r = wx_request(node, m, &opts);
         rc = cli_fail_err(CLI_EXIT_USAGE, CMD, "PATH", wx_response_error(r));
@@ -476,8 +403,6 @@ out:
     wx_client_free(c);
     workers_free(ws, a.threads);
     free(all);
-    free(path);
-    free(body);
     args_free(&a);
     return rc == -1 ? CLI_EXIT_OK : rc;
 }

@@ -15,31 +15,20 @@
 
 #include "cli_util.h"
 #include "commands.h"
+#include "request_opts.h"
 
-enum { OPT_CONFIG, OPT_BASE_URL, OPT_CA_FILE, OPT_JSON, OPT_VAR, OPT_QUERY, OPT_HEADER, OPT_INCLUDE,
-       OPT_VERBOSE };
+enum { OPT_INCLUDE, OPT_VERBOSE };
 
 typedef struct request_args {
-    const char *config, *base_url, *ca_file, *json;
-    cli_kvs vars, query, headers;
+    cli_request_opts ro;
     int include, verbose;
     const char *method, *path;
 } request_args;
 
-static void request_args_free(request_args *a)
-{
-    cli_kvs_free(&a->vars);
-    cli_kvs_free(&a->query);
-    cli_kvs_free(&a->headers);
-}
-
 static int parse_args(request_args *a, int argc, char **argv)
 {
     static const cli_option opts[] = {
-        {"config", 'c', 1, OPT_CONFIG}, {"base-url", 0, 1, OPT_BASE_URL},
-        {"ca-file", 0, 1, OPT_CA_FILE}, {"json", 0, 1, OPT_JSON},       {"var", 0, 1, OPT_VAR},
-        {"query", 0, 1, OPT_QUERY},     {"header", 0, 1, OPT_HEADER},
-        {"include", 'i', 0, OPT_INCLUDE}, {"verbose", 'v', 0, OPT_VERBOSE},
+        CLI_REQUEST_OPTIONS, {"include", 'i', 0, OPT_INCLUDE}, {"verbose", 'v', 0, OPT_VERBOSE},
         {0}};
     cli_parser p;
     cli_parser_init(&p, NULL, argc, argv, 1);
@@ -60,34 +49,14 @@ static int parse_args(request_args *a, int argc, char **argv)
                 rc = cli_usage_error(NULL, "unexpected argument \"%s\" after METHOD PATH "
                                            "(a body goes in --json)", p.value);
             break;
-        case OPT_CONFIG:
-            a->config = p.value;
-            break;
-        case OPT_BASE_URL:
-            a->base_url = p.value;
-            break;
-        case OPT_CA_FILE:
-            a->ca_file = p.value;
-            break;
-        case OPT_JSON:
-            if (a->json)
-                rc = cli_usage_error(NULL, "--json given twice");
-            a->json = p.value;
-            break;
-        case OPT_VAR:
-            rc = cli_kvs_add_pair(&a->vars, NULL, "--var", p.value);
-            break;
-        case OPT_QUERY:
-            rc = cli_kvs_add_pair(&a->query, NULL, "--query", p.value);
-            break;
-        case OPT_HEADER:
-            rc = cli_kvs_add_header(&a->headers, NULL, p.value);
-            break;
         case OPT_INCLUDE:
             a->include = 1;
             break;
         case OPT_VERBOSE:
             a->verbose = 1;
+            break;
+        default:
+            rc = cli_request_take(&a->ro, k, p.value);
             break;
         }
     }
@@ -105,32 +74,6 @@ static int parse_args(request_args *a, int argc, char **argv)
         return cli_usage_error(NULL, "PATH \"%s\" has a query: give it as --query NAME=VALUE",
                                a->path);
     return CLI_EXIT_OK;
-}
-
-/* The node for PATH in any chain spelling. With a '/' the library takes the whole
- * path (it drops a leading '/'); without one, '.' separates the segments
- * (`v3.industryCoupon.tokens`) except inside a `{...}` expression. Each segment is
- * normalised by the library (industryCoupon, _var_, {var}). */
-static wx_node_t *chain_path(wx_client_t *c, const char *path, char *scratch)
-{
-    if (strchr(path, '/') || !strchr(path, '.'))
-        return wx_chain(c, path);
-    wx_node_t *n = NULL;
-    const char *s = path;
-    for (;;) {
-        size_t len = 0;
-        int depth = 0;
-        while (s[len] && (s[len] != '.' || depth > 0)) {
-            depth += s[len] == '{' ? 1 : s[len] == '}' ? -1 : 0;
-            len++;
-        }
-        memcpy(scratch, s, len);
-        scratch[len] = 0;
-        n = n ? wx_seg(n, scratch) : wx_chain(c, scratch);
-        if (!s[len])
-            return n;
-        s += len + 1;
-    }
 }
 
 static void debug_to_stderr(void *ud, const char *text, size_t len)
@@ -263,72 +206,28 @@ static int report(const wx_response_t *r, const char *method, const char *path,
     return cli_fail_err(CLI_EXIT_USAGE, NULL, "nothing was sent", err);
 }
 
-static int load_body(const char *arg, char **body, size_t *len)
-{
-    if (arg[0] == '@')
-        return cli_read_input(NULL, arg + 1, body, len);
-    if (!strcmp(arg, "-"))
-        return cli_read_input(NULL, NULL, body, len);
-    *len = strlen(arg);
-    *body = strdup(arg);
-    return *body ? CLI_EXIT_OK : cli_fail(CLI_EXIT_USAGE, NULL, "out of memory");
-}
-
 int wx_cmd_request(int argc, char **argv)
 {
     request_args a;
     memset(&a, 0, sizeof a);
     int rc = parse_args(&a, argc, argv);
-    char *body = NULL, *scratch = NULL;
-    size_t body_len = 0;
     wx_client_t *c = NULL;
     wx_response_t *r = NULL;
     if (rc != CLI_EXIT_OK)
         goto out;
     wx_method m;
     cli_parse_method(a.method, &m);
-    const char *config = a.config;
-    if (!config) {
-        const char *env = getenv("WXPAY_CONFIG");
-        if (!env || !*env) {
-            rc = cli_usage_error(NULL, "no configuration: give -c CONFIG.json or set WXPAY_CONFIG "
-                                       "(wxpay keys gen DIR makes one for the sandbox)");
-            goto out;
-        }
-    }
-    if (a.json && (rc = load_body(a.json, &body, &body_len)) != CLI_EXIT_OK)
-        goto out;
-    if (a.json && body_len == 0) {
-        rc = cli_usage_error(NULL, "the --json body is empty (give JSON text, @FILE or -)");
-        goto out;
-    }
-    const wx_kv_t *vars = cli_kvs_items(&a.vars), *query = cli_kvs_items(&a.query),
-                  *headers = cli_kvs_items(&a.headers);
-    scratch = malloc(strlen(a.path) + 1);
-    if (!vars || !query || !headers || !scratch) {
-        rc = cli_fail(CLI_EXIT_USAGE, NULL, "out of memory");
-        goto out;
-    }
-
-    wx_client_options_t overrides = {.base_url = a.base_url, .ca_file = a.ca_file};
-    if (a.verbose) {
+    wx_client_options_t overrides = {0};
+    if (a.verbose)
         overrides.debug = debug_to_stderr;
-        overrides.debug_ud = NULL;
-    }
-    wx_error_t err = {0};
-    if (wx_client_new_from_config(config, &overrides, &c, &err) != WX_OK) {
-        rc = cli_fail_err(CLI_EXIT_USAGE, NULL, NULL, &err);
+    if ((rc = cli_request_client(&a.ro, &overrides, &c)) != CLI_EXIT_OK)
         goto out;
-    }
-    wx_request_options_t opts = {.vars = vars, .query = query, .headers = headers,
-                                 .json_text = body, .json_text_len = body_len};
-    r = wx_request(chain_path(c, a.path, scratch), m, &opts);
+    wx_request_options_t opts = cli_request_options(&a.ro);
+    r = wx_request(cli_chain_path(c, a.path), m, &opts);
     rc = report(r, wx_method_name(m), a.path, &a);
 out:
     wx_response_free(r);
     wx_client_free(c);
-    free(scratch);
-    free(body);
-    request_args_free(&a);
-    return rc == -1 ? CLI_EXIT_OK : rc;
+    cli_request_opts_free(&a.ro);
+    return rc < 0 ? CLI_EXIT_OK : rc;
 }
