@@ -67,10 +67,13 @@ wx_err wx_paysign_with(const wx_privkey_t *key, const wx_paysign_options_t *o, c
         rc = wx_error_set(err, WX_E_NOMEM, "", "out of memory");
         goto out;
     }
-    if ((rc = wx_rsa_sign(key, msg.data, msg.len, &sig, err)) != WX_OK) {
-        if (rc != WX_E_NOMEM)
-            rc = wx_error_set(err, WX_E_SIGN, "", "paysign: signing failed: %s",
-                              err ? err->message : wx_strerror(rc));
+    /* A local error for the seam's reason: err->message cannot be formatted into itself. */
+    wx_error_t e;
+    e.message[0] = e.where[0] = 0;
+    if ((rc = wx_rsa_sign(key, msg.data, msg.len, &sig, &e)) != WX_OK) {
+        rc = rc == WX_E_NOMEM ? wx_error_set(err, rc, "", "out of memory")
+                              : wx_error_set(err, WX_E_SIGN, e.where, "paysign: signing failed: %s",
+                                             e.message);
         goto out;
     }
     struct json_object *j = json_object_new_object();

@@ -43,11 +43,16 @@ static wx_err apiv3_authorization(void *ctx, const wx_sign_input_t *in, char *ou
         mlen = msg.len;
     }
     char *sig = NULL;
-    wx_err rc = wx_rsa_sign(s->key, m, mlen, &sig, err);
+    /* The seam's reason goes through a local error: formatting err->message into
+     * itself would overlap source and destination. */
+    wx_error_t e;
+    e.message[0] = e.where[0] = 0;
+    wx_err rc = wx_rsa_sign(s->key, m, mlen, &sig, &e);
     wx_buf_free(&msg);
+    if (rc == WX_E_NOMEM)
+        return wx_error_set(err, rc, "", "out of memory signing the request");
     if (rc != WX_OK)
-        return rc == WX_E_NOMEM ? rc : wx_error_set(err, WX_E_SIGN, "", "signing failed: %s",
-                                                    err ? err->message : wx_strerror(rc));
+        return wx_error_set(err, WX_E_SIGN, e.where, "signing failed: %s", e.message);
     int n = snprintf(out, out_size,
                      "WECHATPAY2-SHA256-RSA2048 mchid=\"%s\",nonce_str=\"%s\",signature=\"%s\","
                      "timestamp=\"%" PRId64 "\",serial_no=\"%s\"",
