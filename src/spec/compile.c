@@ -107,20 +107,6 @@ void wx_compiler_init(wx_compiler *c, wx_spec_t *spec, wx_arena *arena, wx_regex
     wx_keypath_set(&frames[0].path, "");
 }
 
-void wx_compiler_finish(wx_compiler *c, int failed)
-{
-    if (failed) {
-        for (size_t i = 0; i < c->nadded; i++) {
-            wx_memo_entry *e = memo_find(c->memo, c->added[i]);
-            if (e)
-                e->schema = NULL;
-        }
-    }
-    wx_free(c->added);
-    c->added = NULL;
-    c->nadded = c->cap_added = 0;
-}
-
 static int failed(const wx_compiler *c) { return c->problem->code != WX_OK; }
 
 void wx_compile_fail(wx_compiler *c, const char *key, const char *fmt, ...)
@@ -222,6 +208,172 @@ json_object *wx_compile_follow_ref(wx_compiler *c, const char *ref)
     nf->doc = doc;
     nf->path = kp;
     return target;
+}
+
+/* ---------------------------------------------------------------- cycle check */
+
+/* compile_ref refuses a $ref back into a schema still being compiled at the same instance
+ * depth. A loop can also close through a schema finished earlier in the same compile,
+ * whose $ref went back up through a property at that time (a: {properties: {p: $ref b},
+ * allOf: [$ref b]}, b: {$ref a}), so the finished graph is checked once more: the
+ * validator follows $ref, allOf, anyOf, oneOf and not on the same value, and a loop of
+ * those would never end. Schemas from earlier compiles only lead to earlier schemas, so
+ * only this compile's are walked. */
+
+typedef struct graph_node {
+    const wx_schema *schema;
+    const json_object *json;
+    int state; /* 0 not seen, 1 on the current path, 2 done */
+} graph_node;
+
+typedef struct graph {
+    graph_node *nodes; /* sorted by schema address */
+    size_t n;
+} graph;
+
+static int cmp_graph_node(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t)((const graph_node *)a)->schema;
+    uintptr_t y = (uintptr_t)((const graph_node *)b)->schema;
+    return x < y ? -1 : x > y;
+}
+
+static graph_node *graph_find(const graph *g, const wx_schema *s)
+{
+    graph_node key = {s, NULL, 0};
+    return s ? bsearch(&key, g->nodes, g->n, sizeof key, cmp_graph_node) : NULL;
+}
+
+static const json_object *walk_from(const graph *g, graph_node *v, int depth);
+
+/* The json node of a schema on a loop through @p s, or NULL. */
+static const json_object *walk_edge(const graph *g, const wx_schema *s, int depth)
+{
+    graph_node *w = graph_find(g, s);
+    if (!w || w->state == 2)
+        return NULL;
+    if (w->state == 1)
+        return w->json;
+    return walk_from(g, w, depth + 1);
+}
+
+static const json_object *walk_list(const graph *g, const wx_schema *const *list, size_t n,
+                                    int depth)
+{
+    const json_object *loop = NULL;
+    for (size_t i = 0; i < n && !loop; i++)
+        loop = walk_edge(g, list[i], depth);
+    return loop;
+}
+
+static const json_object *walk_from(const graph *g, graph_node *v, int depth)
+{
+    /* A chain this long is as good as a loop for the validator's stack. */
+    if (depth > WX_COMPILE_MAX_RECURSION)
+        return v->json;
+    const wx_schema *s = v->schema;
+    v->state = 1;
+    const json_object *loop = walk_edge(g, s->ref, depth);
+    if (!loop)
+        loop = walk_list(g, s->all_of, s->nall_of, depth);
+    if (!loop)
+        loop = walk_list(g, s->any_of, s->nany_of, depth);
+    if (!loop)
+        loop = walk_list(g, s->one_of, s->none_of, depth);
+    if (!loop)
+        loop = walk_edge(g, s->not_schema, depth);
+    v->state = 2;
+    return loop;
+}
+
+/* The key path of @p target inside @p node (the first place it occurs); 1 when found. */
+static int locate(json_object *node, const json_object *target, wx_keypath *kp, int depth)
+{
+    if (node == target)
+        return 1;
+    if (depth > WX_COMPILE_MAX_RECURSION)
+        return 0;
+    if (json_object_is_type(node, json_type_object)) {
+        json_object_object_foreach(node, key, val)
+        {
+            size_t old = wx_keypath_push_key(kp, key);
+            if (locate(val, target, kp, depth + 1))
+                return 1;
+            wx_keypath_pop(kp, old);
+        }
+    } else if (json_object_is_type(node, json_type_array)) {
+        size_t n = json_object_array_length(node);
+        for (size_t i = 0; i < n; i++) {
+            size_t old = wx_keypath_push_index(kp, i);
+            if (locate(json_object_array_get_idx(node, i), target, kp, depth + 1))
+                return 1;
+            wx_keypath_pop(kp, old);
+        }
+    }
+    return 0;
+}
+
+static void report_loop(wx_compiler *c, const json_object *json)
+{
+    const wx_doc *doc = c->frames[0].doc;
+    wx_keypath kp;
+    wx_keypath_set(&kp, "");
+    if (c->spec) {
+        for (const wx_doc *d = c->spec->docs; d; d = d->next) {
+            if (d->root && locate(d->root, json, &kp, 0)) {
+                doc = d;
+                break;
+            }
+        }
+    } else if (doc) {
+        locate(doc->root, json, &kp, 0);
+    }
+    wx_problem_set(c->problem, WX_E_SPEC, doc && doc->display ? doc->display : "<schema>",
+                   kp.text,
+                   "$ref cycle: this schema leads back to itself through $ref, allOf, anyOf, "
+                   "oneOf or not without going through a property or an item");
+}
+
+static void check_loops(wx_compiler *c)
+{
+    graph g = {wx_calloc(c->nadded ? c->nadded : 1, sizeof *g.nodes), 0};
+    if (!g.nodes) {
+        nomem(c);
+        return;
+    }
+    for (size_t i = 0; i < c->nadded; i++) {
+        wx_memo_entry *e = memo_find(c->memo, c->added[i]);
+        if (e && e->schema)
+            g.nodes[g.n++] = (graph_node){e->schema, c->added[i], 0};
+    }
+    qsort(g.nodes, g.n, sizeof *g.nodes, cmp_graph_node);
+    for (size_t i = 0; i < g.n; i++) {
+        if (g.nodes[i].state != 0)
+            continue;
+        const json_object *loop = walk_from(&g, &g.nodes[i], 0);
+        if (loop) {
+            report_loop(c, loop);
+            break;
+        }
+    }
+    wx_free(g.nodes);
+}
+
+int wx_compiler_finish(wx_compiler *c)
+{
+    if (!failed(c))
+        check_loops(c);
+    if (failed(c)) {
+        for (size_t i = 0; i < c->nadded; i++) {
+            wx_memo_entry *e = memo_find(c->memo, c->added[i]);
+            if (e)
+                e->schema = NULL;
+        }
+    }
+    wx_free(c->added);
+    c->added = NULL;
+    c->nadded = c->cap_added = 0;
+    return failed(c);
 }
 
 /* ---------------------------------------------------------------- helpers */

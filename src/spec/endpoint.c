@@ -518,8 +518,7 @@ wx_err wx_route_compile(wx_spec_t *spec, wx_doc *doc, const char *tmpl, wx_route
         if (ep)
             eps[n++] = ep;
     }
-    int bad = failed(&c);
-    wx_compiler_finish(&c, bad);
+    int bad = wx_compiler_finish(&c);
     wx_free(frames);
     if (bad) {
         rf->state = 2;

@@ -231,8 +231,10 @@ typedef struct wx_compiler {
 void wx_compiler_init(wx_compiler *c, wx_spec_t *spec, wx_arena *arena, wx_regex **regexes,
                       wx_memo *memo, wx_spec_problem *problem, wx_doc *doc,
                       wx_compile_frame *frames);
-/* Roll back memo entries on failure and free the bookkeeping. */
-void wx_compiler_finish(wx_compiler *c, int failed);
+/* Check the compiled graph for loops the validator could not leave, roll back the memo
+ * entries of a failed compile and free the bookkeeping. Returns nonzero when the compile
+ * failed (c->problem says why). */
+int wx_compiler_finish(wx_compiler *c);
 /* Compile a schema node at the current frame (its key path already pushed). */
 const wx_schema *wx_schema_compile(wx_compiler *c, json_object *node);
 /* Compile a Swagger 2.0 non-body parameter object as a schema (skipping name/in/...). */

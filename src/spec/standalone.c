@@ -27,7 +27,8 @@ wx_err wx_schema_validate(json_object *schema, json_object *instance, wx_violati
     wx_compiler c;
     wx_compiler_init(&c, NULL, &arena, &regexes, &memo, &problem, &doc, frames);
     const wx_schema *s = wx_schema_compile(&c, schema);
-    wx_compiler_finish(&c, s == NULL);
+    if (wx_compiler_finish(&c))
+        s = NULL;
     wx_free(frames);
     wx_err result;
     if (!s) {

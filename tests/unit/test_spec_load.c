@@ -221,6 +221,48 @@ static void test_cross_file_error(void **state)
     wx_spec_free(s);
 }
 
+/* A loop of $ref/allOf across files, closed through a definition finished earlier in the
+ * same compile, is a load error (it would recurse forever in the validator), and it
+ * leaves the other endpoints of the set working. */
+static void test_cross_file_loop(void **state)
+{
+    (void)state;
+    static const wx_builtin_spec_t table[] = {
+        {"defs/D.yaml",
+         "a:\n  allOf: [{$ref: '#/b'}]\n  properties:\n    p: {$ref: '#/b'}\n"
+         "b:\n  $ref: '#/a'\nok:\n  properties:\n    q: {$ref: '#/ok'}\n",
+         0},
+        {"v3/loop.yaml", "get:\n  responses:\n    200:\n      schema: {$ref: '../defs/D.yaml#a'}\n",
+         0},
+        {"v3/ok.yaml", "get:\n  responses:\n    200:\n      schema: {$ref: '../defs/D.yaml#ok'}\n",
+         0},
+        {NULL, NULL, 0}};
+    wx_builtin_spec_t t[4];
+    memcpy(t, table, sizeof t);
+    for (int i = 0; t[i].path; i++)
+        t[i].len = strlen(t[i].data);
+    wx_spec_t *s = NULL;
+    assert_int_equal(wx_spec_test_new_table(t, &s, NULL), WX_OK);
+    const wx_endpoint_t *ep = NULL;
+    wx_error_t err;
+    memset(&err, 0, sizeof err);
+    assert_int_equal(wx_spec_find(s, "GET", "v3/loop", &ep, NULL, &err), WX_E_SPEC);
+    assert_null(ep);
+    assert_string_equal(err.where, "<memory>/defs/D.yaml: a");
+    assert_non_null(strstr(err.message, "$ref cycle"));
+    assert_int_equal(wx_spec_find(s, "GET", "v3/ok", &ep, NULL, &err), WX_OK);
+    json_object *body = json_tokener_parse("{\"q\":{\"q\":{}}}");
+    wx_violations_t *v = NULL;
+    assert_int_equal(wx_endpoint_validate_response(ep, 200, body, &v), WX_OK);
+    wx_violations_free(v);
+    json_object_put(body);
+    size_t neps, nerr;
+    assert_int_equal(wx_spec_lint(s, NULL, NULL, &neps, &nerr), WX_E_SPEC);
+    assert_int_equal(neps, 1);
+    assert_int_equal(nerr, 1);
+    wx_spec_free(s);
+}
+
 static void test_lint_basic(void **state)
 {
     (void)state;
@@ -578,7 +620,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_yaml_scalars),   cmocka_unit_test(test_yaml_errors),
         cmocka_unit_test(test_json_errors),    cmocka_unit_test(test_broken_files),
-        cmocka_unit_test(test_cross_file_error), cmocka_unit_test(test_lint_basic),
+        cmocka_unit_test(test_cross_file_error), cmocka_unit_test(test_cross_file_loop),
+        cmocka_unit_test(test_lint_basic),
         cmocka_unit_test(test_lazy_loading),   cmocka_unit_test(test_override_order),
         cmocka_unit_test(test_builtin_tree),   cmocka_unit_test(test_random_bytes),
         cmocka_unit_test(test_failing_allocations),

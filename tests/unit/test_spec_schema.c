@@ -359,6 +359,18 @@ static void test_invalid_schemas(void **state)
                    "\"$ref\":\"#/definitions/A\"}",
                    "definitions.B.allOf[0].$ref", "$ref cycle");
     invalid_schema("{\"$ref\":\"#\"}", "$ref", "$ref cycle");
+    /* The loop closes through a definition compiled earlier, where its $ref went through
+     * a property: a -allOf-> b -$ref-> a must still be refused, not recursed into. */
+    invalid_schema("{\"definitions\":{\"a\":{\"allOf\":[{\"$ref\":\"#/definitions/b\"}],"
+                   "\"properties\":{\"p\":{\"$ref\":\"#/definitions/b\"}}},"
+                   "\"b\":{\"$ref\":\"#/definitions/a\"}},\"$ref\":\"#/definitions/a\"}",
+                   "definitions.a", "$ref cycle");
+    invalid_schema("{\"definitions\":{\"a\":{\"anyOf\":[{\"type\":\"string\"},"
+                   "{\"not\":{\"$ref\":\"#/definitions/b\"}}],"
+                   "\"items\":{\"$ref\":\"#/definitions/b\"}},"
+                   "\"b\":{\"allOf\":[{\"$ref\":\"#/definitions/a\"}]}},"
+                   "\"$ref\":\"#/definitions/a\"}",
+                   "definitions.a", "$ref cycle");
 }
 
 static void test_ignored_keywords(void **state)
