@@ -72,7 +72,8 @@ static wx_node_t *cursor_node(void)
 
 /* ---------------------------------------------------------------- lookup */
 
-static wx_node_impl *alias_find(wx_node_impl *n, const char *key, size_t len, uint64_t hash)
+static wx_node_impl *alias_find(wx_node_impl *n, int kind, const char *key, size_t len,
+                                uint64_t hash)
 {
     wx_alias_table *t = atomic_load_explicit(&n->aliases, memory_order_acquire);
     if (!t)
@@ -82,14 +83,15 @@ static wx_node_impl *alias_find(wx_node_impl *n, const char *key, size_t len, ui
         const char *k = atomic_load_explicit(&t->slots[i].key, memory_order_acquire);
         if (!k)
             return NULL;
-        if (t->slots[i].hash == hash && t->slots[i].len == len && memcmp(k, key, len) == 0)
+        if (t->slots[i].hash == hash && t->slots[i].kind == kind && t->slots[i].len == len &&
+            memcmp(k, key, len) == 0)
             return t->slots[i].node;
     }
 }
 
 /* Caller holds chain_lock. */
-static int alias_add(wx_client_t *c, wx_node_impl *n, const char *key, size_t len, uint64_t hash,
-                     wx_node_impl *target)
+static int alias_add(wx_client_t *c, wx_node_impl *n, int kind, const char *key, size_t len,
+                     uint64_t hash, wx_node_impl *target)
 {
     wx_alias_table *t = atomic_load_explicit(&n->aliases, memory_order_relaxed);
     if (!t || (t->count + 1) * 2 > t->cap) {
@@ -108,6 +110,7 @@ static int alias_add(wx_client_t *c, wx_node_impl *n, const char *key, size_t le
                 j = (j + 1) & (cap - 1);
             nt->slots[j].len = t->slots[i].len;
             nt->slots[j].hash = t->slots[i].hash;
+            nt->slots[j].kind = t->slots[i].kind;
             nt->slots[j].node = t->slots[i].node;
             atomic_store_explicit(&nt->slots[j].key, k, memory_order_relaxed);
             nt->count++;
@@ -124,6 +127,7 @@ static int alias_add(wx_client_t *c, wx_node_impl *n, const char *key, size_t le
         j = (j + 1) & (t->cap - 1);
     t->slots[j].len = len;
     t->slots[j].hash = hash;
+    t->slots[j].kind = kind;
     t->slots[j].node = target;
     atomic_store_explicit(&t->slots[j].key, copy, memory_order_release);
     t->count++;
@@ -170,7 +174,7 @@ static wx_node_impl *intern_one(wx_client_t *c, wx_node_impl *parent, const char
                                 wx_error_t *err)
 {
     uint64_t h = wx_hash_bytes(raw, len);
-    wx_node_impl *n = alias_find(parent, raw, len, h);
+    wx_node_impl *n = alias_find(parent, WX_KEY_RAW, raw, len, h);
     if (n)
         return n;
     wx_buf norm = WX_BUF_INIT;
@@ -186,17 +190,16 @@ static wx_node_impl *intern_one(wx_client_t *c, wx_node_impl *parent, const char
         return NULL;
     }
     uint64_t nh = wx_hash_bytes(norm.data, norm.len);
-    n = alias_find(parent, norm.data, norm.len, nh);
+    n = alias_find(parent, WX_KEY_CHILD, norm.data, norm.len, nh);
     if (!n) {
         n = node_new(c, parent, norm.data, norm.len);
-        if (!n || !alias_add(c, parent, norm.data, norm.len, nh, n)) {
+        if (!n || !alias_add(c, parent, WX_KEY_CHILD, norm.data, norm.len, nh, n)) {
             wx_buf_free(&norm);
             wx_error_set(err, WX_E_NOMEM, "", "out of memory interning a chain segment");
             return NULL;
         }
     }
-    if ((norm.len != len || memcmp(norm.data, raw, len) != 0) &&
-        !alias_add(c, parent, raw, len, h, n))
+    if (!alias_add(c, parent, WX_KEY_RAW, raw, len, h, n))
         n = NULL;
     wx_buf_free(&norm);
     if (!n)
@@ -235,7 +238,7 @@ static wx_node_impl *intern_path(wx_node_impl *start, const char *raw, size_t le
         p += seglen + (slash ? 1 : 0);
     }
     if (n && n != start && memchr(raw, '/', len) &&
-        !alias_add(c, start, raw, len, wx_hash_bytes(raw, len), n)) {
+        !alias_add(c, start, WX_KEY_RAW, raw, len, wx_hash_bytes(raw, len), n)) {
         wx_error_set(err, WX_E_NOMEM, "", "out of memory interning a chain path");
         n = NULL;
     }
@@ -257,7 +260,7 @@ wx_node_t *wx_seg(wx_node_t *node, const char *segment)
         return fail(WX_E_CHAIN, "chain segment is NULL");
     wx_node_impl *n = (wx_node_impl *)node;
     size_t len = strlen(segment);
-    wx_node_impl *child = alias_find(n, segment, len, wx_hash_bytes(segment, len));
+    wx_node_impl *child = alias_find(n, WX_KEY_RAW, segment, len, wx_hash_bytes(segment, len));
     if (!child) {
         wx_error_t err;
         wx_error_clear(&err);

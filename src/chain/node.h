@@ -14,10 +14,18 @@
 
 struct json_object;
 
+/* A table holds two kinds of key: a child's normalised segment, which decides which
+ * node a segment is, and the raw text a caller wrote, which finds it again without
+ * normalising. They are kept apart because the same text can be both and mean two
+ * nodes: in a variable position "a!b" is stored as the value "a%21b", while the raw
+ * segment "a%21b" is the value "a%2521b". */
+enum { WX_KEY_CHILD = 1, WX_KEY_RAW = 2 };
+
 typedef struct wx_alias_slot {
     _Atomic(const char *) key;    /* set last, with release: the slot is then complete */
     size_t len;
     uint64_t hash;
+    int kind;                     /* WX_KEY_CHILD or WX_KEY_RAW */
     struct wx_node_impl *node;
 } wx_alias_slot;
 
@@ -42,7 +50,7 @@ typedef struct wx_node_impl {
     struct wx_node_impl *parent;
     const char *path;             /* "v3/industry-coupon/tokens" (template text) */
     size_t path_len;
-    _Atomic(wx_alias_table *) aliases;  /* raw segment text -> child */
+    _Atomic(wx_alias_table *) aliases;  /* segment text -> child, by kind of key */
     _Atomic(wx_uri_template_t *) tmpl;  /* compiled lazily */
     wx_node_spec spec[5];         /* by wx_method */
     struct wx_node_impl *next_all; /* every node of the client, for freeing */

@@ -158,6 +158,39 @@ static void test_variable_position_keeps_case(void **state)
     wx_client_free(c);
 }
 
+/* A value in a variable position is escaped, so "a!b" is stored as "a%21b". That text
+ * is a different value when given as a segment of its own, whichever comes first. */
+static void test_value_is_not_taken_for_an_escaped_one(void **state)
+{
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/tests/data/chain-spec", WX_SOURCE_DIR);
+    for (int order = 0; order < 2; order++) {
+        wx_client_t *c = new_client(dir);
+        wx_node_t *plain = NULL, *escaped = NULL;
+        if (order == 0)
+            plain = wx_chain(c, "v3/users")->seg("a!b");
+        escaped = wx_chain(c, "v3/users")->seg("a%21b");
+        if (order == 1)
+            plain = wx_chain(c, "v3/users")->seg("a!b");
+        assert_string_equal(wx_node_path(plain), "v3/users/a%21b");
+        assert_string_equal(wx_node_path(escaped), "v3/users/a%2521b");
+        /* and each stays what it is when asked again (the fast path) */
+        assert_ptr_equal(wx_chain(c, "v3/users")->seg("a%21b"), escaped);
+        assert_ptr_equal(wx_chain(c, "v3/users")->seg("a!b"), plain);
+        wx_client_free(c);
+    }
+    /* a raw segment that is already normal still finds its node without the lock */
+    wx_client_t *c = new_client(NULL);
+    wx_node_t *n = wx_chain(c, "v3")->seg("industryCoupon");
+    assert_ptr_equal(wx_chain(c, "v3")->seg("industry-coupon"), n);
+    wxt_alloc_install();
+    assert_ptr_equal(wx_chain(c, "v3")->seg("industry-coupon"), n);
+    long allocs = wxt_alloc_count();
+    wxt_alloc_uninstall();
+    assert_int_equal(allocs, 0);
+    wx_client_free(c);
+}
+
 static void test_warm_chain_allocates_nothing(void **state)
 {
     wx_client_t *c = new_client(NULL);
@@ -218,6 +251,7 @@ int main(void)
         cmocka_unit_test(test_same_node),
         cmocka_unit_test(test_chain_errors),
         cmocka_unit_test(test_variable_position_keeps_case),
+        cmocka_unit_test(test_value_is_not_taken_for_an_escaped_one),
         cmocka_unit_test(test_warm_chain_allocates_nothing),
         cmocka_unit_test(test_threads_have_their_own_cursor),
     };
