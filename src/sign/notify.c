@@ -59,6 +59,15 @@ static wx_err check_repeats(const wx_kv_t *headers, wx_error_t *err)
 
 static int is_blank(char c) { return c == ' ' || c == '\t'; }
 
+/* A line that is not a header: the message says why, err->where "line N". */
+static wx_err bad_line(wx_error_t *err, size_t line_no, const char *why)
+{
+    wx_error_set(err, WX_E_VERIFY_HEADER, "", "line %zu: %s", line_no, why);
+    if (err)
+        snprintf(err->where, sizeof err->where, "line %zu", line_no);
+    return WX_E_VERIFY_HEADER;
+}
+
 /* "POST /notify HTTP/1.1" or "HTTP/1.1 200 OK": a first line curl -D or a server log
  * writes before the headers. */
 static int is_start_line(const char *s, size_t len)
@@ -98,18 +107,15 @@ wx_err wx_notify_headers_parse(const char *text, size_t len, wx_kv_t **out, wx_e
         pos = next;
         if (l == 0)
             break; /* the blank line after the headers */
+        char why[100];
         if (memchr(line, 0, l) || memchr(line, '\r', l)) {
-            rc = wx_error_set(err, WX_E_VERIFY_HEADER, "", "line %zu: contains a %s", line_no,
-                              memchr(line, 0, l) ? "NUL byte" : "carriage return inside it");
-            if (err)
-                snprintf(err->where, sizeof err->where, "line %zu", line_no);
+            rc = bad_line(err, line_no, memchr(line, 0, l) ? "contains a NUL byte"
+                                                           : "contains a carriage return inside it");
             goto out;
         }
         if (is_blank(line[0])) {
             if (!count) {
-                rc = wx_error_set(err, WX_E_VERIFY_HEADER, "",
-                                  "line %zu: a continuation line with no header before it",
-                                  line_no);
+                rc = bad_line(err, line_no, "a continuation line with no header before it");
                 goto out;
             }
             size_t a = 0, b = l;
@@ -130,11 +136,9 @@ wx_err wx_notify_headers_parse(const char *text, size_t len, wx_kv_t **out, wx_e
         if (line_no == 1 && is_start_line(line, l) && (!colon || (space && space < colon)))
             continue;
         if (!colon) {
-            rc = wx_error_set(err, WX_E_VERIFY_HEADER, "",
-                              "line %zu: expected \"Name: value\", got \"%.*s\"", line_no,
-                              (int)(l > 60 ? 60 : l), line);
-            if (err)
-                snprintf(err->where, sizeof err->where, "line %zu", line_no);
+            snprintf(why, sizeof why, "expected \"Name: value\", got \"%.*s\"",
+                     (int)(l > 60 ? 60 : l), line);
+            rc = bad_line(err, line_no, why);
             goto out;
         }
         size_t name_len = (size_t)(colon - line);
@@ -145,10 +149,9 @@ wx_err wx_notify_headers_parse(const char *text, size_t len, wx_kv_t **out, wx_e
                 name_ok = 0;
         }
         if (!name_ok) {
-            rc = wx_error_set(err, WX_E_VERIFY_HEADER, "", "line %zu: \"%.*s\" is not a header name",
-                              line_no, (int)(name_len > 60 ? 60 : name_len), line);
-            if (err)
-                snprintf(err->where, sizeof err->where, "line %zu", line_no);
+            snprintf(why, sizeof why, "\"%.*s\" is not a header name",
+                     (int)(name_len > 60 ? 60 : name_len), line);
+            rc = bad_line(err, line_no, why);
             goto out;
         }
         size_t a = name_len + 1, b = l;

@@ -506,7 +506,7 @@ static void test_headers_text(void **state)
         {"A: 1\nno colon here\n", "line 2", "expected \"Name: value\""},
         {"Bad Name: 1\n", "line 1", "not a header name"},
         {": value\n", "line 1", "not a header name"},
-        {" folded: first\n", "", "continuation"},
+        {" folded: first\n", "line 1", "continuation"},
         {"GET / HTTP/1.1\nGET / HTTP/1.1\n", "line 2", "expected"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
