@@ -256,8 +256,8 @@ static void emit_set(wx_buf *out, cpset *s)
         }
     }
     if (clean.n == 0) {
-        /* Matches nothing: no C string holds a NUL. */
-        wx_buf_puts(out, "[^\x01-\xff]");
+        /* Matches nothing, not even a NUL byte: an x before the start of the text. */
+        wx_buf_puts(out, "(x^)");
         wx_free(clean.r);
         return;
     }
@@ -719,10 +719,17 @@ int wx_regex_compile(wx_regex *r, const char *src, char *why, size_t why_size)
     return rc == 0 ? 0 : -1;
 }
 
-int wx_regex_search(const wx_regex *r, const char *s)
+int wx_regex_search(const wx_regex *r, const char *s, size_t len)
 {
     locale_t old = enter_c();
-    int rc = regexec(&r->re, s, 0, NULL, 0);
+#ifdef REG_STARTEND
+    /* The end comes from len, so a NUL does not hide what follows it. */
+    regmatch_t range = {0, (regoff_t)len};
+    int rc = regexec(&r->re, s, 1, &range, REG_STARTEND);
+#else
+    /* Without REG_STARTEND the text after a NUL cannot be searched: refuse it. */
+    int rc = memchr(s, 0, len) ? REG_NOMATCH : regexec(&r->re, s, 0, NULL, 0);
+#endif
     leave_c(old);
     return rc == 0;
 }

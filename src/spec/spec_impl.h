@@ -73,8 +73,10 @@ int wx_ecma_to_ere(const char *src, wx_buf *out, const char **why);
 /* Compile @p src (ECMA-262); 0 on success, -1 (bad pattern) or -2 (out of memory)
  * with @p why filled. */
 int wx_regex_compile(wx_regex *r, const char *src, char *why, size_t why_size);
-/* 1 when the pattern is found anywhere in @p s (JSON Schema's unanchored search). */
-int wx_regex_search(const wx_regex *r, const char *s);
+/* 1 when the pattern is found anywhere in s[0..len) (JSON Schema's unanchored search).
+ * A NUL inside is part of the string: no pattern matches it, so a string with one only
+ * passes where the pattern matches without reaching it. */
+int wx_regex_search(const wx_regex *r, const char *s, size_t len);
 void wx_regex_free_list(wx_regex *list);
 
 /* ------------------------------------------------------------------ compiled schemas */

@@ -89,7 +89,7 @@ static void check_object(const wx_schema *s, json_object *v, wx_vctx *c)
             }
         }
         for (size_t i = 0; i < s->npattern_props; i++) {
-            if (wx_regex_search(s->pattern_props[i].re, key)) {
+            if (wx_regex_search(s->pattern_props[i].re, key, strlen(key))) {
                 matched = 1;
                 if (push_key(c, key)) {
                     check_node(s->pattern_props[i].schema, val, c);
@@ -190,13 +190,14 @@ static void check_string(const wx_schema *s, json_object *v, wx_vctx *c)
         if (stop(c))
             return;
     }
-    if (s->pattern && !wx_regex_search(s->pattern, str)) {
+    if (s->pattern && !wx_regex_search(s->pattern, str, bytes)) {
         snprintf(reason, sizeof reason, "does not match pattern %s", s->pattern_src);
         wx_vctx_report(c, NULL, reason);
         if (stop(c))
             return;
     }
-    if (s->format && !wx_format_check(s->format, str)) {
+    /* No date or time has a NUL in it; the format checks read up to the first one. */
+    if (s->format && (memchr(str, 0, bytes) || !wx_format_check(s->format, str))) {
         snprintf(reason, sizeof reason, "not a valid %s", s->format_name);
         wx_vctx_report(c, NULL, reason);
     }

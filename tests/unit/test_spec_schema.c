@@ -223,6 +223,14 @@ static void test_pattern(void **state)
     ok("{\"pattern\":\"^1[3-9]\\\\d{9}$\"}", "\"13800138000\"");
     /* Patterns apply to strings only. */
     ok("{\"pattern\":\"^a$\"}", "1");
+    /* A NUL character does not end the string: what follows it is matched too. */
+    bad("{\"pattern\":\"^[0-9]+$\"}", "\"123\\u0000<x>\"",
+        "(root): does not match pattern ^[0-9]+$");
+    bad("{\"pattern\":\"^a\"}", "\"\\u0000a\"", "(root): does not match pattern ^a");
+    ok("{\"pattern\":\"b$\"}", "\"a\\u0000b\"");
+    /* An empty class matches nothing, not even a NUL. */
+    bad("{\"pattern\":\"[^\\\\s\\\\S]\"}", "\"\\u0000\"",
+        "(root): does not match pattern [^\\s\\S]");
 }
 
 static void test_numbers(void **state)
@@ -267,6 +275,8 @@ static void test_formats(void **state)
     ok(rfc, "\"2018-06-08T10:34:56+08:00\"");
     bad(rfc, "\"2018-06-08\"", "(root): not a valid rfc3339");
     ok("{\"format\":\"date\"}", "\"2019-06-11\"");
+    bad("{\"format\":\"date\"}", "\"2019-06-11\\u0000junk\"", "(root): not a valid date");
+    bad(dt, "\"2015-05-20T13:29:35Z\\u0000\"", "(root): not a valid date-time");
     bad("{\"format\":\"date\"}", "\"2019-6-11\"", "(root): not a valid date");
     /* Unknown formats are annotations. */
     ok("{\"format\":\"base64\"}", "\"%%%\"");
