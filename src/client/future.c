@@ -472,9 +472,12 @@ typedef struct cancel_ctx {
     wx_client_t *client;
     int transport_alive;
     wx_call_thread *mine; /* the freeing thread's state */
+    wx_call *doomed;      /* taken from the threads, to fail and free */
 } cancel_ctx;
 
-static void cancel_thread(void *state, void *ud)
+/* Runs under the thread map's lock: only detaches. Callbacks are user code that may
+ * call into the library (and so take that lock): they fire after, in cancel_doomed. */
+static void collect_thread(void *state, void *ud)
 {
     cancel_ctx *cx = ud;
     wx_call_thread *ts = state;
@@ -490,28 +493,39 @@ static void cancel_thread(void *state, void *ud)
             }
             t->cancel(t->ctx, call);
         }
-        if (call->state != WX_CALL_DONE) {
-            wx_error_t e;
-            wx_error_clear(&e);
-            wx_error_set(&e, WX_E_TRANSPORT, call->req.url ? call->req.url : "",
-                         "cancelled: the client was freed");
-            wx_response_fail(call->resp, WX_E_TRANSPORT, &e);
-            call->state = WX_CALL_DONE;
-        }
-        if (call->done && !call->callback_fired) {
-            call->callback_fired = 1;
-            call->done(call->resp, call->done_ud);
-        }
-        wx_call_free(call);
+        call->next = cx->doomed;
+        cx->doomed = call;
     }
     ts->in_flight = 0;
     ts->queue_head = ts->queue_tail = NULL;
 }
 
+static void cancel_doomed(wx_call *call)
+{
+    if (call->state != WX_CALL_DONE) {
+        wx_error_t e;
+        wx_error_clear(&e);
+        wx_error_set(&e, WX_E_TRANSPORT, call->req.url ? call->req.url : "",
+                     "cancelled: the client was freed");
+        wx_response_fail(call->resp, WX_E_TRANSPORT, &e);
+        call->state = WX_CALL_DONE;
+    }
+    if (call->done && !call->callback_fired) {
+        call->callback_fired = 1;
+        call->done(call->resp, call->done_ud);
+    }
+    wx_call_free(call);
+}
+
 void wx_client_cancel_all(wx_client_t *c, int transport_alive)
 {
-    cancel_ctx cx = {c, transport_alive, wx_thread_map_peek(c->threads)};
-    wx_thread_map_each(c->threads, cancel_thread, &cx);
+    cancel_ctx cx = {c, transport_alive, wx_thread_map_peek(c->threads), NULL};
+    wx_thread_map_each(c->threads, collect_thread, &cx);
+    while (cx.doomed) {
+        wx_call *call = cx.doomed;
+        cx.doomed = call->next;
+        cancel_doomed(call);
+    }
 }
 
 wx_err wx_client_use_event_loop(wx_client_t *c, const wx_event_hooks_t *hooks)

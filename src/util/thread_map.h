@@ -14,7 +14,8 @@ wx_thread_map *wx_thread_map_new(void *owner, void *(*create)(void *owner),
 void *wx_thread_map_get(wx_thread_map *m);
 /* This thread's state if it exists, else NULL (never creates). */
 void *wx_thread_map_peek(wx_thread_map *m);
-/* Call fn on every thread's state (under the map's lock; fn must not block long). */
+/* Call fn on every thread's state under the lock of all maps: fn must not block long
+ * nor reach a thread map (so no user callbacks from inside it). */
 void wx_thread_map_each(wx_thread_map *m, void (*fn)(void *state, void *ud), void *ud);
 /* Destroy every state. No thread may be using the map's owner any more. */
 void wx_thread_map_free(wx_thread_map *m);

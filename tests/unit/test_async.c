@@ -3,6 +3,7 @@
  * and many futures at once. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 #include <wechatpay/wechatpay.h>
@@ -157,6 +158,46 @@ static void test_pending_at_free_are_cancelled(void **state)
     wxt_fake_free(&fake);
 }
 
+/* A cancelled request's callback may use the library: here it starts a request on a
+ * client this thread has not used yet, which must not wait for a lock the free holds. */
+static wx_client_t *g_other;
+
+static void on_cancel_use_other(const wx_response_t *r, void *ud)
+{
+    seen *s = ud;
+    s->calls++;
+    s->err = wx_response_err(r);
+    wx_response_t *again = wx_chain(g_other, "v3/industry-coupon/tokens")
+                               ->post_async(&(wx_request_options_t){.json_text = SEED_BODY})
+                               ->wait();
+    if (wx_response_err(again) == WX_OK)
+        snprintf(s->token, sizeof s->token, "again");
+    wx_response_free(again);
+}
+
+static void test_cancel_callback_may_use_the_library(void **state)
+{
+    wxt_fake fake;
+    wxt_fake_init(&fake);
+    wx_client_options_t o = wxt_fake_options(&fake);
+    wx_client_t *c = NULL;
+    assert_int_equal(wx_client_new(&o, &c, NULL), WX_OK);
+    o = wxt_fake_options(&fake);
+    assert_int_equal(wx_client_new(&o, &g_other, NULL), WX_OK);
+    seen s = {0};
+    wx_future_t *f = wx_chain(c, "v3/industry-coupon/tokens")
+                         ->post_async(&(wx_request_options_t){.json_text = SEED_BODY});
+    wx_future_then(f, on_cancel_use_other, &s);
+    alarm(20); /* a deadlock fails the test instead of hanging it */
+    wx_client_free(c);
+    alarm(0);
+    assert_int_equal(s.calls, 1);
+    assert_string_equal(s.token, "again");
+    wx_client_free(g_other);
+    g_other = NULL;
+    wxt_fake_free(&fake);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -165,6 +206,7 @@ int main(void)
         cmocka_unit_test(test_release_and_perform),
         cmocka_unit_test(test_failure_before_sending),
         cmocka_unit_test(test_pending_at_free_are_cancelled),
+        cmocka_unit_test(test_cancel_callback_may_use_the_library),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
