@@ -263,6 +263,8 @@ int wx_rel_resolve(const char *base_rel, const char *ref_path, char *out, size_t
 struct wx_violations {
     wx_violation_t *items;
     size_t n, cap;
+    size_t *index;    /* hash of (location, path, reason) -> item number + 1; 0: free */
+    size_t index_cap; /* a power of two, at least twice n */
     int nomem;
 };
 

@@ -5,18 +5,62 @@
 #include <string.h>
 
 #include "util/alloc.h"
+#include "util/strutil.h"
 
 wx_violations_t *wx_violations_new(void)
 {
     return wx_calloc(1, sizeof(wx_violations_t));
 }
 
+/* The same violation can be found twice (two allOf branches requiring one field); a hash
+ * index keeps the check for it constant-time, so a body with many bad items stays linear. */
+static size_t violation_hash(wx_location loc, const char *path, const char *reason)
+{
+    uint64_t h = wx_hash_bytes(path, strlen(path));
+    h = (h ^ wx_hash_bytes(reason, strlen(reason))) * 0x9E3779B97F4A7C15ull;
+    return (size_t)(h ^ (h >> 29) ^ (uint64_t)loc);
+}
+
+/* The index slot of an equal violation, or the free slot where it would go. */
+static size_t *index_slot(const wx_violations_t *v, wx_location loc, const char *path,
+                          const char *reason)
+{
+    size_t mask = v->index_cap - 1;
+    for (size_t i = violation_hash(loc, path, reason) & mask;; i = (i + 1) & mask) {
+        size_t k = v->index[i];
+        if (!k)
+            return &v->index[i];
+        const wx_violation_t *x = &v->items[k - 1];
+        if (x->location == loc && strcmp(x->path, path) == 0 && strcmp(x->reason, reason) == 0)
+            return &v->index[i];
+    }
+}
+
+static int index_grow(wx_violations_t *v)
+{
+    size_t cap = v->index_cap ? v->index_cap * 2 : 16;
+    size_t *index = wx_calloc(cap, sizeof *index);
+    if (!index)
+        return -1;
+    wx_free(v->index);
+    v->index = index;
+    v->index_cap = cap;
+    for (size_t k = 0; k < v->n; k++) {
+        const wx_violation_t *x = &v->items[k];
+        *index_slot(v, x->location, x->path, x->reason) = k + 1;
+    }
+    return 0;
+}
+
 int wx_violations_add(wx_violations_t *v, wx_location loc, const char *path, const char *reason)
 {
-    for (size_t i = 0; i < v->n; i++)
-        if (v->items[i].location == loc && strcmp(v->items[i].path, path) == 0 &&
-            strcmp(v->items[i].reason, reason) == 0)
-            return 0;
+    if ((v->n + 1) * 2 > v->index_cap && index_grow(v) != 0) {
+        v->nomem = 1;
+        return -1;
+    }
+    size_t *slot = index_slot(v, loc, path, reason);
+    if (*slot)
+        return 0;
     if (v->n == v->cap) {
         size_t cap = v->cap ? v->cap * 2 : 4;
         wx_violation_t *items = wx_realloc(v->items, cap * sizeof *items);
@@ -36,6 +80,7 @@ int wx_violations_add(wx_violations_t *v, wx_location loc, const char *path, con
         return -1;
     }
     v->items[v->n++] = (wx_violation_t){loc, p, r};
+    *slot = v->n;
     return 0;
 }
 
@@ -55,6 +100,7 @@ void wx_violations_free(wx_violations_t *v)
         wx_free((void *)v->items[i].reason);
     }
     wx_free(v->items);
+    wx_free(v->index);
     wx_free(v);
 }
 

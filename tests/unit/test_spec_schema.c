@@ -311,6 +311,30 @@ static void test_combinators(void **state)
     bad(one, "\"s\"", "(root): does not match any schema in oneOf");
     ok("{\"not\":{\"type\":\"string\"}}", "1");
     bad("{\"not\":{\"type\":\"string\"}}", "\"s\"", "(root): must not match the schema in not");
+    /* The same violation found by two branches is reported once, in first-found order. */
+    bad("{\"allOf\":[{\"required\":[\"a\",\"b\"]},{\"required\":[\"b\",\"a\",\"c\"]}]}", "{}",
+        "a: required\nb: required\nc: required");
+}
+
+/* Every bad item of a large body is reported, each once (this used to take time
+ * quadratic in the number of violations: minutes for a few hundred thousand). */
+static void test_many_violations(void **state)
+{
+    (void)state;
+    enum { N = 100000 };
+    json_object *schema = parse("{\"items\":{\"type\":\"string\"}}");
+    json_object *arr = json_object_new_array_ext(N);
+    for (int i = 0; i < N; i++)
+        json_object_array_add(arr, json_object_new_int(i));
+    wx_violations_t *v = NULL;
+    assert_int_equal(wx_schema_validate(schema, arr, &v, NULL), WX_E_VALIDATION);
+    assert_int_equal(wx_violations_count(v), N);
+    assert_string_equal(wx_violations_at(v, 0)->path, "[0]");
+    assert_string_equal(wx_violations_at(v, 0)->reason, "expected string, got integer");
+    assert_string_equal(wx_violations_at(v, N - 1)->path, "[99999]");
+    wx_violations_free(v);
+    json_object_put(arr);
+    json_object_put(schema);
 }
 
 static void test_refs(void **state)
@@ -410,7 +434,8 @@ int main(void)
         cmocka_unit_test(test_numbers),      cmocka_unit_test(test_formats),
         cmocka_unit_test(test_nullable),     cmocka_unit_test(test_combinators),
         cmocka_unit_test(test_refs),         cmocka_unit_test(test_invalid_schemas),
-        cmocka_unit_test(test_ignored_keywords), cmocka_unit_test(test_args),
+        cmocka_unit_test(test_ignored_keywords), cmocka_unit_test(test_many_violations),
+        cmocka_unit_test(test_args),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
