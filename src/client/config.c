@@ -196,6 +196,14 @@ static wx_err parse(config_load *l, struct json_object *root, wx_client_options_
     return WX_OK;
 }
 
+/* json-c frees strings without clearing them: clear the APIv3 key's first. */
+static void forget_apiv3_key(struct json_object *root)
+{
+    struct json_object *v;
+    if (json_object_object_get_ex(root, "apiv3_key", &v) && json_object_is_type(v, json_type_string))
+        wx_secure_zero((char *)json_object_get_string(v), (size_t)json_object_get_string_len(v));
+}
+
 wx_err wx_client_new_from_config(const char *path, const wx_client_options_t *overrides,
                                  wx_client_t **out, wx_error_t *err)
 {
@@ -222,7 +230,7 @@ wx_err wx_client_new_from_config(const char *path, const wx_client_options_t *ov
     }
     struct json_object *root = NULL;
     rc = wx_json_parse(text, len, path, &root, err);
-    wx_free(text);
+    wx_free_secret(text, len); /* the file holds the APIv3 key */
     if (root) {
         wx_client_options_t o;
         if (overrides)
@@ -234,6 +242,7 @@ wx_err wx_client_new_from_config(const char *path, const wx_client_options_t *ov
             wx_error_set(err, rc, "", "out of memory reading %s", path);
         if (rc == WX_OK)
             rc = wx_client_new(&o, out, err);
+        forget_apiv3_key(root);
         json_object_put(root);
     }
     config_load_free(&l);

@@ -8,9 +8,11 @@
  *   template variables and query values with them are percent-encoded, so no value
  *   can end the request line, add a header or leave its path segment. */
 #define _GNU_SOURCE /* memmem */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <json-c/json.h>
 #include <wechatpay/wechatpay.h>
@@ -183,6 +185,19 @@ static const char *k_seed_body =
 
 /* ---------------------------------------------------------------- zeroised */
 
+/* Writes the merchant key and 40 KiB of newlines into the FIFO at @p arg. */
+static void *write_fifo(void *arg)
+{
+    FILE *f = fopen(arg, "w");
+    if (!f)
+        return NULL;
+    fputs(wxt_golden("merchant_key.pem"), f);
+    for (int i = 0; i < 40 * 1024; i++)
+        fputc('\n', f);
+    fclose(f);
+    return NULL;
+}
+
 static void test_keys_zeroised_on_free(void **state)
 {
     needles nd;
@@ -214,6 +229,27 @@ static void test_keys_zeroised_on_free(void **state)
     assert_int_equal(wx_privkey_load_file(path, NULL, &key, NULL), WX_OK);
     wx_privkey_free(key);
     quarantine_check(&nd, "key loaded from a file and freed");
+    /* A file of 64 * 2^k - 1 bytes exactly fills the first buffer wx_read_file takes. */
+    char padded[2047];
+    memset(padded, '\n', sizeof padded);
+    memcpy(padded, k8, strlen(k8));
+    wxt_write_file(path, padded, sizeof padded);
+    quarantine_begin();
+    assert_int_equal(wx_privkey_load_file(path, NULL, &key, NULL), WX_OK);
+    wx_privkey_free(key);
+    quarantine_check(&nd, "key file that fills the read buffer exactly");
+    wxt_write_file(path, k8, strlen(k8));
+    /* Through a pipe the size is unknown and the buffer grows. */
+    char *fifo = wxt_path(dir, "key.fifo");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    pthread_t writer;
+    assert_int_equal(pthread_create(&writer, NULL, write_fifo, fifo), 0);
+    quarantine_begin();
+    assert_int_equal(wx_privkey_load_file(fifo, NULL, &key, NULL), WX_OK);
+    wx_privkey_free(key);
+    quarantine_check(&nd, "key read from a pipe, 40 KiB with padding");
+    pthread_join(writer, NULL);
+    free(fifo);
 
     /* Sign, then the client's whole life with the APIv3 key, requests included. The
        fake server's own keys are loaded outside the quarantine: they are not under test. */
@@ -259,6 +295,24 @@ static void test_keys_zeroised_on_free(void **state)
     assert_int_not_equal(wx_client_new(&o, &c, NULL), WX_OK);
     wx_transport_free(o.transport);
     quarantine_check(&nd, "client from a key file with password; failed clients");
+
+    /* A CONFIG.json holding the APIv3 key: the file's text and its parsed copy. */
+    char *cfg = wxt_path(dir, "CONFIG.json");
+    char cfg_text[1024];
+    int cfg_len = snprintf(cfg_text, sizeof cfg_text,
+                           "{\"mchid\": \"1900000001\", \"serial\": \"3C9A2F1B7E5D4C3B2A19\",\n"
+                           " \"private_key\": \"key.pem\", \"apiv3_key\": \"" APIV3_KEY "\",\n"
+                           " \"platform\": {\"5157F09EFDC096DE15EBE81A47057A7232F1B8E1\":\n"
+                           "   \"%s/tests/golden/keys/platform_cert.pem\"}}\n",
+                           WX_SOURCE_DIR);
+    wxt_write_file(cfg, cfg_text, (size_t)cfg_len);
+    quarantine_begin();
+    wx_client_options_t over = {.transport = wx_transport_memory(wxt_fake_handler, &fake),
+                                .no_env_spec_path = 1};
+    assert_int_equal(wx_client_new_from_config(cfg, &over, &c, NULL), WX_OK);
+    wx_client_free(c);
+    quarantine_check(&nd, "client from a CONFIG.json with the APIv3 key");
+    free(cfg);
 
     /* The APIv3 key in AEAD, as notifications and certificate downloads use it. */
     quarantine_begin();
