@@ -116,16 +116,24 @@ wx_err wx_read_file(const char *path, char **data, size_t *len, wx_error_t *err)
         fclose(f);
         return wx_error_set(err, WX_E_IO, path, "cannot read %s: is a directory", path);
     }
-    /* Read straight into one buffer of the file's size: key files leave no stray
-       copies in freed memory. Pipes and growing files fall back to growing it. */
+    /* Read straight into one buffer of the file's size, plus the byte of the read that
+       sees the end: key files leave no stray copies in freed memory. Pipes and growing
+       files fall back to growing it, by copying and clearing rather than realloc, which
+       would leave the old copy behind. */
     wx_buf b = WX_BUF_INIT;
-    size_t hint = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size : 16384;
+    size_t hint = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 1 : 16384;
     if (wx_buf_reserve(&b, hint)) {
         for (;;) {
             size_t room = b.cap - b.len - 1;
             if (room == 0) {
-                if (!wx_buf_reserve(&b, hint))
+                wx_buf bigger = WX_BUF_INIT;
+                if (!wx_buf_reserve(&bigger, b.len + hint)) {
+                    b.failed = bigger.failed;
                     break;
+                }
+                wx_buf_append(&bigger, b.data, b.len);
+                wx_buf_free_secret(&b);
+                b = bigger;
                 room = b.cap - b.len - 1;
             }
             size_t n = fread(b.data + b.len, 1, room, f);
