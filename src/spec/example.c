@@ -125,9 +125,10 @@ static json_object *example_string(const wx_schema *s, exctx *x)
         return json_object_new_string("2024-01-01");
     if (s->format == WX_FMT_TIME)
         return json_object_new_string("00:00:00+08:00");
-    char buf[64];
+    char buf[256];
     long min = s->min_len > 0 ? s->min_len : 0;
-    long max = s->max_len >= 0 ? s->max_len : 40;
+    /* Without a maxLength: up to 40 characters, or as many as minLength asks. */
+    long max = s->max_len >= 0 ? s->max_len : min > 40 ? min : 40;
     if (max > (long)sizeof buf - 1)
         max = (long)sizeof buf - 1;
     if (!s->pattern && min <= 7 && max >= 7)

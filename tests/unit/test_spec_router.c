@@ -330,9 +330,11 @@ static void test_minimal_examples(void **state)
     (void)state;
     static const char yaml[] =
         "post:\n  parameters:\n    - name: body\n      in: body\n      schema:\n"
-        "        type: object\n        required: [s, i, n, b, a, d, p, e, o, r]\n"
+        "        type: object\n        required: [s, i, n, b, a, d, p, e, o, r, l, lp]\n"
         "        properties:\n"
         "          s: {type: string, minLength: 10, maxLength: 12}\n"
+        "          l: {type: string, minLength: 64}\n"
+        "          lp: {type: string, minLength: 45, pattern: '^[0-9]+$'}\n"
         "          i: {type: integer, minimum: 5, exclusiveMinimum: true, multipleOf: 3}\n"
         "          n: {type: number, maximum: -2}\n"
         "          b: {type: boolean}\n"
@@ -353,6 +355,11 @@ static void test_minimal_examples(void **state)
     json_object *v;
     assert_true(json_object_object_get_ex(body, "s", &v));
     assert_int_equal(json_object_get_string_len(v), 10);
+    assert_true(json_object_object_get_ex(body, "l", &v));
+    assert_int_equal(json_object_get_string_len(v), 64);
+    assert_true(json_object_object_get_ex(body, "lp", &v));
+    assert_int_equal(json_object_get_string_len(v), 45);
+    assert_int_equal(strspn(json_object_get_string(v), "0"), 45);
     assert_true(json_object_object_get_ex(body, "i", &v));
     assert_int_equal(json_object_get_int(v), 6);
     assert_true(json_object_object_get_ex(body, "p", &v));
