@@ -230,8 +230,10 @@ static void check_number(const wx_schema *s, json_object *v, wx_vctx *c)
         int bad;
         double m = s->multiple_of;
         if (is_int && floor(m) == m && m < 9.2e18) {
-            long long iv = (long long)json_object_get_int64(v);
-            bad = iv % (long long)m != 0;
+            int64_t iv = json_object_get_int64(v);
+            uint64_t uv = json_object_get_uint64(v);
+            /* json-c keeps integers above INT64_MAX as uint64; int64 would clamp them. */
+            bad = uv > INT64_MAX ? uv % (uint64_t)m != 0 : iv % (int64_t)m != 0;
         } else {
             double q = d / m;
             bad = !isfinite(q) || fabs(q - nearbyint(q)) > 1e-9 * fmax(1.0, fabs(q));

@@ -256,6 +256,10 @@ static void test_numbers(void **state)
     bad("{\"multipleOf\":0.01}", "0.075", "(root): not a multiple of 0.01");
     ok("{\"multipleOf\":100}", "1500");
     bad("{\"multipleOf\":100}", "1550", "(root): not a multiple of 100");
+    /* Integers above INT64_MAX (json-c keeps them as uint64) are checked exactly too. */
+    ok("{\"multipleOf\":5}", "18446744073709551615");
+    ok("{\"multipleOf\":2}", "9223372036854775808");
+    bad("{\"multipleOf\":2}", "18446744073709551615", "(root): not a multiple of 2");
     /* Bounds apply to numbers only. */
     ok("{\"minimum\":5}", "\"1\"");
 }
