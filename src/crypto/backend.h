@@ -54,9 +54,6 @@ void wxc_hash_update(wxc_hash *h, const void *data, size_t len);
 size_t wxc_hash_final(wxc_hash *h, unsigned char out[32]);
 void wxc_hash_free(wxc_hash *h);
 
-void wxc_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
-                     unsigned char out[32]);
-
 /* PEM (or DER) private key: PKCS#1, PKCS#8, encrypted PKCS#8 with password. RSA only.
  * Errors: WX_E_KEY with one of the WXC_MSG_* texts below. */
 wx_err wxc_privkey_parse(const char *pem, size_t len, const char *password,

@@ -188,13 +188,6 @@ void wxc_sha256(const void *data, size_t len, unsigned char out[32])
 #endif
 }
 
-void wxc_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
-                     unsigned char out[32])
-{
-    (void)mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), key, key_len, data, len,
-                          out);
-}
-
 struct wxc_hash {
     mbedtls_md_context_t md;
     size_t size;

@@ -18,7 +18,6 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
 #include <openssl/rand.h>
@@ -108,16 +107,6 @@ wx_err wxc_random(void *buf, size_t len)
 void wxc_sha256(const void *data, size_t len, unsigned char out[32])
 {
     SHA256(data, len, out);
-}
-
-void wxc_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
-                     unsigned char out[32])
-{
-    unsigned int n = 32;
-    if (key_len > INT_MAX || !HMAC(EVP_sha256(), key, (int)key_len, data, len, out, &n)) {
-        ERR_clear_error();
-        memset(out, 0, 32);
-    }
 }
 
 struct wxc_hash {
