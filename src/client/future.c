@@ -136,6 +136,26 @@ static wx_call *dequeue(wx_call_thread *ts)
     return call;
 }
 
+/* Take a call out of the queue wherever it stands (a callback queued it again). */
+static void unqueue(wx_call_thread *ts, wx_call *call)
+{
+    if (!link_of(call)->queued)
+        return;
+    wx_call *prev = NULL;
+    for (wx_call *q = ts->queue_head; q; prev = q, q = link_of(q)->next) {
+        if (q != call)
+            continue;
+        if (prev)
+            link_of(prev)->next = link_of(q)->next;
+        else
+            ts->queue_head = link_of(q)->next;
+        if (ts->queue_tail == q)
+            ts->queue_tail = prev;
+        break;
+    }
+    link_of(call)->queued = 0;
+}
+
 /* Fire the callbacks of completed calls; free released ones. Callbacks may start or
  * wait for other calls: the queue is popped one call at a time. */
 static void dispatch(wx_call_thread *ts)
@@ -148,6 +168,7 @@ static void dispatch(wx_call_thread *ts)
             call->done(call->resp, call->done_ud);
         }
         if (call->released) {
+            unqueue(ts, call); /* released from inside its own callback */
             list_remove(ts, call);
             wx_call_free(call);
         }
@@ -373,20 +394,7 @@ wx_response_t *wx_future_wait(wx_future_t *f)
         call->callback_fired = 1;
         call->done(call->resp, call->done_ud);
     }
-    if (link_of(call)->queued) { /* then() again inside a callback: drop the entry */
-        wx_call *prev = NULL;
-        for (wx_call *q = ts->queue_head; q; prev = q, q = link_of(q)->next) {
-            if (q != call)
-                continue;
-            if (prev)
-                link_of(prev)->next = link_of(q)->next;
-            else
-                ts->queue_head = link_of(q)->next;
-            if (ts->queue_tail == q)
-                ts->queue_tail = prev;
-            break;
-        }
-    }
+    unqueue(ts, call); /* then() again inside a callback */
     list_remove(ts, call);
     wx_response_t *r = call->resp;
     call->resp = NULL;

@@ -158,6 +158,30 @@ static void test_pending_at_free_are_cancelled(void **state)
     wxt_fake_free(&fake);
 }
 
+/* Fire and forget from inside: the callback releases its own future. */
+static int g_released_in_callback;
+
+static void on_done_release(const wx_response_t *r, void *ud)
+{
+    g_released_in_callback++;
+    wx_future_release(ud);
+}
+
+static void test_release_inside_callback(void **state)
+{
+    g_released_in_callback = 0;
+    for (int i = 0; i < 3; i++) {
+        wx_future_t *f = wx_chain(g_client, "v3/industry-coupon/tokens")
+                             ->post_async(&(wx_request_options_t){.json_text = SEED_BODY});
+        wx_future_then(f, on_done_release, f);
+    }
+    assert_int_equal(wx_client_perform(g_client, 0), 0);
+    assert_int_equal(g_released_in_callback, 3);
+    wx_client_wait_all(g_client);
+    assert_int_equal(wx_client_perform(g_client, 0), 0);
+    assert_int_equal(g_released_in_callback, 3);
+}
+
 /* A cancelled request's callback may use the library: here it starts a request on a
  * client this thread has not used yet, which must not wait for a lock the free holds. */
 static wx_client_t *g_other;
@@ -205,6 +229,7 @@ int main(void)
         cmocka_unit_test(test_callback_fires_from_wait_only),
         cmocka_unit_test(test_release_and_perform),
         cmocka_unit_test(test_failure_before_sending),
+        cmocka_unit_test(test_release_inside_callback),
         cmocka_unit_test(test_pending_at_free_are_cancelled),
         cmocka_unit_test(test_cancel_callback_may_use_the_library),
     };
