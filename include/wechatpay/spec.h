@@ -67,7 +67,8 @@ WX_API void wx_spec_free(wx_spec_t *spec);
  *             variables taken from a concrete path, e.g. {"transaction_id":"4200000001"}.
  * @return WX_OK; WX_E_NOT_FOUND when no spec describes it (not an error for callers
  *         that send unspecified requests); WX_E_SPEC when the file that should
- *         describe it is broken (err->where names the file and key path); WX_E_NOMEM.
+ *         describe it is broken (err->where names the file and key path); WX_E_NOMEM;
+ *         WX_E_INVALID_ARG when @p spec, @p method, @p path or @p ep is NULL.
  */
 WX_API WX_NODISCARD wx_err wx_spec_find(wx_spec_t *spec, const char *method, const char *path,
                                          const wx_endpoint_t **ep, struct json_object **vars,
@@ -93,7 +94,8 @@ typedef struct wx_request_view {
  * @brief Validate a request against an endpoint. Every violation is reported.
  * @param out receives the violations (free with wx_violations_free()), also when empty.
  * @return WX_OK when valid; WX_E_VALIDATION when there is at least one violation;
- *         WX_E_NOMEM.
+ *         WX_E_NOMEM (the list may then be incomplete); WX_E_INVALID_ARG when @p ep or
+ *         @p out is NULL (*out is then NULL).
  */
 WX_API WX_NODISCARD wx_err wx_endpoint_validate_request(const wx_endpoint_t *ep,
                                                          const wx_request_view_t *req,
@@ -116,12 +118,20 @@ WX_API WX_NODISCARD wx_err wx_endpoint_validate_response(const wx_endpoint_t *ep
  * @param status receives the status (200 when the spec gives none).
  * @param body   receives a new json-c value (caller puts it), NULL for an empty body
  *               (e.g. 204).
+ * @param err    optional: the error's detail.
+ * @return WX_OK; WX_E_NOMEM; WX_E_INVALID_ARG when an argument is NULL.
  */
 WX_API WX_NODISCARD wx_err wx_endpoint_example_response(const wx_endpoint_t *ep, int *status,
                                                          struct json_object **body,
                                                          wx_error_t *err);
 
-/** @brief Build an example request body from the schema's examples (NULL if no body). */
+/**
+ * @brief Build an example request body from the schema's examples (NULL if no body).
+ * @param body receives a new json-c value (caller puts it), NULL when the endpoint
+ *             describes no body.
+ * @param err  optional: the error's detail.
+ * @return WX_OK; WX_E_NOMEM; WX_E_INVALID_ARG when @p ep or @p body is NULL.
+ */
 WX_API WX_NODISCARD wx_err wx_endpoint_example_request(const wx_endpoint_t *ep,
                                                         struct json_object **body,
                                                         wx_error_t *err);
@@ -171,7 +181,9 @@ typedef struct wx_lint_item {
  * @param ud        passed to @p cb.
  * @param endpoints optional: receives the number of endpoints loaded.
  * @param errors    optional: receives the number of broken files.
- * @return WX_OK when there is no error; WX_E_SPEC when at least one file is broken.
+ * @return WX_OK when there is no error; WX_E_SPEC when at least one file is broken;
+ *         WX_E_NOMEM (the items found until then were reported); WX_E_INVALID_ARG when
+ *         @p spec is NULL.
  */
 WX_API wx_err wx_spec_lint(wx_spec_t *spec, void (*cb)(void *ud, const wx_lint_item_t *item),
                            void *ud, size_t *endpoints, size_t *errors);
