@@ -395,6 +395,20 @@ static int is_pem(const unsigned char *p, size_t len)
     return len && memchr(p, '-', len) && strstr((const char *)p, "-----BEGIN ") != NULL;
 }
 
+/* The DER that mbedtls_pem_read_buffer() decoded (the field went private in 3.0). */
+static const unsigned char *pem_der(const mbedtls_pem_context *pem, size_t *len)
+{
+#if MBEDTLS_VERSION_NUMBER >= 0x03010000
+    return mbedtls_pem_get_buffer((mbedtls_pem_context *)pem, len);
+#elif WXC_MBED3
+    *len = pem->MBEDTLS_PRIVATE(buflen);
+    return pem->MBEDTLS_PRIVATE(buf);
+#else
+    *len = pem->buflen;
+    return pem->buf;
+#endif
+}
+
 /* ---------------------------- PBES2 with AES-CBC (OpenSSL 3's default) */
 
 /* mbedTLS 2.28 decrypts PBES2 with DES/3DES only, but `openssl pkcs8 -topk8` and
@@ -534,15 +548,7 @@ static int parse_pbes2_fallback(mbedtls_pk_context *pk, const unsigned char *buf
             *why = WXC_MSG_UNSUPPORTED_ENC;
             return -1;
         }
-#if MBEDTLS_VERSION_NUMBER >= 0x03010000
-        der = mbedtls_pem_get_buffer(&pem, &der_len);
-#elif WXC_MBED3
-        der = pem.MBEDTLS_PRIVATE(buf);
-        der_len = pem.MBEDTLS_PRIVATE(buflen);
-#else
-        der = pem.buf;
-        der_len = pem.buflen;
-#endif
+        der = pem_der(&pem, &der_len);
     }
     unsigned char *plain = NULL;
     size_t plain_len = 0;
@@ -697,6 +703,27 @@ static int64_t x509_time(const mbedtls_x509_time *t)
     return wxc_utc_to_unix(t->year, t->mon, t->day, t->hour, t->min, t->sec);
 }
 
+/* The first certificate of NUL-terminated PEM text, or DER. Not mbedtls_x509_crt_parse:
+ * it reads every block of a bundle and fails the whole text for a damaged later one
+ * (returning the count of failures), where the contract is the first certificate. */
+static int parse_first_cert(mbedtls_x509_crt *crt, const unsigned char *buf, size_t len,
+                            int pem_in)
+{
+    if (!pem_in)
+        return mbedtls_x509_crt_parse_der(crt, buf, len);
+    mbedtls_pem_context pem;
+    mbedtls_pem_init(&pem);
+    size_t used = 0, der_len = 0;
+    int ret = mbedtls_pem_read_buffer(&pem, "-----BEGIN CERTIFICATE-----",
+                                      "-----END CERTIFICATE-----", buf, NULL, 0, &used);
+    if (ret == 0) {
+        const unsigned char *der = pem_der(&pem, &der_len);
+        ret = mbedtls_x509_crt_parse_der(crt, der, der_len);
+    }
+    mbedtls_pem_free(&pem);
+    return ret;
+}
+
 wx_err wxc_pubkey_parse(const char *pem, size_t len, wxc_pubkey **out, char serial[128],
                         int64_t *not_before, int64_t *not_after, wx_error_t *err)
 {
@@ -716,7 +743,7 @@ wx_err wxc_pubkey_parse(const char *pem, size_t len, wxc_pubkey **out, char seri
     if (try_cert) {
         mbedtls_x509_crt crt;
         mbedtls_x509_crt_init(&crt);
-        ret = mbedtls_x509_crt_parse(&crt, buf, n);
+        ret = parse_first_cert(&crt, buf, n, pem_in);
         if (ret == 0 && mbedtls_pk_get_type(&crt.pk) != MBEDTLS_PK_RSA) {
             mbedtls_x509_crt_free(&crt);
             wx_free(buf);

@@ -213,6 +213,35 @@ static void test_public_key_errors(void **state)
     assert_non_null(strstr(err.message, "not a PEM"));
 }
 
+/* The first certificate of a bundle is the one loaded, on every backend: a damaged
+ * certificate after it does not matter, a damaged one before a good one does. */
+static void test_certificate_bundle(void **state)
+{
+    (void)state;
+    size_t len;
+    char *cert = wxt_read_file(fx->cert, &len);
+    static const char damaged[] = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+    size_t n = len + sizeof damaged - 1;
+    char *good_first = malloc(n), *damaged_first = malloc(n);
+    memcpy(good_first, cert, len);
+    memcpy(good_first + len, damaged, sizeof damaged - 1);
+    memcpy(damaged_first, damaged, sizeof damaged - 1);
+    memcpy(damaged_first + sizeof damaged - 1, cert, len);
+
+    wx_pubkey_t *k = NULL, *single = wxct_pubkey(fx->cert);
+    wx_error_t err = {0};
+    assert_int_equal(wx_pubkey_load(good_first, n, &k, &err), WX_OK);
+    assert_string_equal(wx_pubkey_serial(k), wx_pubkey_serial(single));
+    wx_pubkey_free(k);
+    assert_int_equal(wx_pubkey_load(damaged_first, n, &k, &err), WX_E_KEY);
+    assert_null(k);
+    assert_non_null(strstr(err.message, "corrupt certificate"));
+    wx_pubkey_free(single);
+    free(good_first);
+    free(damaged_first);
+    free(cert);
+}
+
 /* Serial and validity exactly as `openssl x509 -serial -dates` shows them. */
 static void check_cert_against_cli(const char *path)
 {
@@ -290,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_private_key_errors),
         cmocka_unit_test(test_public_key_formats),
         cmocka_unit_test(test_public_key_errors),
+        cmocka_unit_test(test_certificate_bundle),
         cmocka_unit_test(test_certificate_serial_and_validity),
         cmocka_unit_test(test_pubkey_pem_matches_cli),
         cmocka_unit_test(test_identity),
