@@ -96,6 +96,21 @@ static json_object *pick_media(json_object *content)
     return NULL;
 }
 
+/* Pushes `content.<media type>` for @p media, picked from @p content; returns the old
+ * key path length for pop(). */
+static size_t push_media(wx_compiler *c, json_object *content, json_object *media)
+{
+    size_t old = push(c, "content");
+    json_object_object_foreach(content, type, val)
+    {
+        if (val == media) {
+            push(c, type);
+            break;
+        }
+    }
+    return old;
+}
+
 static json_object *media_example(json_object *media)
 {
     json_object *v;
@@ -294,14 +309,7 @@ static void compile_request_body(wx_compiler *c, wx_endpoint_t *ep, json_object 
         json_object *media = pick_media(content);
         if (!failed(c) && media && json_object_is_type(media, json_type_object)) {
             json_object *schema;
-            size_t o2 = push(c, "content");
-            json_object_object_foreach(content, mk, mv)
-            {
-                if (mv == media) {
-                    push(c, mk);
-                    break;
-                }
-            }
+            size_t o2 = push_media(c, content, media);
             if (json_object_object_get_ex(media, "schema", &schema)) {
                 size_t o3 = push(c, "schema");
                 ep->body = wx_schema_compile(c, schema);
@@ -391,14 +399,7 @@ static void compile_responses(wx_compiler *c, wx_endpoint_t *ep, json_object *re
                 json_object *media = pick_media(content);
                 json_object *schema;
                 if (media && json_object_is_type(media, json_type_object)) {
-                    size_t o3 = push(c, "content");
-                    json_object_object_foreach(content, mk, mv)
-                    {
-                        if (mv == media) {
-                            push(c, mk);
-                            break;
-                        }
-                    }
+                    size_t o3 = push_media(c, content, media);
                     if (json_object_object_get_ex(media, "schema", &schema)) {
                         size_t o4 = push(c, "schema");
                         r->schema = wx_schema_compile(c, schema);
@@ -492,7 +493,7 @@ wx_err wx_route_compile(wx_spec_t *spec, wx_doc *doc, const char *tmpl, wx_route
     memset(&rf->problem, 0, sizeof rf->problem);
     json_object *root = doc->root;
     if (!json_object_is_type(root, json_type_object)) {
-        rf->state = 2;
+        rf->state = WX_ROUTE_BROKEN;
         return wx_problem_set(&rf->problem, WX_E_SPEC, doc->display, "",
                               "a spec file must be an object (an OpenAPI path item), not %s",
                               wx_json_type_name(root));
@@ -503,7 +504,7 @@ wx_err wx_route_compile(wx_spec_t *spec, wx_doc *doc, const char *tmpl, wx_route
     const char *file_copy = wx_spec_arena_strdup(&spec->arena, doc->display);
     if (!frames || !eps || !tmpl_copy || !file_copy) {
         wx_free(frames);
-        rf->state = 2;
+        rf->state = WX_ROUTE_BROKEN;
         return wx_problem_set(&rf->problem, WX_E_NOMEM, doc->display, "", "out of memory");
     }
     wx_compiler c;
@@ -521,11 +522,11 @@ wx_err wx_route_compile(wx_spec_t *spec, wx_doc *doc, const char *tmpl, wx_route
     int bad = wx_compiler_finish(&c);
     wx_free(frames);
     if (bad) {
-        rf->state = 2;
+        rf->state = WX_ROUTE_BROKEN;
         return rf->problem.code;
     }
     rf->eps = eps;
     rf->neps = n;
-    rf->state = 1;
+    rf->state = WX_ROUTE_READY;
     return WX_OK;
 }

@@ -54,9 +54,9 @@ static void visit(wx_spec_t *spec, wx_dir *d, lint_acc *a)
     for (size_t i = 0; i < d->n && !a->nomem; i++) {
         wx_child *ch = &d->children[i];
         if (ch->file_rel) {
-            wx_route_file *rf = wx_child_route(spec, d->rel, ch);
+            wx_route_file *rf = wx_child_route(spec, ch);
             size_t ext = ch->file_rank == 2 ? 4 : 5;
-            if (rf->state == 1) {
+            if (rf->state == WX_ROUTE_READY) {
                 for (size_t k = 0; k < rf->neps; k++) {
                     lint_entry *e = add(a, ch->file_rel, ext);
                     if (!e)

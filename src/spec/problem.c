@@ -42,8 +42,7 @@ wx_err wx_problem_to_error(const wx_spec_problem *p, wx_error_t *err)
     return wx_error_set(err, p->code ? p->code : WX_E_SPEC, where, "%s", p->message);
 }
 
-/* A key that is not a plain name is written as ["key"] so the path stays readable. */
-static int plain_key(const char *key)
+int wx_plain_key(const char *key)
 {
     if (!*key)
         return 0;
@@ -66,7 +65,7 @@ static void kp_append(wx_keypath *k, const char *s, size_t n)
 size_t wx_keypath_push_key(wx_keypath *k, const char *key)
 {
     size_t old = k->len;
-    if (plain_key(key)) {
+    if (wx_plain_key(key)) {
         if (k->len)
             kp_append(k, ".", 1);
         kp_append(k, key, strlen(key));

@@ -66,14 +66,11 @@ static const wx_endpoint_t *method_of(const wx_route_file *rf, const char *metho
 }
 
 /* 1 found, 0 not here, -1 error (rs->error set). */
-static int try_file(route_state *rs, wx_dir *d, wx_child *ch)
+static int try_file(route_state *rs, wx_child *ch)
 {
-    wx_route_file *rf = wx_child_route(rs->spec, d->rel, ch);
-    if (rf->state == 0) {
-        rs->error = wx_problem_to_error(&rf->problem, rs->err);
-        return -1;
-    }
-    if (rf->state == 2) {
+    wx_route_file *rf = wx_child_route(rs->spec, ch);
+    /* Still unread after the call: out of memory; or a broken file. */
+    if (rf->state != WX_ROUTE_READY) {
         rs->error = wx_problem_to_error(&rf->problem, rs->err);
         return -1;
     }
@@ -83,7 +80,7 @@ static int try_file(route_state *rs, wx_dir *d, wx_child *ch)
 
 static int walk(route_state *rs, wx_dir *d, int i);
 
-static int step(route_state *rs, wx_dir *d, wx_child *ch, int i, int bind)
+static int step(route_state *rs, wx_child *ch, int i, int bind)
 {
     int last = i == rs->n - 1;
     if (bind) {
@@ -93,7 +90,7 @@ static int step(route_state *rs, wx_dir *d, wx_child *ch, int i, int bind)
     }
     int r = 0;
     if (last && ch->file_rel)
-        r = try_file(rs, d, ch);
+        r = try_file(rs, ch);
     else if (!last && ch->dir)
         r = walk(rs, ch->dir, i + 1);
     if (r <= 0 && bind)
@@ -111,7 +108,7 @@ static int walk(route_state *rs, wx_dir *d, int i)
     seg g = rs->segs[i];
     wx_child *lit = wx_dir_child(d, g.s, g.n);
     if (lit) {
-        int r = step(rs, d, lit, i, 0);
+        int r = step(rs, lit, i, 0);
         if (r != 0)
             return r;
     }
@@ -120,7 +117,7 @@ static int walk(route_state *rs, wx_dir *d, int i)
         wx_child *ch = &d->children[k];
         if (!ch->is_var || ch == lit)
             continue;
-        int r = step(rs, d, ch, i, !tmpl_var);
+        int r = step(rs, ch, i, !tmpl_var);
         if (r != 0)
             return r;
     }

@@ -270,18 +270,17 @@ wx_doc *wx_spec_doc(wx_spec_t *spec, const char *rel, wx_spec_problem *prob)
     return d;
 }
 
-wx_route_file *wx_child_route(wx_spec_t *spec, const char *dir_rel, wx_child *ch)
+wx_route_file *wx_child_route(wx_spec_t *spec, wx_child *ch)
 {
-    (void)dir_rel;
     wx_route_file *rf = &ch->route;
-    if (rf->state != 0 || !ch->file_rel)
+    if (rf->state != WX_ROUTE_UNREAD || !ch->file_rel)
         return rf;
     wx_spec_problem prob;
     memset(&prob, 0, sizeof prob);
     wx_doc *doc = wx_spec_doc(spec, ch->file_rel, &prob);
     if (!doc) {
         rf->problem = prob;
-        rf->state = prob.code == WX_E_NOMEM ? 0 : 2;
+        rf->state = prob.code == WX_E_NOMEM ? WX_ROUTE_UNREAD : WX_ROUTE_BROKEN;
         return rf;
     }
     /* "/v3/pay/transactions/id/{transaction_id}": the path without the extension. */
@@ -290,7 +289,7 @@ wx_route_file *wx_child_route(wx_spec_t *spec, const char *dir_rel, wx_child *ch
     size_t ext = ch->file_rank == 2 ? 4 : 5;
     snprintf(tmpl, sizeof tmpl, "/%.*s", (int)(n - ext), ch->file_rel);
     if (wx_route_compile(spec, doc, tmpl, rf) == WX_E_NOMEM)
-        rf->state = 0; /* retry next time */
+        rf->state = WX_ROUTE_UNREAD;
     return rf;
 }
 

@@ -39,7 +39,9 @@ wx_err wx_problem_set(wx_spec_problem *p, wx_err code, const char *file, const c
 /* err->where = "FILE: KEYPATH" (or FILE), message copied. */
 wx_err wx_problem_to_error(const wx_spec_problem *p, wx_error_t *err);
 
-/* Key paths as violations and problems print them: `a.b[0].c`. */
+/* Key paths as violations and problems print them: `a.b[0].c`. A key that is not a
+ * plain name (empty, or with . [ ] " or a space) is written as ["key"]. */
+int wx_plain_key(const char *key);
 typedef struct wx_keypath {
     char text[512];
     size_t len;
@@ -345,9 +347,13 @@ struct wx_endpoint {
     int unsigned_response;
 };
 
+/* A route file is compiled on first use; after running out of memory it stays
+ * WX_ROUTE_UNREAD, so the next use tries again. */
+enum { WX_ROUTE_UNREAD = 0, WX_ROUTE_READY, WX_ROUTE_BROKEN };
+
 /* A route file's compiled operations. */
 typedef struct wx_route_file {
-    int state; /* 0 not loaded, 1 loaded, 2 broken */
+    int state; /* WX_ROUTE_* */
     wx_spec_problem problem;
     wx_endpoint_t **eps; /* in the arena; sorted by method */
     size_t neps;
@@ -416,7 +422,7 @@ wx_doc *wx_spec_doc(wx_spec_t *spec, const char *rel, wx_spec_problem *prob);
 wx_err wx_spec_new_table(const wx_builtin_spec_t *table, size_t n, wx_spec_t **out,
                          wx_error_t *err);
 /* The file's route state, compiling it on first use. Caller holds the lock. */
-wx_route_file *wx_child_route(wx_spec_t *spec, const char *dir_rel, wx_child *ch);
+wx_route_file *wx_child_route(wx_spec_t *spec, wx_child *ch);
 /* Example value for a schema (a new json-c value, NULL on out of memory). */
 json_object *wx_schema_example(const wx_schema *s);
 void wx_parent_cache_free(wx_parent_cache *pc);

@@ -115,19 +115,9 @@ void wx_vctx_init(wx_vctx *c, wx_violations_t *out, wx_location loc, const char 
     c->count = 0;
 }
 
-static int plain_key(const char *key)
-{
-    if (!*key)
-        return 0;
-    for (const char *s = key; *s; s++)
-        if (*s == '.' || *s == '[' || *s == ']' || *s == '"' || *s == ' ')
-            return 0;
-    return 1;
-}
-
 static void put_key(wx_buf *b, const char *key)
 {
-    if (plain_key(key)) {
+    if (wx_plain_key(key)) {
         if (b->len)
             wx_buf_putc(b, '.');
         wx_buf_puts(b, key);
