@@ -85,27 +85,35 @@ WX_API wx_keyring_t *wx_keyring_new(void);
  *         running on it. */
 WX_API void wx_keyring_free(wx_keyring_t *ring);
 /** @brief Add (or replace) a key under @p id; the ring takes ownership of @p key,
- *         also on failure. */
+ *         also on failure.
+ *  @return WX_OK; WX_E_INVALID_ARG (a NULL argument or an empty id); WX_E_NOMEM. */
 WX_API WX_NODISCARD wx_err wx_keyring_add(wx_keyring_t *ring, const char *id, wx_pubkey_t *key);
-/** @brief Add from PEM text. */
+/** @brief Add from PEM text (a certificate or public key, see wx_pubkey_load()).
+ *  @return WX_OK; WX_E_KEY (the PEM does not load, err names @p id); WX_E_INVALID_ARG;
+ *          WX_E_NOMEM. */
 WX_API WX_NODISCARD wx_err wx_keyring_add_pem(wx_keyring_t *ring, const char *id, const char *pem,
                                                wx_error_t *err);
-/** @brief Remove a key (references held by verifications in progress stay valid). */
+/** @brief Remove a key (verifications in progress hold the ring's read lock, so the
+ *         removal waits for them).
+ *  @return WX_OK; WX_E_NOT_FOUND when no key has @p id; WX_E_INVALID_ARG. */
 WX_API wx_err wx_keyring_remove(wx_keyring_t *ring, const char *id);
 /** @brief Number of keys. */
 WX_API size_t wx_keyring_count(const wx_keyring_t *ring);
 /** @brief 1 when a key is held under @p id, else 0 (also for NULL arguments). */
 WX_API int wx_keyring_contains(const wx_keyring_t *ring, const char *id);
 /** @brief Verify a base64 SHA256withRSA signature with the key @p id.
- *  @return WX_OK; WX_E_VERIFY_SERIAL for an unknown id; WX_E_VERIFY_SIGNATURE. */
+ *  @return WX_OK; WX_E_VERIFY_SERIAL for an unknown id; WX_E_VERIFY_SIGNATURE (also for
+ *          a signature that is not base64 or not the key's length); WX_E_INVALID_ARG. */
 WX_API WX_NODISCARD wx_err wx_keyring_verify(wx_keyring_t *ring, const char *id, const void *msg,
                                               size_t len, const char *sig_b64, wx_error_t *err);
 
 /**
  * @brief The APIv3 verifier: requires Wechatpay-Timestamp, -Nonce, -Signature and
- *        -Serial, the serial in @p ring, the timestamp within @p max_skew_s (300 when 0)
+ *        -Serial, the serial in @p ring, the timestamp within @p max_skew_s (300 when 0 or less)
  *        of now, and the signature over `TIMESTAMP\nNONCE\nBODY\n`.
  * @param ring borrowed: it must outlive the verifier.
+ * @return a verifier (free with wx_verifier_free() unless handed to a client); NULL when
+ *         @p ring is NULL or on allocation failure.
  */
 WX_API wx_verifier_t *wx_verifier_apiv3(wx_keyring_t *ring, int max_skew_s);
 /** @brief Destroy a verifier that was not handed to a client. Accepts NULL. */
