@@ -51,7 +51,9 @@ static void lookup_var(void *ud, const char *name, size_t len, wx_uri_value *out
 }
 
 /* Path variables as the validator sees them: values the router took from a concrete
- * path, then the caller's. */
+ * path, then the caller's. The router's values belong to the node, which other threads
+ * use at the same time: they are copied, never shared (json-c's reference counts are
+ * not atomic). */
 static struct json_object *path_vars_view(const wx_node_spec *s, const wx_request_options_t *o)
 {
     struct json_object *v = json_object_new_object();
@@ -60,9 +62,10 @@ static struct json_object *path_vars_view(const wx_node_spec *s, const wx_reques
     if (s->vars) {
         json_object_object_foreach(s->vars, k, val)
         {
-            const char *str = json_object_get_string(val);
+            const char *str = json_object_get_string(val); /* a string: only read */
             if (str && str[0] != '{') /* an expression: the caller supplies the value */
-                json_object_object_add(v, k, json_object_get(val));
+                json_object_object_add(
+                    v, k, json_object_new_string_len(str, json_object_get_string_len(val)));
         }
     }
     for (size_t i = 0; o->vars && o->vars[i].key; i++)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <wechatpay/wechatpay.h>
+#include <wechatpay/plugin.h>
 
 #include "alloc_counter.h"
 #include "chain/node.h"
@@ -244,6 +245,70 @@ static void test_threads_have_their_own_cursor(void **state)
     wx_client_free(c);
 }
 
+/* ------------------------------------------------------- many threads, one node */
+
+/* Neither signing nor verifying is under test: both are trivial, so the threads spend
+ * their time in the request pipeline. */
+static wx_err quick_authorization(void *ctx, const wx_sign_input_t *in, char *out, size_t size,
+                                  wx_error_t *err)
+{
+    snprintf(out, size, "WECHATPAY2-SHA256-RSA2048 mchid=\"1900000001\",signature=\"x\"");
+    return WX_OK;
+}
+
+static wx_err accept_all(void *ctx, const wx_verify_input_t *in, wx_error_t *err) { return WX_OK; }
+
+static void no_destroy(void *ctx) {}
+
+static wx_err answer_ok(void *ud, const wx_http_request_t *req, wx_http_response_t *resp)
+{
+    wx_http_response_set_status(resp, 200);
+    return wx_http_response_append(resp, "{}", 2);
+}
+
+static void *request_thread(void *p)
+{
+    thread_arg *a = p;
+    const wx_kv_t query[] = {{"mchid", "1900000001"}, {NULL, NULL}};
+    for (int i = 0; i < 20000; i++) {
+        wx_response_t *r = wx_chain(a->c, "v3/pay/transactions/id/4200000001")
+                               ->get(&(wx_request_options_t){.query = query});
+        if (wx_response_err(r) != WX_OK)
+            a->bad++;
+        wx_response_free(r);
+    }
+    return NULL;
+}
+
+/* A concrete path keeps the values the router took from it ("4200000001" for
+ * {transaction_id}) on its node, and every request validates with them: threads
+ * sharing the node must not touch those values' reference counts (json-c's are not
+ * atomic). */
+static void test_threads_share_a_concrete_path(void **state)
+{
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/tests/data/chain-spec", WX_SOURCE_DIR);
+    const char *dirs[] = {dir, NULL};
+    wx_signer_t signer = {NULL, quick_authorization, no_destroy};
+    wx_verifier_t verifier = {NULL, accept_all, no_destroy};
+    wx_client_options_t o = {.signer = &signer, .verifier = &verifier, .spec_dirs = dirs,
+                             .no_env_spec_path = 1,
+                             .transport = wx_transport_memory(answer_ok, NULL)};
+    wx_client_t *c = NULL;
+    assert_int_equal(wx_client_new(&o, &c, NULL), WX_OK);
+    pthread_t t[4];
+    thread_arg args[4];
+    for (int i = 0; i < 4; i++) {
+        args[i] = (thread_arg){c, i, 0};
+        pthread_create(&t[i], NULL, request_thread, &args[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(args[i].bad, 0);
+    }
+    wx_client_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -254,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_value_is_not_taken_for_an_escaped_one),
         cmocka_unit_test(test_warm_chain_allocates_nothing),
         cmocka_unit_test(test_threads_have_their_own_cursor),
+        cmocka_unit_test(test_threads_share_a_concrete_path),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
