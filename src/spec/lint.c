@@ -56,6 +56,11 @@ static void visit(wx_spec_t *spec, wx_dir *d, lint_acc *a)
         if (ch->file_rel) {
             wx_route_file *rf = wx_child_route(spec, ch);
             size_t ext = ch->file_rank == 2 ? 4 : 5;
+            if (rf->state == WX_ROUTE_UNREAD) {
+                /* Out of memory: WX_E_NOMEM, not a broken file. */
+                a->nomem = 1;
+                break;
+            }
             if (rf->state == WX_ROUTE_READY) {
                 for (size_t k = 0; k < rf->neps; k++) {
                     lint_entry *e = add(a, ch->file_rel, ext);

@@ -175,7 +175,7 @@ static char *display_name(const wx_source *s, const char *rel)
     return p;
 }
 
-/* The latest source that has exactly this file; -1 if none. */
+/* The latest source that has exactly this file; -1 if none, -2 when out of memory. */
 static int find_source(wx_spec_t *spec, const char *rel, const char **data, size_t *len)
 {
     for (size_t i = spec->nsources; i-- > 0;) {
@@ -190,8 +190,10 @@ static int find_source(wx_spec_t *spec, const char *rel, const char **data, size
             }
         } else {
             char *full = display_name(s, rel);
+            if (!full)
+                return -2;
             struct stat st;
-            int found = full && stat(full, &st) == 0 && S_ISREG(st.st_mode);
+            int found = stat(full, &st) == 0 && S_ISREG(st.st_mode);
             wx_free(full);
             if (found) {
                 *data = NULL;
@@ -221,7 +223,8 @@ wx_doc *wx_spec_doc(wx_spec_t *spec, const char *rel, wx_spec_problem *prob)
     size_t len = 0;
     int src = find_source(spec, rel, &data, &len);
     d->display = src >= 0 ? display_name(&spec->sources[src], rel) : wx_strdup(rel);
-    if (!d->display) {
+    if (src == -2 || !d->display) {
+        wx_free(d->display);
         wx_free(d->rel);
         wx_free(d);
         wx_problem_set(prob, WX_E_NOMEM, rel, "", "out of memory");

@@ -615,6 +615,56 @@ static void test_failing_allocations(void **state)
     wx_set_allocator(NULL);
 }
 
+/* One allocation failing during a lint (and none after) is WX_E_NOMEM, never a broken
+ * file with "out of memory" as its reason; the next lint reports everything. */
+static long g_fail_at = -1; /* the allocation number to fail, once */
+
+static void *fail_once_malloc(size_t n)
+{
+    return g_fail_at-- == 0 ? NULL : malloc(n);
+}
+
+static void *fail_once_realloc(void *p, size_t n)
+{
+    return g_fail_at-- == 0 ? NULL : realloc(p, n);
+}
+
+static void count_errors(void *ud, const wx_lint_item_t *it)
+{
+    if (it->is_error)
+        ++*(int *)ud;
+}
+
+static void test_lint_one_failure(void **state)
+{
+    (void)state;
+    const char *dirs[] = {DATA "/basic", NULL};
+    wx_spec_options_t o = {dirs, 1, 1};
+    wx_allocator_t a = {fail_once_malloc, fail_once_realloc, free};
+    for (long n = 0;; n++) {
+        wx_spec_t *s = NULL;
+        assert_int_equal(wx_spec_new(&o, &s, NULL), WX_OK);
+        wx_set_allocator(&a);
+        g_fail_at = n;
+        int errors = 0;
+        size_t neps, nerr;
+        wx_err rc = wx_spec_lint(s, count_errors, &errors, &neps, &nerr);
+        int failed = g_fail_at < 0;
+        g_fail_at = -1;
+        wx_set_allocator(NULL);
+        if (rc != WX_OK && rc != WX_E_NOMEM)
+            fail_msg("allocation %ld failing: lint gave %d with %d broken files", n, rc, errors);
+        assert_int_equal(errors, 0);
+        assert_int_equal(wx_spec_lint(s, NULL, NULL, &neps, &nerr), WX_OK);
+        assert_int_equal(neps, 12);
+        wx_spec_free(s);
+        if (!failed)
+            break;
+        if (n > 20000)
+            fail_msg("too many allocations");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -624,7 +674,7 @@ int main(void)
         cmocka_unit_test(test_lint_basic),
         cmocka_unit_test(test_lazy_loading),   cmocka_unit_test(test_override_order),
         cmocka_unit_test(test_builtin_tree),   cmocka_unit_test(test_random_bytes),
-        cmocka_unit_test(test_failing_allocations),
+        cmocka_unit_test(test_failing_allocations), cmocka_unit_test(test_lint_one_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
