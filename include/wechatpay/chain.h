@@ -62,7 +62,9 @@ typedef struct wx_upload {
 /**
  * Per-request options. The zero value means "no variables, no body". Everything is
  * borrowed for the duration of the call (for `_async` calls, until the call returns:
- * the request is assembled before it returns).
+ * the request is assembled before it returns). The json-c values (`json`, `vars_json`)
+ * are read with json-c, which caches a value's text inside the object: do not hand the
+ * same object to requests running on several threads at once.
  */
 typedef struct wx_request_options {
     const wx_kv_t *vars;            /**< path variables, ends with {NULL, NULL} */

@@ -132,8 +132,12 @@ WX_API WX_NODISCARD wx_err wx_client_new_from_config(const char *path,
 /**
  * @brief Free a client, its nodes, keys (zeroised) and connections. Accepts NULL.
  *        Pending async requests are cancelled (their callbacks fire with
- *        WX_E_TRANSPORT) before the client goes.
- * @threadsafety No other thread may be using the client.
+ *        WX_E_TRANSPORT) before the client goes, and their futures are freed with it:
+ *        do not wait for or release a future of the client afterwards.
+ * @threadsafety No other thread may be using the client, nor driving its requests
+ *               (wait/perform). A request another thread left pending is cancelled
+ *               here and its callback fires on this thread, unless the transport is
+ *               shared (see share_transport_of).
  */
 WX_API void wx_client_free(wx_client_t *client);
 
