@@ -297,6 +297,10 @@ void wx_vctx_init(wx_vctx *c, wx_violations_t *out, wx_location loc, const char 
 int wx_schema_check(const wx_schema *s, json_object *v, wx_vctx *c);
 /* Record a violation at the current path (with @p key appended when not NULL). */
 void wx_vctx_report(wx_vctx *c, const char *key, const char *reason);
+/* The same with a formatted reason, formatted only when a list takes it (anyOf, oneOf
+ * and not try their branches without one). */
+void wx_vctx_reportf(wx_vctx *c, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* ------------------------------------------------------------------ json helpers */
 

@@ -3,7 +3,6 @@
 #include "spec/spec_impl.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 
 const wx_schema wx_schema_any = {
@@ -63,14 +62,11 @@ static void check_object(const wx_schema *s, json_object *v, wx_vctx *c)
     }
     if (s->min_props >= 0 || s->max_props >= 0) {
         long n = (long)json_object_object_length(v);
-        char reason[64];
         if (s->min_props >= 0 && n < s->min_props) {
-            snprintf(reason, sizeof reason, "fewer than %ld properties", s->min_props);
-            wx_vctx_report(c, NULL, reason);
+            wx_vctx_reportf(c, NULL, "fewer than %ld properties", s->min_props);
         }
         if (s->max_props >= 0 && n > s->max_props) {
-            snprintf(reason, sizeof reason, "more than %ld properties", s->max_props);
-            wx_vctx_report(c, NULL, reason);
+            wx_vctx_reportf(c, NULL, "more than %ld properties", s->max_props);
         }
         if (stop(c))
             return;
@@ -113,14 +109,11 @@ static void check_object(const wx_schema *s, json_object *v, wx_vctx *c)
 static void check_array(const wx_schema *s, json_object *v, wx_vctx *c)
 {
     size_t n = json_object_array_length(v);
-    char reason[64];
     if (s->min_items >= 0 && (long)n < s->min_items) {
-        snprintf(reason, sizeof reason, "fewer than %ld items", s->min_items);
-        wx_vctx_report(c, NULL, reason);
+        wx_vctx_reportf(c, NULL, "fewer than %ld items", s->min_items);
     }
     if (s->max_items >= 0 && (long)n > s->max_items) {
-        snprintf(reason, sizeof reason, "more than %ld items", s->max_items);
-        wx_vctx_report(c, NULL, reason);
+        wx_vctx_reportf(c, NULL, "more than %ld items", s->max_items);
     }
     if (stop(c))
         return;
@@ -159,8 +152,7 @@ static void check_array(const wx_schema *s, json_object *v, wx_vctx *c)
             for (size_t j = 0; j < i; j++) {
                 if (wx_json_equal(json_object_array_get_idx(v, i),
                                   json_object_array_get_idx(v, j))) {
-                    snprintf(reason, sizeof reason, "items %zu and %zu are equal", j, i);
-                    wx_vctx_report(c, NULL, reason);
+                    wx_vctx_reportf(c, NULL, "items %zu and %zu are equal", j, i);
                     if (stop(c))
                         return;
                     break;
@@ -174,32 +166,27 @@ static void check_string(const wx_schema *s, json_object *v, wx_vctx *c)
 {
     const char *str = json_object_get_string(v);
     size_t bytes = (size_t)json_object_get_string_len(v);
-    char reason[600];
     if (s->min_len >= 0 || s->max_len >= 0) {
         long chars = (long)wx_utf8_length(str, bytes);
         if (s->min_len >= 0 && chars < s->min_len) {
-            snprintf(reason, sizeof reason, "shorter than %ld character%s", s->min_len,
-                     s->min_len == 1 ? "" : "s");
-            wx_vctx_report(c, NULL, reason);
+            wx_vctx_reportf(c, NULL, "shorter than %ld character%s", s->min_len,
+                            s->min_len == 1 ? "" : "s");
         }
         if (s->max_len >= 0 && chars > s->max_len) {
-            snprintf(reason, sizeof reason, "longer than %ld character%s", s->max_len,
-                     s->max_len == 1 ? "" : "s");
-            wx_vctx_report(c, NULL, reason);
+            wx_vctx_reportf(c, NULL, "longer than %ld character%s", s->max_len,
+                            s->max_len == 1 ? "" : "s");
         }
         if (stop(c))
             return;
     }
     if (s->pattern && !wx_regex_search(s->pattern, str, bytes)) {
-        snprintf(reason, sizeof reason, "does not match pattern %s", s->pattern_src);
-        wx_vctx_report(c, NULL, reason);
+        wx_vctx_reportf(c, NULL, "does not match pattern %s", s->pattern_src);
         if (stop(c))
             return;
     }
     /* No date or time has a NUL in it; the format checks read up to the first one. */
     if (s->format && (memchr(str, 0, bytes) || !wx_format_check(s->format, str))) {
-        snprintf(reason, sizeof reason, "not a valid %s", s->format_name);
-        wx_vctx_report(c, NULL, reason);
+        wx_vctx_reportf(c, NULL, "not a valid %s", s->format_name);
     }
 }
 
@@ -207,23 +194,20 @@ static void check_number(const wx_schema *s, json_object *v, wx_vctx *c)
 {
     int is_int = json_object_is_type(v, json_type_int);
     double d = json_object_get_double(v);
-    char reason[160];
     if (s->flags & WX_SF_MIN) {
         int bad = (s->flags & WX_SF_EXCL_MIN) ? !(d > s->minimum) : !(d >= s->minimum);
         if (bad) {
-            snprintf(reason, sizeof reason, "%s %s",
-                     (s->flags & WX_SF_EXCL_MIN) ? "not greater than" : "less than",
-                     s->minimum_text);
-            wx_vctx_report(c, NULL, reason);
+            wx_vctx_reportf(c, NULL, "%s %s",
+                            (s->flags & WX_SF_EXCL_MIN) ? "not greater than" : "less than",
+                            s->minimum_text);
         }
     }
     if (s->flags & WX_SF_MAX) {
         int bad = (s->flags & WX_SF_EXCL_MAX) ? !(d < s->maximum) : !(d <= s->maximum);
         if (bad) {
-            snprintf(reason, sizeof reason, "%s %s",
-                     (s->flags & WX_SF_EXCL_MAX) ? "not less than" : "greater than",
-                     s->maximum_text);
-            wx_vctx_report(c, NULL, reason);
+            wx_vctx_reportf(c, NULL, "%s %s",
+                            (s->flags & WX_SF_EXCL_MAX) ? "not less than" : "greater than",
+                            s->maximum_text);
         }
     }
     if (s->flags & WX_SF_MULTIPLE) {
@@ -239,8 +223,7 @@ static void check_number(const wx_schema *s, json_object *v, wx_vctx *c)
             bad = !isfinite(q) || fabs(q - nearbyint(q)) > 1e-9 * fmax(1.0, fabs(q));
         }
         if (bad) {
-            snprintf(reason, sizeof reason, "not a multiple of %s", s->multiple_text);
-            wx_vctx_report(c, NULL, reason);
+            wx_vctx_reportf(c, NULL, "not a multiple of %s", s->multiple_text);
         }
     }
 }
@@ -318,10 +301,7 @@ static void check_node(const wx_schema *s, json_object *v, wx_vctx *c)
     if (!v && (s->flags & WX_SF_NULLABLE))
         return;
     if (s->types && !wx_json_type_matches(v, s->types)) {
-        char reason[160];
-        snprintf(reason, sizeof reason, "expected %s, got %s", s->type_text,
-                 wx_json_type_name(v));
-        wx_vctx_report(c, NULL, reason);
+        wx_vctx_reportf(c, NULL, "expected %s, got %s", s->type_text, wx_json_type_name(v));
         if (stop(c))
             return;
     } else {
@@ -331,9 +311,7 @@ static void check_node(const wx_schema *s, json_object *v, wx_vctx *c)
                 if (wx_json_equal(s->enums[i], v))
                     break;
             if (i == s->nenum) {
-                char reason[1100];
-                snprintf(reason, sizeof reason, "must be one of: %s", s->enum_text);
-                wx_vctx_report(c, NULL, reason);
+                wx_vctx_reportf(c, NULL, "must be one of: %s", s->enum_text);
                 if (stop(c))
                     return;
             }

@@ -1,6 +1,7 @@
 /* Violation lists and the paths they print: `coupon_list[0].stock_id`. */
 #include "spec/spec_impl.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -153,4 +154,18 @@ void wx_vctx_report(wx_vctx *c, const char *key, const char *reason)
     else
         c->out->nomem = 1;
     wx_buf_free(&b);
+}
+
+void wx_vctx_reportf(wx_vctx *c, const char *key, const char *fmt, ...)
+{
+    if (!c->out) {
+        c->count++;
+        return;
+    }
+    char reason[1200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    wx_vctx_report(c, key, reason);
 }
