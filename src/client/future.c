@@ -290,13 +290,25 @@ wx_response_t *wx_request(wx_node_t *node, wx_method method, const wx_request_op
     return wx_call_run_sync(call);
 }
 
+/* When not even a failed future can be allocated: one future shared by all threads,
+ * never written, complete with the static out-of-memory response. Its callback is
+ * kept per thread. */
+static const wx_call g_oom_future = {.pub = {f_then, f_wait}, .state = WX_CALL_DONE};
+static _Thread_local wx_done_fn t_oom_done;
+static _Thread_local void *t_oom_ud;
+
+static int is_oom_future(const wx_call *call) { return call == &g_oom_future; }
+
 /* A future that is complete from the start (a failure before anything was sent). A
  * call without an owner is freed by wait/release directly. */
 static wx_future_t *failed_future(const wx_error_t *e)
 {
     wx_call *call = wx_calloc(1, sizeof *call + sizeof(queue_link));
-    if (!call)
-        return NULL;
+    if (!call) {
+        t_oom_done = NULL;
+        t_future = (wx_call *)&g_oom_future;
+        return &t_future->pub;
+    }
     call->pub = k_future_methods;
     call->state = WX_CALL_DONE;
     call->resp = error_response(e);
@@ -341,6 +353,12 @@ wx_future_t *wx_future_then(wx_future_t *f, wx_done_fn done, void *ud)
     if (!f)
         return NULL;
     wx_call *call = call_of(f);
+    if (is_oom_future(call)) {
+        t_oom_done = done;
+        t_oom_ud = ud;
+        t_future = call;
+        return f;
+    }
     call->done = done;
     call->done_ud = ud;
     call->callback_fired = 0;
@@ -352,6 +370,13 @@ wx_future_t *wx_future_then(wx_future_t *f, wx_done_fn done, void *ud)
 
 static wx_response_t *detached_wait(wx_call *call)
 {
+    if (is_oom_future(call)) {
+        wx_done_fn done = t_oom_done;
+        t_oom_done = NULL;
+        if (done)
+            done(wx_response_oom(), t_oom_ud);
+        return wx_response_oom();
+    }
     /* A future that failed before it had an owner: fire and hand over. */
     if (call->done && !call->callback_fired) {
         call->callback_fired = 1;

@@ -2,6 +2,7 @@
  * that fire exactly once and only from wait/perform, release, failures before sending,
  * and many futures at once. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -158,6 +159,29 @@ static void test_pending_at_free_are_cancelled(void **state)
     wxt_fake_free(&fake);
 }
 
+/* With no memory at all the async verbs still hand back a future, complete with
+ * WX_E_NOMEM, whose callback fires once: the chain form cannot check for NULL. */
+static void *no_malloc(size_t n) { return NULL; }
+static void *no_realloc(void *p, size_t n) { return NULL; }
+
+static void test_async_without_memory(void **state)
+{
+    wx_node_t *n = wx_chain(g_client, "v3/industry-coupon/tokens"); /* warm: no allocation */
+    seen s = {0};
+    wx_set_allocator(&(wx_allocator_t){no_malloc, no_realloc, free});
+    wx_response_t *r = n->post_async(NULL)->then(on_done, &s)->wait();
+    wx_future_t *f = wx_request_async(n, WX_POST, NULL);
+    int done = wx_future_done(f);
+    wx_future_then(f, on_done, &s);
+    wx_future_release(f);
+    wx_set_allocator(NULL);
+    assert_int_equal(wx_response_err(r), WX_E_NOMEM);
+    wx_response_free(r);
+    assert_true(done);
+    assert_int_equal(s.calls, 2);
+    assert_int_equal(s.err, WX_E_NOMEM);
+}
+
 /* Fire and forget from inside: the callback releases its own future. */
 static int g_released_in_callback;
 
@@ -230,6 +254,7 @@ int main(void)
         cmocka_unit_test(test_release_and_perform),
         cmocka_unit_test(test_failure_before_sending),
         cmocka_unit_test(test_release_inside_callback),
+        cmocka_unit_test(test_async_without_memory),
         cmocka_unit_test(test_pending_at_free_are_cancelled),
         cmocka_unit_test(test_cancel_callback_may_use_the_library),
     };
