@@ -3,7 +3,6 @@
  * since what it reads never changes once published. */
 #include "spec/spec_impl.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -287,12 +286,18 @@ wx_route_file *wx_child_route(wx_spec_t *spec, wx_child *ch)
         return rf;
     }
     /* "/v3/pay/transactions/id/{transaction_id}": the path without the extension. */
-    char tmpl[1024];
-    size_t n = strlen(ch->file_rel);
-    size_t ext = ch->file_rank == 2 ? 4 : 5;
-    snprintf(tmpl, sizeof tmpl, "/%.*s", (int)(n - ext), ch->file_rel);
+    size_t n = strlen(ch->file_rel) - (ch->file_rank == 2 ? 4 : 5);
+    char *tmpl = wx_malloc(n + 2);
+    if (!tmpl) {
+        wx_problem_set(&rf->problem, WX_E_NOMEM, doc->display, "", "out of memory");
+        return rf;
+    }
+    tmpl[0] = '/';
+    memcpy(tmpl + 1, ch->file_rel, n);
+    tmpl[n + 1] = 0;
     if (wx_route_compile(spec, doc, tmpl, rf) == WX_E_NOMEM)
         rf->state = WX_ROUTE_UNREAD;
+    wx_free(tmpl);
     return rf;
 }
 

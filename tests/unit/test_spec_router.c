@@ -90,6 +90,28 @@ static void test_find(void **state)
     wx_spec_free(s);
 }
 
+/* A template is the file's whole path, however long. */
+static void test_long_template(void **state)
+{
+    (void)state;
+    static const char body[] = "{\"get\":{\"responses\":{\"204\":{}}}}";
+    char path[2000], file[2100];
+    memcpy(path, "/v3/", 4);
+    for (int k = 0; k < 3; k++) {
+        memset(path + 4 + k * 501, 'a' + k, 500);
+        path[4 + k * 501 + 500] = '/';
+    }
+    path[4 + 3 * 501 - 1] = 0; /* "/v3/" and three segments of 500 characters */
+    snprintf(file, sizeof file, "%s.json", path + 1);
+    wx_builtin_spec_t table[] = {{file, body, sizeof body - 1}, {NULL, NULL, 0}};
+    wx_spec_t *s = NULL;
+    assert_int_equal(wx_spec_test_new_table(table, &s, NULL), WX_OK);
+    const wx_endpoint_t *ep = find(s, "GET", path, NULL, 0);
+    assert_int_equal(strlen(wx_endpoint_template(ep)), strlen(path));
+    assert_string_equal(wx_endpoint_template(ep), path);
+    wx_spec_free(s);
+}
+
 static void test_segment_kind(void **state)
 {
     (void)state;
@@ -449,7 +471,8 @@ static void test_threads(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_find),          cmocka_unit_test(test_segment_kind),
+        cmocka_unit_test(test_find),          cmocka_unit_test(test_long_template),
+        cmocka_unit_test(test_segment_kind),
         cmocka_unit_test(test_unsigned),      cmocka_unit_test(test_validate_request),
         cmocka_unit_test(test_validate_response), cmocka_unit_test(test_examples),
         cmocka_unit_test(test_minimal_examples), cmocka_unit_test(test_threads),
