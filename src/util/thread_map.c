@@ -2,7 +2,6 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdint.h>
 
 #include "alloc.h"
 
@@ -10,26 +9,23 @@
  * the thread finds it without a lock. */
 typedef struct slot {
     /* Written by the map's freeing thread, read by the slot's own thread. */
-    _Atomic(struct wx_thread_map *) map;
-    uint64_t map_id;
+    _Atomic(struct wx_thread_map *) map;  /* NULL once the map is freed */
     void *state;
     struct slot *next_in_map, *prev_in_map;
     struct slot *next_in_thread;
 } slot;
 
 struct wx_thread_map {
-    uint64_t id;
     void *owner;
     void *(*create)(void *);
     void (*destroy)(void *);
     slot *slots;
-    wx_thread_map *next_live;
 };
 
-/* Live maps, so a thread exiting after its map was freed does not touch it. */
+/* Guards every map's slot list and the slots' map pointers. A freed map sets the map
+ * pointer of each of its slots to NULL under it, so a slot whose map is not NULL has a
+ * live map: no thread touches a freed one. */
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
-static wx_thread_map *g_live;
-static uint64_t g_next_id = 1;
 static pthread_key_t g_key;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static _Thread_local slot *t_slots;
@@ -44,27 +40,17 @@ static void unlink_from_map(slot *s)
         s->next_in_map->prev_in_map = s->prev_in_map;
 }
 
-static int map_live(wx_thread_map *m, uint64_t id)
-{
-    for (wx_thread_map *l = g_live; l; l = l->next_live)
-        if (l == m && l->id == id)
-            return 1;
-    return 0;
-}
-
 static void thread_exit(void *arg)
 {
     slot *s = arg;
     pthread_mutex_lock(&g_lock);
     while (s) {
         slot *next = s->next_in_thread;
-        if (s->map && map_live(s->map, s->map_id)) {
+        if (s->map) {
             unlink_from_map(s);
             s->map->destroy(s->state);
-            wx_free(s);
-        } else if (!s->map) {
-            wx_free(s); /* its map was freed and let go of it */
         }
+        wx_free(s); /* its own, or let go of by its freed map */
         s = next;
     }
     pthread_mutex_unlock(&g_lock);
@@ -81,18 +67,13 @@ wx_thread_map *wx_thread_map_new(void *owner, void *(*create)(void *), void (*de
     m->owner = owner;
     m->create = create;
     m->destroy = destroy;
-    pthread_mutex_lock(&g_lock);
-    m->id = g_next_id++;
-    m->next_live = g_live;
-    g_live = m;
-    pthread_mutex_unlock(&g_lock);
     return m;
 }
 
 void *wx_thread_map_peek(wx_thread_map *m)
 {
     for (slot *s = t_slots; s; s = s->next_in_thread)
-        if (s->map == m && s->map_id == m->id)
+        if (s->map == m)
             return s->state;
     return NULL;
 }
@@ -126,7 +107,6 @@ void *wx_thread_map_get(wx_thread_map *m)
         return NULL;
     }
     s->map = m;
-    s->map_id = m->id;
     pthread_mutex_lock(&g_lock);
     prune_thread_slots();
     s->next_in_map = m->slots;
@@ -153,11 +133,6 @@ void wx_thread_map_free(wx_thread_map *m)
     if (!m)
         return;
     pthread_mutex_lock(&g_lock);
-    for (wx_thread_map **pp = &g_live; *pp; pp = &(*pp)->next_live)
-        if (*pp == m) {
-            *pp = m->next_live;
-            break;
-        }
     /* States are destroyed here; the slots stay on their threads' lists (we cannot
      * reach into another thread's TLS) marked map = NULL, and are freed by that thread
      * at its next miss or at its exit. This thread's own slots are freed right away. */

@@ -1,6 +1,7 @@
 /* Futures on the in-memory transport: the six call styles of the seed page, callbacks
  * that fire exactly once and only from wait/perform, release, failures before sending,
  * and many futures at once. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,6 +183,58 @@ static void test_async_without_memory(void **state)
     assert_int_equal(s.err, WX_E_NOMEM);
 }
 
+/* Per-thread state lives as long as the shorter of its thread and its client. */
+typedef struct churn {
+    wxt_fake *fake;
+    wx_client_t *c;
+    pthread_barrier_t step;
+    int ok;
+} churn;
+
+static int one_async(wx_client_t *c)
+{
+    wx_response_t *r = wx_chain(c, "v3/industry-coupon/tokens")
+                           ->post_async(&(wx_request_options_t){.json_text = SEED_BODY})
+                           ->wait();
+    int ok = wx_response_err(r) == WX_OK;
+    wx_response_free(r);
+    return ok;
+}
+
+static void *churn_thread(void *p)
+{
+    churn *ch = p;
+    ch->ok += one_async(ch->c);
+    pthread_barrier_wait(&ch->step); /* the main thread frees the client ... */
+    pthread_barrier_wait(&ch->step); /* ... and makes another */
+    ch->ok += one_async(ch->c);
+    return NULL; /* its state in the second client goes with the thread */
+}
+
+static void test_thread_states_come_and_go(void **state)
+{
+    wxt_fake fake;
+    wxt_fake_init(&fake);
+    for (int round = 0; round < 20; round++) {
+        churn ch = {.fake = &fake};
+        wx_client_options_t o = wxt_fake_options(&fake);
+        assert_int_equal(wx_client_new(&o, &ch.c, NULL), WX_OK);
+        pthread_barrier_init(&ch.step, NULL, 2);
+        pthread_t t;
+        pthread_create(&t, NULL, churn_thread, &ch);
+        pthread_barrier_wait(&ch.step);
+        wx_client_free(ch.c); /* the thread's state in it goes with the client */
+        o = wxt_fake_options(&fake);
+        assert_int_equal(wx_client_new(&o, &ch.c, NULL), WX_OK);
+        pthread_barrier_wait(&ch.step);
+        pthread_join(t, NULL);
+        assert_int_equal(ch.ok, 2);
+        wx_client_free(ch.c);
+        pthread_barrier_destroy(&ch.step);
+    }
+    wxt_fake_free(&fake);
+}
+
 /* Fire and forget from inside: the callback releases its own future. */
 static int g_released_in_callback;
 
@@ -254,6 +307,7 @@ int main(void)
         cmocka_unit_test(test_release_and_perform),
         cmocka_unit_test(test_failure_before_sending),
         cmocka_unit_test(test_release_inside_callback),
+        cmocka_unit_test(test_thread_states_come_and_go),
         cmocka_unit_test(test_async_without_memory),
         cmocka_unit_test(test_pending_at_free_are_cancelled),
         cmocka_unit_test(test_cancel_callback_may_use_the_library),
