@@ -87,7 +87,10 @@ static json_object *coerce(const wx_schema *s, const char *text, size_t len, int
                 }
                 json_object *e = coerce(items, part, n, nomem);
                 wx_free(part);
-                json_object_array_add(v, e);
+                if (json_object_array_add(v, e) != 0) {
+                    json_object_put(e);
+                    *nomem = 1;
+                }
                 if (!comma)
                     break;
                 p = comma + 1;
@@ -152,7 +155,11 @@ static void check_query(const wx_param *p, const wx_kv_t *query, const char *roo
         for (const wx_kv_t *kv = query; arr && kv->key && !*nomem; kv++)
             if (strcmp(kv->key, p->name) == 0) {
                 const char *t = kv->value ? kv->value : "";
-                json_object_array_add(arr, coerce(items, t, strlen(t), nomem));
+                json_object *e = coerce(items, t, strlen(t), nomem);
+                if (json_object_array_add(arr, e) != 0) {
+                    json_object_put(e);
+                    *nomem = 1;
+                }
             }
         if (!arr) {
             *nomem = 1;

@@ -40,6 +40,24 @@ static int copy_out(json_object *v, exctx *x, json_object **out)
     return 2;
 }
 
+/* json-c's adders take @p v only when they succeed: on failure it is freed here and
+ * the example marked out of memory. */
+static void add_member(json_object *obj, const char *key, json_object *v, exctx *x)
+{
+    if (json_object_object_add(obj, key, v) != 0) {
+        json_object_put(v);
+        x->nomem = 1;
+    }
+}
+
+static void add_item(json_object *arr, json_object *v, exctx *x)
+{
+    if (json_object_array_add(arr, v) != 0) {
+        json_object_put(v);
+        x->nomem = 1;
+    }
+}
+
 static int is_required(const wx_schema *s, const char *name)
 {
     for (size_t i = 0; i < s->nrequired; i++)
@@ -61,7 +79,7 @@ static json_object *example_object(const wx_schema *s, int depth, exctx *x)
             continue;
         json_object *v;
         if (example_of(p->schema, depth + 1, x, &v) > 0)
-            json_object_object_add(obj, p->name, v);
+            add_member(obj, p->name, v, x);
     }
     /* Required names no property here describes: additionalProperties gives the value
      * (else another allOf branch describes them and the merge brings them in). */
@@ -70,7 +88,7 @@ static json_object *example_object(const wx_schema *s, int depth, exctx *x)
             continue;
         json_object *v;
         if (example_of(s->additional, depth + 1, x, &v) > 0)
-            json_object_object_add(obj, s->required[i], v);
+            add_member(obj, s->required[i], v, x);
     }
     return obj;
 }
@@ -86,7 +104,7 @@ static json_object *example_array(const wx_schema *s, int depth, exctx *x)
         for (size_t i = 0; i < s->ntuple && !x->nomem; i++) {
             json_object *v;
             if (example_of(s->tuple[i], depth + 1, x, &v) > 0)
-                json_object_array_add(arr, v);
+                add_item(arr, v, x);
         }
         return arr;
     }
@@ -98,7 +116,7 @@ static json_object *example_array(const wx_schema *s, int depth, exctx *x)
     for (long i = 0; i < n && s->items && !x->nomem; i++) {
         json_object *v;
         if (example_of(s->items, depth + 1, x, &v) > 0)
-            json_object_array_add(arr, v);
+            add_item(arr, v, x);
         else
             break;
     }
@@ -208,7 +226,7 @@ static int own_value(const wx_schema *s, int depth, exctx *x, json_object **out)
 }
 
 /* Adds src's members to dst (objects merged recursively); takes src's reference. */
-static void merge_into(json_object *dst, json_object *src)
+static void merge_into(json_object *dst, json_object *src, exctx *x)
 {
     json_object_object_foreach(src, k, v)
     {
@@ -216,10 +234,10 @@ static void merge_into(json_object *dst, json_object *src)
         if (json_object_object_get_ex(dst, k, &have)) {
             if (json_object_is_type(have, json_type_object) &&
                 json_object_is_type(v, json_type_object))
-                merge_into(have, json_object_get(v));
+                merge_into(have, json_object_get(v), x);
             continue;
         }
-        json_object_object_add(dst, k, json_object_get(v));
+        add_member(dst, k, json_object_get(v), x);
     }
     json_object_put(src);
 }
@@ -266,7 +284,7 @@ static int example_of(const wx_schema *s, int depth, exctx *x, json_object **out
             continue;
         if (have && json_object_is_type(acc, json_type_object) &&
             json_object_is_type(v, json_type_object)) {
-            merge_into(acc, v);
+            merge_into(acc, v, x);
         } else if (r > have) {
             json_object_put(acc);
             acc = v;
@@ -314,11 +332,15 @@ wx_err wx_endpoint_example_request(const wx_endpoint_t *ep, json_object **body, 
             if (p->in != WX_IN_FORM || (!p->required && !p->example && !has_own_example(p->schema)))
                 continue;
             json_object *v = NULL;
-            if (p->example)
+            if (p->example) {
                 v = wx_json_copy(p->example);
-            else if (example_of(p->schema, 0, &x, &v) <= 0)
+                x.nomem = !v;
+            } else if (example_of(p->schema, 0, &x, &v) <= 0 && !x.nomem) {
                 v = json_object_new_string("");
-            json_object_object_add(obj, p->name, v);
+                x.nomem = !v;
+            }
+            if (!x.nomem)
+                add_member(obj, p->name, v, &x);
         }
         *body = obj;
     }
@@ -407,6 +429,7 @@ wx_err wx_endpoint_example_inputs(const wx_endpoint_t *ep, json_object **path_va
         exctx x = {EX_BUDGET, 0};
         if (p->example) {
             v = wx_json_copy(p->example);
+            x.nomem = !v;
         } else if (example_of(p->schema, 0, &x, &v) <= 0) {
             v = NULL;
         }
@@ -420,7 +443,11 @@ wx_err wx_endpoint_example_inputs(const wx_endpoint_t *ep, json_object **path_va
             nomem = 1;
             break;
         }
-        json_object_object_add(objs[slot], p->name, t);
+        add_member(objs[slot], p->name, t, &x);
+        if (x.nomem) {
+            nomem = 1;
+            break;
+        }
     }
     if (nomem) {
         for (int i = 0; i < 3; i++)

@@ -348,7 +348,10 @@ static wx_err place(yctx *y, json_object *v, const yaml_mark_t *m)
             return nomem(y);
         }
         if (json_object_is_type(v, json_type_object)) {
-            json_object_array_add(f->merges, v);
+            if (json_object_array_add(f->merges, v) != 0) {
+                json_object_put(v);
+                return nomem(y);
+            }
             return WX_OK;
         }
         if (json_object_is_type(v, json_type_array)) {
@@ -359,7 +362,11 @@ static wx_err place(yctx *y, json_object *v, const yaml_mark_t *m)
                     json_object_put(v);
                     return fail_at(y, m, "invalid YAML: a << merge takes mappings");
                 }
-                json_object_array_add(f->merges, json_object_get(e));
+                if (json_object_array_add(f->merges, json_object_get(e)) != 0) {
+                    json_object_put(e);
+                    json_object_put(v);
+                    return nomem(y);
+                }
             }
             json_object_put(v);
             return WX_OK;
@@ -394,8 +401,10 @@ static wx_err apply_merges(yctx *y, frame *f)
         {
             if (json_object_object_get_ex(f->node, k, NULL))
                 continue;
-            if (json_object_object_add(f->node, k, json_object_get(val)) != 0)
+            if (json_object_object_add(f->node, k, json_object_get(val)) != 0) {
+                json_object_put(val);
                 return nomem(y);
+            }
         }
     }
     return WX_OK;
