@@ -19,6 +19,7 @@
 
 #include <wechatpay/wechatpay.h>
 
+#include "cli_util.h"
 #include "commands.h"
 
 #define TEST_MCHID "1900000001"
@@ -267,13 +268,34 @@ out:
 
 int wx_cmd_keys(int argc, char **argv)
 {
-    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+                      !strcmp(argv[1], "help"))) {
         usage(stdout);
-        return 0;
+        return CLI_EXIT_OK;
     }
-    if (argc != 3 || strcmp(argv[1], "gen") != 0 || !argv[2][0]) {
-        usage(stderr);
-        return 2;
+    if (argc < 2)
+        return cli_usage_error("keys", "missing a subcommand: gen DIR");
+    if (strcmp(argv[1], "gen") != 0)
+        return cli_usage_error("keys", "unknown subcommand \"%s\" (only gen)", argv[1]);
+    /* Parsed like every other command, so that `keys gen --help` shows the help
+     * instead of making a folder named --help. */
+    static const cli_option opts[] = {{0}};
+    cli_parser p;
+    cli_parser_init(&p, "keys gen", argc, argv, 2);
+    const char *dir = NULL;
+    int k;
+    while ((k = cli_next(&p, opts)) != CLI_END) {
+        if (k == CLI_HELP) {
+            usage(stdout);
+            return CLI_EXIT_OK;
+        }
+        if (k == CLI_BAD)
+            return CLI_EXIT_USAGE;
+        if (dir)
+            return cli_usage_error("keys gen", "unexpected argument \"%s\"", p.value);
+        dir = p.value;
     }
-    return keys_gen(argv[2]);
+    if (!dir || !*dir)
+        return cli_usage_error("keys gen", "missing DIR");
+    return keys_gen(dir);
 }

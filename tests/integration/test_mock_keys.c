@@ -232,6 +232,28 @@ static void test_usage_errors(void **state)
     assert_int_equal(wxt_run(a4, NULL, 0, &out, NULL), 0);
     assert_non_null(strstr(out, "keys gen DIR"));
     free(out);
+    /* options after gen are options, not folder names */
+    struct stat st;
+    char *a6[] = {WXPAY_BIN, "keys", "gen", "--help", NULL};
+    assert_int_equal(wxt_run(a6, NULL, 0, &out, NULL), 0);
+    assert_non_null(strstr(out, "keys gen DIR"));
+    assert_int_not_equal(stat("--help", &st), 0);
+    free(out);
+    static const char *const wrong[][3] = {
+        {"gen", "--force", "x"}, {"gen", "a", "b"}, {"gen", "-x", NULL}};
+    for (size_t i = 0; i < sizeof wrong / sizeof wrong[0]; i++) {
+        char *a[] = {WXPAY_BIN, "keys", (char *)wrong[i][0], (char *)wrong[i][1],
+                     (char *)wrong[i][2], NULL};
+        assert_int_equal(wxt_run(a, NULL, 0, &out, &err), 2);
+        assert_string_equal(out, "");
+        /* one line that names the problem and points to --help */
+        assert_non_null(strstr(err, "wxpay keys gen: "));
+        assert_non_null(strstr(err, "--help"));
+        assert_ptr_equal(strchr(err, '\n'), err + strlen(err) - 1);
+        assert_int_not_equal(stat(wrong[i][1], &st), 0);
+        free(out);
+        free(err);
+    }
     /* a path under a regular file cannot be created */
     char *file = wxt_path(g_dir, "CONFIG.json");
     char *bad = wxt_path(file, "sub");
