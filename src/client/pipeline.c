@@ -81,6 +81,37 @@ static struct json_object *path_vars_view(const wx_node_spec *s, const wx_reques
     return v;
 }
 
+/* ---------------------------------------------------------------- path */
+
+/* A segment that is "." or ".." once decoded. */
+static int is_dot_segment(const char *s, size_t n)
+{
+    size_t dots = 0;
+    for (size_t i = 0; i < n; dots++) {
+        if (s[i] == '.')
+            i++;
+        else if (n - i >= 3 && s[i] == '%' && s[i + 1] == '2' && (s[i + 2] | 0x20) == 'e')
+            i += 3;
+        else
+            return 0;
+    }
+    return dots == 1 || dots == 2;
+}
+
+/* libcurl and servers remove dot segments, so a target holding one would arrive as
+ * another path than the one signed here and judged by (an unsigned download, say). */
+static int has_dot_segment(const char *target)
+{
+    size_t path_len = strcspn(target, "?");
+    for (size_t i = 0; i < path_len;) { /* target[i] is a '/' */
+        size_t n = strcspn(target + i + 1, "/?");
+        if (is_dot_segment(target + i + 1, n))
+            return 1;
+        i += 1 + n;
+    }
+    return 0;
+}
+
 /* ---------------------------------------------------------------- headers */
 
 typedef struct header_list {
@@ -324,6 +355,12 @@ wx_err wx_call_prepare(wx_call *call, wx_node_impl *node, wx_method method,
     if (rc != WX_OK) {
         wx_buf_free(&target);
         return fail_call(call, rc, &err);
+    }
+    if (wx_buf_ok(&target) && has_dot_segment(target.data)) {
+        wx_error_set(&err, WX_E_INVALID_ARG, "path",
+                     "the path %.200s has a \".\" or \"..\" segment", target.data);
+        wx_buf_free(&target);
+        return fail_call(call, WX_E_INVALID_ARG, &err);
     }
     if (o->query && o->query[0].key) {
         wx_buf_putc(&target, '?');

@@ -283,7 +283,47 @@ static void test_path_variables_and_injection(void **state)
     assert_string_equal(g_fake.last_target, "/v3/pay/transactions/id/a%2Fb%3Fc%23d%0D%0A?mchid=12%26x%3D1");
     wx_response_free(r);
 
+    /* "." and ".." segments, from a chain or a value, in any spelling: the transport or
+       the server would remove them, so what arrives is neither what was signed nor what
+       the answer is judged as (under billdownload/file it would skip verification) */
     int before = g_fake.requests;
+    static const struct { const char *path, *value; } dotted[] = {
+        {"v3/billdownload/file/../../pay/transactions/id/1", NULL},
+        {"v3/pay/./transactions/id/1", NULL},
+        {"v3/%2E%2e/pay/transactions/id/1", NULL},
+        {"v3/pay/.%2E/x", NULL},
+        {"v3/pay/transactions/id/{transaction_id}", "."},
+        {"v3/pay/transactions/id/{transaction_id}", ".."},
+        {"v3/pay/transactions/id/{+transaction_id}", "%2e%2E"},
+        {"v3/pay/transactions/{+rest}", "id/../x"},
+    };
+    for (size_t i = 0; i < sizeof dotted / sizeof dotted[0]; i++) {
+        const char *name = strchr(dotted[i].path, '+') ? strchr(dotted[i].path, '+') + 1
+                                                        : "transaction_id";
+        char var[32];
+        snprintf(var, sizeof var, "%.*s", (int)strcspn(name, "}"), name);
+        r = wx_chain(c, dotted[i].path)->get(&(wx_request_options_t){
+            .vars = (wx_kv_t[]){{var, dotted[i].value}, {0}}, .no_validation = 1});
+        if (wx_response_err(r) != WX_E_INVALID_ARG)
+            fail_msg("%s with %s: %s", dotted[i].path, dotted[i].value ? dotted[i].value : "-",
+                     wx_err_name(wx_response_err(r)));
+        assert_string_equal(wx_response_error(r)->where, "path");
+        wx_response_free(r);
+    }
+    assert_int_equal(g_fake.requests, before);
+    /* dots in a longer segment, and a value's escaped dot, are data */
+    static const struct { const char *value, *target; } data[] = {
+        {"...", "/v3/pay/transactions/id/..."}, {"a..b", "/v3/pay/transactions/id/a..b"},
+        {"%2e", "/v3/pay/transactions/id/%252e"}};
+    for (size_t i = 0; i < sizeof data / sizeof data[0]; i++) {
+        r = wx_chain(c, "v3/pay/transactions/id/{transaction_id}")->get(&(wx_request_options_t){
+            .vars = (wx_kv_t[]){{"transaction_id", data[i].value}, {0}}, .no_validation = 1});
+        assert_int_equal(wx_response_err(r), WX_OK);
+        assert_string_equal(g_fake.last_target, data[i].target);
+        wx_response_free(r);
+    }
+
+    before = g_fake.requests;
     r = wx_chain(c, "v3/industry-coupon/tokens")->post(&(wx_request_options_t){
         .json_text = SEED_BODY, .headers = (wx_kv_t[]){{"X-Evil", "a\r\nInjected: 1"}, {0}}});
     assert_int_equal(wx_response_err(r), WX_E_HEADER_VALUE);
