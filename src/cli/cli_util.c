@@ -46,9 +46,9 @@ int cli_fail(int code, const char *cmd, const char *fmt, ...)
 int cli_fail_err(int code, const char *cmd, const char *pfx, const wx_error_t *err)
 {
     prefix(cmd);
-    if (pfx && *pfx)
-        fprintf(stderr, "%s: ", pfx);
     const char *msg = err && err->message[0] ? err->message : wx_strerror(err ? err->code : WX_OK);
+    if (pfx && *pfx && !strstr(msg, pfx))
+        fprintf(stderr, "%s: ", pfx);
     fputs(msg, stderr);
     if (err && err->where[0] && !strstr(msg, err->where))
         fprintf(stderr, " (at %s)", err->where);

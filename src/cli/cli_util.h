@@ -56,8 +56,8 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 /* "wxpay CMD: MESSAGE" on stderr; returns @p code. */
 int cli_fail(int code, const char *cmd, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* "wxpay CMD: [PREFIX: ]MESSAGE" for a library error, adding err->where when the
- * message does not already name it; returns @p code. */
+/* "wxpay CMD: [PREFIX: ]MESSAGE" for a library error; PREFIX (a file name, say) and
+ * err->where are each left out when the message already names them. Returns @p code. */
 int cli_fail_err(int code, const char *cmd, const char *prefix, const wx_error_t *err);
 
 /* ------------------------------------------------------------------ input */

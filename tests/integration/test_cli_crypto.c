@@ -188,6 +188,14 @@ static void test_sign_verify_round_trip(void **state)
     free(key);
 }
 
+static int occurrences(const char *text, const char *part)
+{
+    int n = 0;
+    for (const char *p = text; (p = strstr(p, part)); p += strlen(part))
+        n++;
+    return n;
+}
+
 static void test_sign_verify_bad_keys(void **state)
 {
     (void)state;
@@ -198,13 +206,20 @@ static void test_sign_verify_bad_keys(void **state)
     /* an unreadable key file and a file that is no key: exit 2, the file named */
     cli_result r = cli_run("sign", "--key", "/nonexistent/key.pem", msg, NULL);
     cli_expect(&r, 2, "", "/nonexistent/key.pem");
+    assert_int_equal(occurrences(r.err, "/nonexistent/key.pem"), 1);
     cli_result_free(&r);
     r = cli_run("sign", "--key", junk, msg, NULL);
     cli_expect(&r, 2, "", "junk.pem");
+    assert_int_equal(occurrences(r.err, "junk.pem"), 1);
     cli_result_free(&r);
     /* a certificate where the private key goes */
     r = cli_run("sign", "--key", cert, msg, NULL);
     cli_expect(&r, 2, "", "merchant_cert.pem");
+    assert_int_equal(occurrences(r.err, "merchant_cert.pem"), 1);
+    cli_result_free(&r);
+    r = cli_run("encrypt", "--cert", junk, msg, NULL);
+    cli_expect(&r, 2, "", "junk.pem");
+    assert_int_equal(occurrences(r.err, "junk.pem"), 1);
     cli_result_free(&r);
     /* --cert and --pubkey swapped */
     r = cli_run("verify", "--cert", pub, "--signature", "AAAA", msg, NULL);
