@@ -265,18 +265,26 @@ static wx_response_t *error_response(const wx_error_t *e)
     return r;
 }
 
+/* 1 with the reason in @p e when @p node cannot be requested: NULL, or the error node
+ * (whose reason the calling thread's chain remembers). */
+static int unusable_node(const wx_node_t *node, wx_error_t *e)
+{
+    wx_error_clear(e);
+    if (node && !wx_node_is_error(node))
+        return 0;
+    if (node)
+        *e = *wx_chain_error();
+    if (!node || e->code == WX_OK)
+        wx_error_set(e, node ? WX_E_CHAIN : WX_E_INVALID_ARG, "",
+                     node ? "invalid chain (built on another thread?)" : "node is NULL");
+    return 1;
+}
+
 wx_response_t *wx_request(wx_node_t *node, wx_method method, const wx_request_options_t *opts)
 {
-    if (!node || wx_node_is_error(node)) {
-        wx_error_t e;
-        wx_error_clear(&e);
-        if (node)
-            e = *wx_chain_error();
-        if (!node || e.code == WX_OK)
-            wx_error_set(&e, node ? WX_E_CHAIN : WX_E_INVALID_ARG, "",
-                         node ? "invalid chain (built on another thread?)" : "node is NULL");
+    wx_error_t e;
+    if (unusable_node(node, &e))
         return error_response(&e);
-    }
     wx_node_impl *n = (wx_node_impl *)node;
     wx_call *call = wx_call_new(n->client);
     if (!call)
@@ -319,15 +327,8 @@ static wx_future_t *failed_future(const wx_error_t *e)
 wx_future_t *wx_request_async(wx_node_t *node, wx_method method, const wx_request_options_t *opts)
 {
     wx_error_t e;
-    wx_error_clear(&e);
-    if (!node || wx_node_is_error(node)) {
-        if (node)
-            e = *wx_chain_error();
-        if (!node || e.code == WX_OK)
-            wx_error_set(&e, node ? WX_E_CHAIN : WX_E_INVALID_ARG, "",
-                         node ? "invalid chain (built on another thread?)" : "node is NULL");
+    if (unusable_node(node, &e))
         return failed_future(&e);
-    }
     wx_node_impl *n = (wx_node_impl *)node;
     wx_call_thread *ts = wx_client_thread(n->client);
     wx_call *call = ts ? wx_call_new(n->client) : NULL;
