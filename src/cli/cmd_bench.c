@@ -5,7 +5,7 @@
  * Latencies go into a fixed log-scale histogram (1% wide buckets), so the tool's
  * memory does not grow with N. The last stdout line is the machine-readable summary:
  * `requests=N ok=K failed=F seconds=S rps=R`; exit 0 when F is 0, 1 otherwise, 2 for
- * usage or bad input. */
+ * usage or bad input (then no summary: nothing could be sent). */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -45,6 +45,7 @@ typedef struct reason {
 /* What one thread measures; merged after the threads end. */
 typedef struct thread_stats {
     uint64_t ok, failed;
+    uint64_t unsent;      /* failed before anything went out (see on_done) */
     uint64_t hist[HIST_BUCKETS];
     uint64_t max_us;
     reason reasons[MAX_REASONS];
@@ -84,7 +85,8 @@ static void usage(FILE *out)
           "  requests=N ok=K failed=F seconds=S rps=R\n"
           "Request options are those of the request form (wxpay --help).\n"
           "exit: 0 every response verified 2xx; 1 some failed (reasons on stderr);\n"
-          "      2 usage or bad input\n"
+          "      2 usage or bad input: a request that cannot be sent (a missing --var,\n"
+          "        a body that breaks the spec) stops the run before the summary\n"
           "\n"
           "example:\n"
           "  wxpay bench -n 2000 --concurrency 64 -c keys/CONFIG.json \\\n"
@@ -240,6 +242,13 @@ static void on_done(const wx_response_t *r, void *ud)
     } else {
         w->st.failed++;
         note_failure(&w->st, r);
+        /* Nothing went out (a missing path variable, a body that breaks the spec or
+         * is not JSON): every request of the run would fail the same way, so this
+         * thread sends no more and the run ends as a usage error. */
+        if (!wx_response_request_head(r)) {
+            w->st.unsent++;
+            w->todo = w->started;
+        }
     }
     w->done++;
     w->free_slots[w->free_count++] = s;
@@ -273,6 +282,7 @@ static void merge(thread_stats *into, const thread_stats *from)
 {
     into->ok += from->ok;
     into->failed += from->failed;
+    into->unsent += from->unsent;
     for (size_t b = 0; b < HIST_BUCKETS; b++)
         into->hist[b] += from->hist[b];
     if (from->max_us > into->max_us)
@@ -363,14 +373,7 @@ int wx_cmd_bench(int argc, char **argv)
     wx_method m;
     cli_parse_method(a.method, &m);
     wx_request_options_t opts = cli_request_options(&a.ro);
-    /* A bad PATH is a usage error, found before any thread starts. */
     wx_node_t *node = cli_chain_path(c, a.path);
-    if (!*wx_node_path(node)) {
-        wx_response_t *r = wx_request(node, m, &opts);
-        rc = cli_fail_err(CLI_EXIT_USAGE, CMD, "PATH", wx_response_error(r));
-        wx_response_free(r);
-        goto out;
-    }
 
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -397,6 +400,11 @@ int wx_cmd_bench(int argc, char **argv)
         goto out;
     for (long t = 0; t < a.threads; t++)
         merge(all, &ws[t].st);
+    if (all->unsent && all->unsent == all->failed && all->ok == 0) {
+        rc = cli_fail(CLI_EXIT_USAGE, CMD, "%s %s: nothing was sent: %s (%s)", a.method, a.path,
+                      all->reasons[0].message, wx_err_name(all->reasons[0].code));
+        goto out;
+    }
     report(&a, all, elapsed_us(&t0, &t1) / 1e6);
     rc = cli_finish(all->failed == 0 && all->ok == (uint64_t)a.n ? CLI_EXIT_OK : CLI_EXIT_FAIL);
 out:

@@ -419,6 +419,49 @@ static void test_config_mistakes(void **state)
     free(bad);
 }
 
+/* ------------------------------------------------------------------ bench */
+
+/* wxpay bench ARGS... -c CONFIG --base-url SANDBOX */
+static cli_result bench(const char *const *args)
+{
+    const char *argv[40] = {"bench", "-c", M.config, "--base-url", M.base_url};
+    int n = 5;
+    for (int i = 0; args[i] && n < 39; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    return cli_runv(NULL, argv);
+}
+
+/* A request that cannot be sent fails the same way every time: bench stops at once
+ * (even with -n 100000000) and exits 2 with the reason, as the request form does. */
+static void test_bench_input_errors(void **state)
+{
+    (void)state;
+    int gets = log_lines("GET /v3/pay/transactions/id/");
+    cli_result r = bench((const char *const[]){"-n", "100000000", "--threads", "2",
+                                               "--concurrency", "4", "GET",
+                                               "v3/pay/transactions/id/{transaction_id}", NULL});
+    cli_expect(&r, 2, "", "nothing was sent");
+    assert_non_null(strstr(r.err, "transaction_id"));
+    cli_result_free(&r);
+    r = bench((const char *const[]){"-n", "100000000", "--json", "{}", "POST",
+                                    "v3/industry-coupon/tokens", NULL});
+    cli_expect(&r, 2, "", "open_id: required");
+    cli_result_free(&r);
+    r = bench((const char *const[]){"-n", "100000000", "--json", "{\"open_id\":", "POST",
+                                    "v3/industry-coupon/tokens", NULL});
+    cli_expect(&r, 2, "", "malformed JSON");
+    cli_result_free(&r);
+    /* the same options with the variable given do send, and verify */
+    r = bench((const char *const[]){"-n", "3", "--var", "transaction_id=4200000001", "--query",
+                                    "mchid=1900000001", "GET",
+                                    "v3/pay/transactions/id/{transaction_id}", NULL});
+    cli_expect(&r, 0, NULL, NULL);
+    assert_non_null(strstr(r.out, "requests=3 ok=3 failed=0 "));
+    cli_result_free(&r);
+    wait_log("GET /v3/pay/transactions/id/", gets + 3);
+}
+
 static void test_no_secrets(void **state)
 {
     (void)state;
@@ -439,6 +482,7 @@ int main(void)
         cmocka_unit_test(test_forged_responses),
         cmocka_unit_test(test_nothing_listening),
         cmocka_unit_test(test_config_mistakes),
+        cmocka_unit_test(test_bench_input_errors),
         cmocka_unit_test(test_no_secrets),
     };
     return cmocka_run_group_tests_name("wxpay cli (request)", tests, setup, teardown);
