@@ -241,6 +241,9 @@ int wx_cmd_validate(int argc, char **argv)
                                       "or --header");
         else if (npos > 1)
             rc = cli_usage_error(CMD, "--schema takes one INSTANCE.json, got \"%s\" too", pos[1]);
+        else if (!strcmp(schema, "-") && (!pos[0] || !strcmp(pos[0], "-")))
+            rc = cli_usage_error(CMD, "the schema and the instance cannot both come from "
+                                      "standard input");
         else
             rc = validate_schema(schema, pos[0]);
     } else if (npos < 2) {

@@ -76,6 +76,8 @@ static void test_usage_errors(void **state)
         {{"validate", "POST"}, "missing PATH"},
         {{"validate", "FETCH", "/v3/x"}, "unknown method \"FETCH\""},
         {{"validate", "--schema", "s.json", "--var", "a=b"}, "does not go with"},
+        {{"validate", "--schema", "-"}, "both come from standard input"},
+        {{"validate", "--schema", "-", "-"}, "both come from standard input"},
         {{"validate", "--var", "novalue", "GET", "/v3/x"}, "--var wants NAME=VALUE"},
         {{"spec"}, "missing a subcommand"},
         {{"spec", "frob"}, "unknown subcommand \"frob\""},
