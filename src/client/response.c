@@ -47,7 +47,6 @@ void wx_response_free(wx_response_t *r)
     if (!r || r->is_static)
         return;
     wx_http_response_clear(&r->http);
-    wx_buf_free(&r->http.body);
     if (r->json)
         json_object_put(r->json);
     wx_violations_free(r->violations);

@@ -74,7 +74,7 @@ wx_err wx_http_response_append(wx_http_response_t *r, const void *data, size_t l
         return WX_E_INVALID_ARG;
     /* Only a success streams to the caller; an error answer is kept to be verified. */
     if (r->sink && r->status >= 200 && r->status < 300) {
-        if (r->body.limit && r->sink_bytes + len > r->body.limit && r->body.limit)
+        if (r->body.limit && r->sink_bytes + len > r->body.limit)
             return WX_E_TOO_LARGE;
         r->sink_bytes += len;
         if (r->sink(r->sink_ud, data, len) != 0) {
