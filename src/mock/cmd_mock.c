@@ -2,13 +2,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli_util.h"
 #include "commands.h"
 #include "mock.h"
 
@@ -53,18 +53,6 @@ static void usage(FILE *out)
             "  wxpay mock --keys keys --tls --spec-dir ./my-specs\n"
             "  curl -H 'Wxpay-Mock-Fault: http-500' ...   (one faulty answer)\n",
             wx_mock_fault_help());
-}
-
-static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int bad_usage(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "wxpay mock: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n(wxpay mock --help for usage)\n");
-    va_end(ap);
-    return 2;
 }
 
 static int g_stop_pipe[2] = {-1, -1};
@@ -143,7 +131,7 @@ static int parse_args(int argc, char **argv, mock_args *a)
     a->keys = env && *env ? env : "keys";
     a->spec_dirs = calloc((size_t)argc + 1, sizeof *a->spec_dirs);
     if (!a->spec_dirs)
-        return bad_usage("%s", "out of memory");
+        return cli_fail(CLI_EXIT_USAGE, "mock", "out of memory");
     for (int i = 1; i < argc; i++) {
         const char *v;
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -158,28 +146,29 @@ static int parse_args(int argc, char **argv, mock_args *a)
             errno = 0;
             long p = strtol(v, &end, 10);
             if (!*v || *end || errno || p < 0 || p > 65535)
-                return bad_usage("--port needs a number from 0 to 65535, not '%s'", v);
+                return cli_usage_error("mock", "--port needs a number from 0 to 65535, not '%s'",
+                                       v);
             a->port = (int)p;
         } else if ((v = option_value(argc, argv, &i, "--keys"))) {
             if (!*v)
-                return bad_usage("%s", "--keys needs a directory");
+                return cli_usage_error("mock", "--keys needs a directory");
             a->keys = v;
         } else if ((v = option_value(argc, argv, &i, "--spec-dir"))) {
             if (!*v)
-                return bad_usage("%s", "--spec-dir needs a directory");
+                return cli_usage_error("mock", "--spec-dir needs a directory");
             a->spec_dirs[a->n_spec_dirs++] = v;
         } else if ((v = option_value(argc, argv, &i, "--fault"))) {
             if (wx_mock_fault_parse(v, strlen(v), &a->fault) != 0)
-                return bad_usage("unknown fault mode '%s'", v);
+                return cli_usage_error("mock", "unknown fault mode '%s'", v);
         } else if ((v = option_value(argc, argv, &i, "--sign-with"))) {
             if (!strcmp(v, "cert"))
                 a->sign_with = WX_SIGN_WITH_CERT;
             else if (!strcmp(v, "pubkey"))
                 a->sign_with = WX_SIGN_WITH_PUBKEY;
             else
-                return bad_usage("--sign-with is cert or pubkey, not '%s'", v);
+                return cli_usage_error("mock", "--sign-with is cert or pubkey, not '%s'", v);
         } else {
-            return bad_usage("unknown argument '%s'", argv[i]);
+            return cli_usage_error("mock", "unknown argument '%s'", argv[i]);
         }
     }
     return 0;

@@ -1,11 +1,13 @@
 /* The keys folder written by `wxpay keys gen`: CONFIG.json (shared with the client)
  * and mock.json (the private halves only the sandbox holds). */
+#include <errno.h>
 #include <json-c/json.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "mock.h"
 
@@ -38,9 +40,18 @@ static struct json_object *read_json(const char *dir, const char *name, char *wh
         fail(why, why_len, "out of memory");
         return NULL;
     }
+    if (access(path, R_OK) != 0) {
+        fail(why, why_len, "%s: %s (wxpay keys gen DIR writes it)", name, strerror(errno));
+        free(path);
+        return NULL;
+    }
     struct json_object *o = json_object_from_file(path);
-    if (!o)
-        fail(why, why_len, "%s: %s", path, json_util_get_last_err());
+    if (!o) {
+        /* json-c's message ends in a newline; ours are one line */
+        const char *reason = json_util_get_last_err();
+        int n = reason ? (int)strcspn(reason, "\n") : 0;
+        fail(why, why_len, "%s: %.*s", path, n, reason ? reason : "");
+    }
     else if (!json_object_is_type(o, json_type_object)) {
         fail(why, why_len, "%s: not a JSON object", path);
         json_object_put(o);

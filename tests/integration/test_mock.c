@@ -564,7 +564,12 @@ static void test_sigint_and_bad_arguments(void **state)
         int rc = wxt_run(argv, NULL, 0, NULL, &err);
         if (rc != 2)
             fail_msg("%s %s: exit %d, %s", bad[i][0], bad[i][1] ? bad[i][1] : "", rc, err);
+        /* one line naming the problem; an argument mistake points to --help */
         assert_true(strlen(err) > 0);
+        assert_ptr_equal(strchr(err, '\n'), err + strlen(err) - 1);
+        assert_non_null(strstr(err, "wxpay mock: "));
+        if (i < 5)
+            assert_non_null(strstr(err, "--help"));
         free(err);
     }
     char *argv[] = {WXPAY_BIN, "mock", "--help", NULL};
