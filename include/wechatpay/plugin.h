@@ -164,7 +164,8 @@ struct wx_transport {
     void *ctx;
     /**
      * Start @p req; fill @p resp as bytes arrive; call @p done when finished. May call
-     * done before returning. @p req and its strings stay valid until done is called.
+     * done before returning WX_OK; an error return means done was not and will not be
+     * called. @p req and its strings stay valid until done is called.
      */
     wx_err (*submit)(void *ctx, const wx_http_request_t *req, wx_http_response_t *resp,
                      wx_http_done_fn done, void *done_ud);
