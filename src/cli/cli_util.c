@@ -255,6 +255,31 @@ int cli_parse_method(const char *s, wx_method *m)
     return 0;
 }
 
+int cli_check_target(const char *cmd, const char *method, const char *path, wx_method *m)
+{
+    if (!method)
+        return cli_usage_error(cmd, "missing METHOD PATH");
+    /* In the request form the first word may be a mistyped command. */
+    if (!cli_parse_method(method, m))
+        return cli_usage_error(cmd, "unknown %s \"%s\" (methods: GET, POST, PUT, PATCH, DELETE)",
+                               cmd ? "method" : "command or method", method);
+    if (!path)
+        return cli_usage_error(cmd, "missing PATH after %s", method);
+    if (strchr(path, '?'))
+        return cli_usage_error(cmd, "PATH \"%s\" has a query: give it as --query NAME=VALUE",
+                               path);
+    return CLI_EXIT_OK;
+}
+
+int cli_require_config(const char *cmd, const char *config)
+{
+    const char *env = getenv("WXPAY_CONFIG");
+    if (config || (env && *env))
+        return CLI_EXIT_OK;
+    return cli_usage_error(cmd, "no configuration: give -c CONFIG.json or set WXPAY_CONFIG "
+                                "(wxpay keys gen DIR makes one for the sandbox)");
+}
+
 /* ------------------------------------------------------------------ name/value lists */
 
 static int kvs_push(cli_kvs *l, char *key, char *value)

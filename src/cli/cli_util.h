@@ -76,6 +76,14 @@ int cli_parse_json(const char *cmd, const char *what, const char *text, size_t l
 /* 1 when @p s is a method wx_method knows, case-insensitively; *m receives it. */
 int cli_parse_method(const char *s, wx_method *m);
 
+/* The METHOD PATH of the request form and of bench: both given, a known method (into
+ * *m) and no query in PATH. Returns CLI_EXIT_OK or the usage error it printed. */
+int cli_check_target(const char *cmd, const char *method, const char *path, wx_method *m);
+
+/* CLI_EXIT_OK when -c gave @p config or WXPAY_CONFIG is set, else a usage error
+ * (wx_client_new_from_config() reads WXPAY_CONFIG when @p config is NULL). */
+int cli_require_config(const char *cmd, const char *config);
+
 /* ------------------------------------------------------------------ name/value lists */
 
 /* A growable list that is always terminated by {NULL, NULL}, as the API wants. */

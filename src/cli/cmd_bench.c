@@ -34,6 +34,7 @@ typedef struct bench_args {
     cli_request_opts ro;
     long n, concurrency, threads;
     const char *method, *path;
+    wx_method m;
 } bench_args;
 
 typedef struct reason {
@@ -147,18 +148,7 @@ static int parse_args(bench_args *a, int argc, char **argv)
     }
     if (rc != CLI_EXIT_OK)
         return rc;
-    wx_method m;
-    if (!a->method)
-        return cli_usage_error(CMD, "missing METHOD PATH");
-    if (!cli_parse_method(a->method, &m))
-        return cli_usage_error(CMD, "unknown method \"%s\" (GET, POST, PUT, PATCH, DELETE)",
-                               a->method);
-    if (!a->path)
-        return cli_usage_error(CMD, "missing PATH after %s", a->method);
-    if (strchr(a->path, '?'))
-        return cli_usage_error(CMD, "PATH \"%s\" has a query: give it as --query NAME=VALUE",
-                               a->path);
-    return CLI_EXIT_OK;
+    return cli_check_target(CMD, a->method, a->path, &a->m);
 }
 
 /* ------------------------------------------------------------------ histogram */
@@ -370,8 +360,6 @@ int wx_cmd_bench(int argc, char **argv)
     wx_client_options_t overrides = {0};
     if ((rc = cli_request_client(&a.ro, &overrides, &c)) != CLI_EXIT_OK)
         goto out;
-    wx_method m;
-    cli_parse_method(a.method, &m);
     wx_request_options_t opts = cli_request_options(&a.ro);
     wx_node_t *node = cli_chain_path(c, a.path);
 
@@ -381,7 +369,7 @@ int wx_cmd_bench(int argc, char **argv)
     for (long t = 0; t < a.threads; t++) {
         ws[t].client = c;
         ws[t].node = node;
-        ws[t].method = m;
+        ws[t].method = a.m;
         ws[t].opts = &opts;
         ws[t].todo = a.n / a.threads + (t < a.n % a.threads ? 1 : 0);
         if (t == 0)

@@ -102,12 +102,8 @@ int wx_cmd_certs(int argc, char **argv)
     }
     if (out_dir && !*out_dir)
         return cli_usage_error("certs", "--out wants a folder");
-    if (!config) {
-        const char *env = getenv("WXPAY_CONFIG");
-        if (!env || !*env)
-            return cli_usage_error("certs", "no configuration: give -c CONFIG.json or set "
-                                            "WXPAY_CONFIG (wxpay keys gen DIR makes one)");
-    }
+    if (cli_require_config("certs", config) != CLI_EXIT_OK)
+        return CLI_EXIT_USAGE;
     wx_client_options_t overrides = {.base_url = base_url};
     wx_client_t *c = NULL;
     wx_error_t err = {0};

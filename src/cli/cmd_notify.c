@@ -128,12 +128,8 @@ int wx_cmd_notify(int argc, char **argv)
     if (now_arg && !parse_now(now_arg, &now))
         return cli_usage_error("notify", "--now wants a UNIX time in seconds, got \"%s\"",
                                now_arg);
-    if (!config) {
-        const char *env = getenv("WXPAY_CONFIG");
-        if (!env || !*env)
-            return cli_usage_error("notify", "no configuration: give -c CONFIG.json or set "
-                                             "WXPAY_CONFIG");
-    }
+    if (cli_require_config("notify", config) != CLI_EXIT_OK)
+        return CLI_EXIT_USAGE;
 
     char *headers_text = NULL, *body = NULL;
     size_t headers_len = 0, body_len = 0;

@@ -23,6 +23,7 @@ typedef struct request_args {
     cli_request_opts ro;
     int include, verbose;
     const char *method, *path;
+    wx_method m;
 } request_args;
 
 static int parse_args(request_args *a, int argc, char **argv)
@@ -62,18 +63,7 @@ static int parse_args(request_args *a, int argc, char **argv)
     }
     if (rc != CLI_EXIT_OK)
         return rc;
-    wx_method m;
-    if (!a->method)
-        return cli_usage_error(NULL, "missing METHOD PATH");
-    if (!cli_parse_method(a->method, &m))
-        return cli_usage_error(NULL, "unknown command or method \"%s\" (methods: GET, POST, PUT, "
-                                     "PATCH, DELETE)", a->method);
-    if (!a->path)
-        return cli_usage_error(NULL, "missing PATH after %s", a->method);
-    if (strchr(a->path, '?'))
-        return cli_usage_error(NULL, "PATH \"%s\" has a query: give it as --query NAME=VALUE",
-                               a->path);
-    return CLI_EXIT_OK;
+    return cli_check_target(NULL, a->method, a->path, &a->m);
 }
 
 static void debug_to_stderr(void *ud, const char *text, size_t len)
@@ -215,16 +205,14 @@ int wx_cmd_request(int argc, char **argv)
     wx_response_t *r = NULL;
     if (rc != CLI_EXIT_OK)
         goto out;
-    wx_method m;
-    cli_parse_method(a.method, &m);
     wx_client_options_t overrides = {0};
     if (a.verbose)
         overrides.debug = debug_to_stderr;
     if ((rc = cli_request_client(&a.ro, &overrides, &c)) != CLI_EXIT_OK)
         goto out;
     wx_request_options_t opts = cli_request_options(&a.ro);
-    r = wx_request(cli_chain_path(c, a.path), m, &opts);
-    rc = report(r, wx_method_name(m), a.path, &a);
+    r = wx_request(cli_chain_path(c, a.path), a.m, &opts);
+    rc = report(r, wx_method_name(a.m), a.path, &a);
 out:
     wx_response_free(r);
     wx_client_free(c);

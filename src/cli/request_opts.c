@@ -48,14 +48,9 @@ static int load_body(cli_request_opts *o)
 int cli_request_client(cli_request_opts *o, wx_client_options_t *overrides, wx_client_t **c)
 {
     *c = NULL;
-    if (!o->config) {
-        const char *env = getenv("WXPAY_CONFIG");
-        if (!env || !*env)
-            return cli_usage_error(o->cmd, "no configuration: give -c CONFIG.json or set "
-                                           "WXPAY_CONFIG (wxpay keys gen DIR makes one for the "
-                                           "sandbox)");
-    }
-    int rc;
+    int rc = cli_require_config(o->cmd, o->config);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     if (o->json && (rc = load_body(o)) != CLI_EXIT_OK)
         return rc;
     if (o->json && o->body_len == 0)
