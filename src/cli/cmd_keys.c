@@ -72,6 +72,10 @@ static int make_dirs(const char *dir)
 /* Write a file with exactly @p mode (also when it already existed). */
 static int write_file(const char *dir, const char *name, const char *data, mode_t mode)
 {
+    if (!data) { /* the JSON text could not be made */
+        fprintf(stderr, "wxpay keys: cannot write %s/%s: out of memory\n", dir, name);
+        return -1;
+    }
     size_t n = strlen(dir) + strlen(name) + 2;
     char *path = malloc(n);
     if (!path)
@@ -239,12 +243,11 @@ static int keys_gen(const char *dir)
     /* CONFIG.json last: its presence means the folder is complete. It carries the
      * APIv3 key, so it is private too. */
     if (!failed) {
-        char *text = strdup(json_text(config));
-        failed = !text || write_file(dir, "CONFIG.json", text, 0600);
-        if (text) {
+        /* the text lives in config's own buffer, wiped before json-c frees it */
+        char *text = (char *)json_text(config);
+        failed = write_file(dir, "CONFIG.json", text, 0600);
+        if (text)
             memset(text, 0, strlen(text));
-            free(text);
-        }
     }
     memset((char *)json_object_get_string(apiv3), 0, strlen(json_object_get_string(apiv3)));
     json_object_put(config);
