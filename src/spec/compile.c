@@ -217,18 +217,20 @@ json_object *wx_compile_follow_ref(wx_compiler *c, const char *ref)
  * whose $ref went back up through a property at that time (a: {properties: {p: $ref b},
  * allOf: [$ref b]}, b: {$ref a}), so the finished graph is checked once more: the
  * validator follows $ref, allOf, anyOf, oneOf and not on the same value, and a loop of
- * those would never end. Schemas from earlier compiles only lead to earlier schemas, so
- * only this compile's are walked. */
+ * those would never end, a very long run of them would exhaust its stack. Schemas from
+ * earlier compiles only lead to earlier schemas (whose runs are known), so only this
+ * compile's are walked. */
 
 typedef struct graph_node {
-    const wx_schema *schema;
+    wx_schema *schema;
     const json_object *json;
-    int state; /* 0 not seen, 1 on the current path, 2 done */
+    int state; /* 0 not seen, 1 on the current path, 2 done (schema->steps set) */
 } graph_node;
 
 typedef struct graph {
     graph_node *nodes; /* sorted by schema address */
     size_t n;
+    int too_long;      /* the walk stopped at a run too long, not at a loop */
 } graph;
 
 static int cmp_graph_node(const void *a, const void *b)
@@ -240,50 +242,65 @@ static int cmp_graph_node(const void *a, const void *b)
 
 static graph_node *graph_find(const graph *g, const wx_schema *s)
 {
-    graph_node key = {s, NULL, 0};
+    graph_node key = {(wx_schema *)s, NULL, 0};
     return s ? bsearch(&key, g->nodes, g->n, sizeof key, cmp_graph_node) : NULL;
 }
 
-static const json_object *walk_from(const graph *g, graph_node *v, int depth);
+static const json_object *walk_from(graph *g, graph_node *v, int depth);
 
-/* The json node of a schema on a loop through @p s, or NULL. */
-static const json_object *walk_edge(const graph *g, const wx_schema *s, int depth)
+/* One step to @p s: raises *steps to cover it; returns the json node of a schema on a
+ * loop (or at the end of a run too long), or NULL. */
+static const json_object *walk_edge(graph *g, const wx_schema *s, int depth, int *steps)
 {
-    graph_node *w = graph_find(g, s);
-    if (!w || w->state == 2)
+    if (!s)
         return NULL;
-    if (w->state == 1)
+    graph_node *w = graph_find(g, s);
+    if (w && w->state == 1)
         return w->json;
-    return walk_from(g, w, depth + 1);
+    if (w && w->state == 0) {
+        const json_object *bad = walk_from(g, w, depth + 1);
+        if (bad)
+            return bad;
+    }
+    if (s->steps + 1 > *steps)
+        *steps = s->steps + 1;
+    return NULL;
 }
 
-static const json_object *walk_list(const graph *g, const wx_schema *const *list, size_t n,
-                                    int depth)
+static const json_object *walk_list(graph *g, const wx_schema *const *list, size_t n,
+                                    int depth, int *steps)
 {
-    const json_object *loop = NULL;
-    for (size_t i = 0; i < n && !loop; i++)
-        loop = walk_edge(g, list[i], depth);
-    return loop;
+    const json_object *bad = NULL;
+    for (size_t i = 0; i < n && !bad; i++)
+        bad = walk_edge(g, list[i], depth, steps);
+    return bad;
 }
 
-static const json_object *walk_from(const graph *g, graph_node *v, int depth)
+static const json_object *walk_from(graph *g, graph_node *v, int depth)
 {
-    /* A chain this long is as good as a loop for the validator's stack. */
-    if (depth > WX_COMPILE_MAX_RECURSION)
+    if (depth > WX_COMPILE_MAX_RECURSION) {
+        g->too_long = 1;
         return v->json;
+    }
     const wx_schema *s = v->schema;
+    int steps = 0;
     v->state = 1;
-    const json_object *loop = walk_edge(g, s->ref, depth);
-    if (!loop)
-        loop = walk_list(g, s->all_of, s->nall_of, depth);
-    if (!loop)
-        loop = walk_list(g, s->any_of, s->nany_of, depth);
-    if (!loop)
-        loop = walk_list(g, s->one_of, s->none_of, depth);
-    if (!loop)
-        loop = walk_edge(g, s->not_schema, depth);
+    const json_object *bad = walk_edge(g, s->ref, depth, &steps);
+    if (!bad)
+        bad = walk_list(g, s->all_of, s->nall_of, depth, &steps);
+    if (!bad)
+        bad = walk_list(g, s->any_of, s->nany_of, depth, &steps);
+    if (!bad)
+        bad = walk_list(g, s->one_of, s->none_of, depth, &steps);
+    if (!bad)
+        bad = walk_edge(g, s->not_schema, depth, &steps);
     v->state = 2;
-    return loop;
+    v->schema->steps = steps;
+    if (!bad && steps > WX_COMPILE_MAX_RECURSION) {
+        g->too_long = 1;
+        bad = v->json;
+    }
+    return bad;
 }
 
 /* The key path of @p target inside @p node (the first place it occurs); 1 when found. */
@@ -313,7 +330,7 @@ static int locate(json_object *node, const json_object *target, wx_keypath *kp, 
     return 0;
 }
 
-static void report_loop(wx_compiler *c, const json_object *json)
+static void report_loop(wx_compiler *c, const json_object *json, int too_long)
 {
     const wx_doc *doc = c->frames[0].doc;
     wx_keypath kp;
@@ -328,15 +345,21 @@ static void report_loop(wx_compiler *c, const json_object *json)
     } else if (doc) {
         locate(doc->root, json, &kp, 0);
     }
-    wx_problem_set(c->problem, WX_E_SPEC, doc && doc->display ? doc->display : "<schema>",
-                   kp.text,
-                   "$ref cycle: this schema leads back to itself through $ref, allOf, anyOf, "
-                   "oneOf or not without going through a property or an item");
+    const char *file = doc && doc->display ? doc->display : "<schema>";
+    if (too_long)
+        wx_problem_set(c->problem, WX_E_SPEC, file, kp.text,
+                       "schema nested too deeply: more than %d steps of $ref, allOf, anyOf, "
+                       "oneOf or not without going through a property or an item",
+                       WX_COMPILE_MAX_RECURSION);
+    else
+        wx_problem_set(c->problem, WX_E_SPEC, file, kp.text,
+                       "$ref cycle: this schema leads back to itself through $ref, allOf, "
+                       "anyOf, oneOf or not without going through a property or an item");
 }
 
 static void check_loops(wx_compiler *c)
 {
-    graph g = {wx_calloc(c->nadded ? c->nadded : 1, sizeof *g.nodes), 0};
+    graph g = {wx_calloc(c->nadded ? c->nadded : 1, sizeof *g.nodes), 0, 0};
     if (!g.nodes) {
         nomem(c);
         return;
@@ -352,7 +375,7 @@ static void check_loops(wx_compiler *c)
             continue;
         const json_object *loop = walk_from(&g, &g.nodes[i], 0);
         if (loop) {
-            report_loop(c, loop);
+            report_loop(c, loop, g.too_long);
             break;
         }
     }

@@ -178,6 +178,10 @@ struct wx_schema {
     json_object *example;
     json_object *deflt;
     json_object *examples;
+
+    /* the longest run of $ref/allOf/anyOf/oneOf/not steps below this schema, set when
+     * its compile finishes: the validator recurses that deep on one value */
+    int steps;
 };
 
 /* The shared accept-anything schema. */

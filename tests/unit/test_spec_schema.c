@@ -9,6 +9,7 @@
 #include <wechatpay/spec.h>
 
 #include "testutil.h"
+#include "util/buf.h"
 
 static json_object *parse(const char *text)
 {
@@ -411,6 +412,41 @@ static void test_invalid_schemas(void **state)
                    "definitions.a", "$ref cycle");
 }
 
+/* A chain of allOf/$ref steps longer than the validator should recurse is refused even
+ * when each schema compiles shallowly (the definitions are met from the end). */
+static void test_long_chain(void **state)
+{
+    (void)state;
+    enum { N = 150 };
+    wx_buf b = WX_BUF_INIT;
+    wx_buf_puts(&b, "{\"definitions\":{\"d150\":{\"type\":\"string\"}");
+    for (int i = 0; i < N; i++)
+        wx_buf_printf(&b, ",\"d%d\":{\"allOf\":[{\"$ref\":\"#/definitions/d%d\"}]}", i, i + 1);
+    wx_buf_puts(&b, "},\"properties\":{");
+    for (int i = N; i >= 0; i--)
+        wx_buf_printf(&b, "%s\"p%d\":{\"$ref\":\"#/definitions/d%d\"}", i == N ? "" : ",", i, i);
+    wx_buf_puts(&b, "}}");
+    wx_err rc;
+    char *got = run(wx_buf_str(&b), "{}", &rc);
+    if (rc != WX_E_SPEC || !strstr(got, "schema nested too deeply: more than 200 steps"))
+        fail_msg("expected a chain too long, got (rc %d): %s", rc, got);
+    free(got);
+    wx_buf_free(&b);
+    /* 50 steps (100 with the $ref wrappers) are fine. */
+    wx_buf_puts(&b, "{\"definitions\":{\"d50\":{\"type\":\"string\"}");
+    for (int i = 0; i < 50; i++)
+        wx_buf_printf(&b, ",\"d%d\":{\"allOf\":[{\"$ref\":\"#/definitions/d%d\"}]}", i, i + 1);
+    wx_buf_puts(&b, "},\"properties\":{");
+    for (int i = 50; i >= 0; i--)
+        wx_buf_printf(&b, "%s\"p%d\":{\"$ref\":\"#/definitions/d%d\"}", i == 50 ? "" : ",", i, i);
+    wx_buf_puts(&b, "}}");
+    got = run(wx_buf_str(&b), "{\"p0\":1}", &rc);
+    assert_int_equal(rc, WX_E_VALIDATION);
+    assert_string_equal(got, "p0: expected string, got integer");
+    free(got);
+    wx_buf_free(&b);
+}
+
 static void test_ignored_keywords(void **state)
 {
     (void)state;
@@ -438,6 +474,7 @@ int main(void)
         cmocka_unit_test(test_numbers),      cmocka_unit_test(test_formats),
         cmocka_unit_test(test_nullable),     cmocka_unit_test(test_combinators),
         cmocka_unit_test(test_refs),         cmocka_unit_test(test_invalid_schemas),
+        cmocka_unit_test(test_long_chain),
         cmocka_unit_test(test_ignored_keywords), cmocka_unit_test(test_many_violations),
         cmocka_unit_test(test_args),
     };
