@@ -248,6 +248,20 @@ static wx_node_impl *intern_path(wx_node_impl *start, const char *raw, size_t le
 
 /* ---------------------------------------------------------------- public */
 
+/* The node @p segment (one or several segments) leads to from @p n: the lock-free
+ * lookup of what was asked before, else interning. NULL with *err set on failure. */
+static wx_node_impl *descend(wx_node_impl *n, const char *segment, wx_error_t *err)
+{
+    size_t len = strlen(segment);
+    wx_node_impl *child = alias_find(n, WX_KEY_RAW, segment, len, wx_hash_bytes(segment, len));
+    return child ? child : intern_path(n, segment, len, err);
+}
+
+wx_node_impl *wx_chain_find(wx_client_t *c, const char *path, wx_error_t *err)
+{
+    return descend(c->root, path, err);
+}
+
 wx_node_t *wx_seg(wx_node_t *node, const char *segment)
 {
     if (!node)
@@ -258,16 +272,11 @@ wx_node_t *wx_seg(wx_node_t *node, const char *segment)
     }
     if (!segment)
         return fail(WX_E_CHAIN, "chain segment is NULL");
-    wx_node_impl *n = (wx_node_impl *)node;
-    size_t len = strlen(segment);
-    wx_node_impl *child = alias_find(n, WX_KEY_RAW, segment, len, wx_hash_bytes(segment, len));
-    if (!child) {
-        wx_error_t err;
-        wx_error_clear(&err);
-        child = intern_path(n, segment, len, &err);
-        if (!child)
-            return fail_with(&err);
-    }
+    wx_error_t err;
+    wx_error_clear(&err);
+    wx_node_impl *child = descend((wx_node_impl *)node, segment, &err);
+    if (!child)
+        return fail_with(&err);
     t_cursor = child;
     return &child->pub;
 }

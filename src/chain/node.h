@@ -61,6 +61,11 @@ wx_node_impl *wx_chain_root_new(wx_client_t *c);
 /* Free what nodes own outside the arena (templates, spec vars). */
 void wx_chain_free_nodes(wx_client_t *c);
 
+/* The node of @p path ("v3/certificates"), interned as wx_chain() does but leaving the
+ * calling thread's cursor alone: for the library's own requests, made inside a caller's
+ * call. NULL with *err (required) set for a bad path or when memory runs out. */
+wx_node_impl *wx_chain_find(wx_client_t *c, const char *path, wx_error_t *err);
+
 /* The compiled template of a node (NULL with *err set on failure). */
 const wx_uri_template_t *wx_node_template(wx_node_impl *n, wx_error_t *err);
 /* The spec resolution of a node for a method. */

@@ -164,14 +164,20 @@ static wx_err refresh_locked(wx_client_t *c, const wx_cert_refresh_options_t *o,
         return wx_error_set(err, WX_E_CONFIG, "apiv3_key",
                             "the APIv3 key (apiv3_key) is needed to decrypt platform "
                             "certificates");
-    wx_node_t *node = wx_chain(c, "v3/certificates");
-    wx_call *call = wx_node_is_error(node) ? NULL : wx_call_new(c);
+    wx_error_t e;
+    wx_error_clear(&e);
+    wx_node_impl *node = wx_chain_find(c, "v3/certificates", &e);
+    if (!node) {
+        wx_error_copy(err, &e);
+        return e.code;
+    }
+    wx_call *call = wx_call_new(c);
     if (!call)
         return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
     call->cert_download = 1;
     wx_response_t *r;
     wx_request_options_t ro = {.headers = o ? o->headers : NULL};
-    if (wx_call_prepare(call, (wx_node_impl *)node, WX_GET, &ro) != WX_OK) {
+    if (wx_call_prepare(call, node, WX_GET, &ro) != WX_OK) {
         r = call->resp;
         call->resp = NULL;
         wx_call_free(call);

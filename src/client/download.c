@@ -10,6 +10,7 @@
 #include <wechatpay/download.h>
 #include <wechatpay/wechatpay.h>
 
+#include "chain/node.h"
 #include "crypto/backend.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -218,7 +219,15 @@ wx_err wx_download(wx_client_t *c, const wx_download_options_t *o, size_t *bytes
             goto out;
         }
     }
-    wx_response_t *r = wx_request(wx_chain(c, path.data), WX_GET,
+    wx_error_t e;
+    wx_error_clear(&e);
+    wx_node_impl *node = wx_chain_find(c, path.data, &e);
+    if (!node) {
+        wx_error_copy(err, &e);
+        rc = e.code;
+        goto out;
+    }
+    wx_response_t *r = wx_request(&node->pub, WX_GET,
                                   &(wx_request_options_t){.query = query, .sink = on_data, .sink_ud = &s});
     rc = wx_response_err(r);
     if (rc != WX_OK) {
