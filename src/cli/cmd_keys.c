@@ -81,7 +81,8 @@ static int write_file(const char *dir, const char *name, const char *data, mode_
     if (!path)
         return -1;
     snprintf(path, n, "%s/%s", dir, name);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    /* O_NOFOLLOW: a symlink planted in DIR must not redirect a key onto another file */
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
     int rc = -1;
     if (fd >= 0 && fchmod(fd, mode) == 0) {
         size_t len = strlen(data), off = 0;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <wechatpay/wechatpay.h>
 
@@ -265,6 +266,36 @@ static void test_usage_errors(void **state)
     free(file);
 }
 
+/* A symlink planted in DIR does not redirect a private key onto the file it names. */
+static void test_symlink_is_not_followed(void **state)
+{
+    (void)state;
+    char *base = wxt_tmpdir("keys-symlink");
+    char *victim = wxt_path(base, "victim.txt");
+    wxt_write_file(victim, "precious\n", 9);
+    char *dir = wxt_path(base, "keys");
+    assert_int_equal(mkdir(dir, 0700), 0);
+    char *link = wxt_path(dir, "merchant_key.pem");
+    assert_int_equal(symlink(victim, link), 0);
+    char *argv[] = {WXPAY_BIN, "keys", "gen", dir, NULL};
+    char *err = NULL;
+    assert_int_equal(wxt_run(argv, NULL, 0, NULL, &err), 1);
+    assert_non_null(strstr(err, "merchant_key.pem"));
+    free(err);
+    char *text = wxt_read_file(victim, NULL);
+    assert_string_equal(text, "precious\n");
+    /* and no CONFIG.json: the folder is not complete */
+    char *config = wxt_path(dir, "CONFIG.json");
+    struct stat st;
+    assert_int_not_equal(stat(config, &st), 0);
+    free(config);
+    free(text);
+    free(link);
+    free(dir);
+    free(victim);
+    free(base);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -273,6 +304,7 @@ int main(void)
         cmocka_unit_test(test_keys_sign_and_verify),
         cmocka_unit_test(test_regenerates_with_new_serials),
         cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_symlink_is_not_followed),
     };
     return cmocka_run_group_tests_name("mock_keys", tests, group_setup, group_teardown);
 }
