@@ -32,6 +32,8 @@ typedef int64_t (*wx_clock_fn)(void *ud);
 /**
  * Writes a NUL-terminated nonce of at most 63 characters into @p out (size 64).
  * Injectable so that tests can sign with a fixed nonce. Returns WX_OK or an error.
+ * Letters and digits only: the nonce is quoted in the Authorization header, and a
+ * request with any other nonce fails with WX_E_SIGN before it is sent.
  */
 typedef wx_err (*wx_nonce_fn)(void *ud, char out[64]);
 
@@ -49,7 +51,8 @@ typedef struct wx_client_options {
     const wx_platform_key_t *platform; /**< platform certificates / public keys */
     size_t platform_count;
     const char *apiv3_key;          /**< 32-byte APIv3 key (notifications, certificates) */
-    const char *base_url;           /**< default "https://api.mch.weixin.qq.com/" */
+    const char *base_url;           /**< default "https://api.mch.weixin.qq.com/"; scheme,
+                                         host and port only (no path) */
     const char *backup_base_url;    /**< failover on connection errors, NULL for none */
     const char *const *spec_dirs;   /**< NULL-terminated extra spec directories, later wins */
     int no_builtin_specs;           /**< 1: do not use the spec tree compiled into the library */
@@ -58,7 +61,8 @@ typedef struct wx_client_options {
     int validate_responses;         /**< 1: check 2xx response bodies against the spec */
     long connect_timeout_ms;        /**< default 10000 */
     long timeout_ms;                /**< whole request, default 30000 */
-    size_t max_response_bytes;      /**< default 64 MiB */
+    size_t max_response_bytes;      /**< largest body kept in memory, default 64 MiB (a body
+                                         streamed to a sink, e.g. a bill, is not limited) */
     const char *user_agent_suffix;  /**< appended to the library's User-Agent */
     const char *ca_file;            /**< CA bundle for TLS, default system */
     const char *ca_path;            /**< CA directory for TLS */

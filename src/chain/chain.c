@@ -366,7 +366,16 @@ const wx_node_spec *wx_node_spec_for(wx_node_impl *n, wx_method m)
             wx_error_clear(&err);
             struct json_object *vars = NULL;
             const wx_endpoint_t *ep = NULL;
-            s->rc = wx_spec_find(c->spec, wx_method_name(m), n->path, &ep, &vars, &err);
+            wx_err rc = wx_spec_find(c->spec, wx_method_name(m), n->path, &ep, &vars, &err);
+            if (rc == WX_E_NOMEM) {
+                /* Not an answer about the spec: leave it unresolved, try again next time. */
+                static const wx_node_spec k_nomem = {.rc = WX_E_NOMEM};
+                if (vars)
+                    json_object_put(vars);
+                pthread_mutex_unlock(&c->chain_lock);
+                return &k_nomem;
+            }
+            s->rc = rc;
             if (s->rc == WX_OK) {
                 s->ep = ep;
                 s->vars = vars;

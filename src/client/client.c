@@ -50,6 +50,11 @@ static char *normalise_base_url(const char *url)
     size_t n = strlen(url);
     if (wx_has_crlf_nul(url, n) || strchr(url, ' ') || strchr(url, '?') || strchr(url, '#'))
         return NULL;
+    /* No path: the signature covers the path the server sees, which a base path would
+       change ("https://host/v3/" + "/v3/..." is not what was signed). */
+    const char *slash = strchr(strstr(url, "://") + 3, '/');
+    if (slash && slash[1])
+        return NULL;
     char *p = wx_malloc(n + 2);
     if (!p)
         return NULL;
@@ -213,7 +218,8 @@ wx_err wx_client_new(const wx_client_options_t *o, wx_client_t **out, wx_error_t
     const char *base = o->base_url ? o->base_url : WX_DEFAULT_BASE_URL;
     if (!(c->base_url = normalise_base_url(base))) {
         rc = wx_error_set(err, WX_E_CONFIG, "base_url",
-                          "base_url must be an http:// or https:// URL, got \"%.200s\"", base);
+                          "base_url must be an http:// or https:// URL without a path, got \"%.200s\"",
+                          base);
         goto fail;
     }
     if (o->backup_base_url && !(c->backup_base_url = normalise_base_url(o->backup_base_url))) {

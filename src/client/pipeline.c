@@ -265,10 +265,18 @@ static void debug_response(wx_call *call)
 
 /* ---------------------------------------------------------------- prepare */
 
+/* Downloads WeChat Pay does not sign, for when no spec says so: the path exactly
+ * (a query may follow), or an image under the images folder. */
 static int is_download_path(const char *target)
 {
-    return strncmp(target, "/v3/billdownload/file", 21) == 0 ||
-           strncmp(target, "/v3/merchant-service/images/", 28) == 0;
+    static const char bill[] = "/v3/billdownload/file";
+    static const char images[] = "/v3/merchant-service/images/";
+    size_t n = sizeof bill - 1;
+    if (strncmp(target, bill, n) == 0 && (target[n] == 0 || target[n] == '?'))
+        return 1;
+    n = sizeof images - 1;
+    return strncmp(target, images, n) == 0 && target[n] && target[n] != '?' &&
+           !strchr(target + n, '/');
 }
 
 /* Sign (again, for a retry: a fresh timestamp and nonce) and aim at base_url: the
@@ -277,14 +285,24 @@ wx_err wx_call_sign(wx_call *call, const char *base_url, wx_error_t *err)
 {
     wx_client_t *c = call->client;
     char nonce[64];
+    nonce[sizeof nonce - 1] = 0;
     wx_err rc = c->nonce(c->nonce_ud, nonce);
     if (rc != WX_OK)
         return wx_error_set(err, WX_E_SIGN, "", "no nonce: %s", wx_strerror(rc));
+    /* A custom nonce goes between quotes in the header: letters and digits only. */
+    int nonce_ok = nonce[0] != 0;
+    for (const char *p = nonce; *p; p++)
+        nonce_ok &= (*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z');
+    if (!nonce_ok)
+        return wx_error_set(err, WX_E_SIGN, "nonce",
+                            "the nonce source gave an empty nonce or one with characters "
+                            "other than letters and digits");
     const char *body = call->upload_meta ? call->upload_meta : call->body;
     size_t body_len = call->upload_meta ? strlen(call->upload_meta) : call->body_len;
     wx_sign_input_t in = {call->method, call->target, body ? body : "", body ? body_len : 0,
                           wx_client_now(c), nonce};
     char auth[2048];
+    auth[sizeof auth - 1] = 0; /* whatever the signer does, the header ends here */
     if ((rc = c->signer->authorization(c->signer->ctx, &in, auth, sizeof auth, err)) != WX_OK) {
         rc = rc == WX_E_NOMEM ? rc : WX_E_SIGN;
         if (err)
@@ -406,6 +424,10 @@ wx_err wx_call_prepare(wx_call *call, wx_node_impl *node, wx_method method,
 
     /* 3. spec: validate, and learn whether the answer will be signed */
     const wx_node_spec *spec = wx_node_spec_for(node, method);
+    if (spec->rc == WX_E_NOMEM) { /* not knowing the spec is not "no spec" */
+        rc = wx_error_set(&err, WX_E_NOMEM, "", "out of memory looking up the spec");
+        goto out;
+    }
     if (spec->rc == WX_E_SPEC && c->validate_requests && !o->no_validation) {
         if (spec->err)
             err = *spec->err;
@@ -544,9 +566,12 @@ wx_err wx_call_prepare(wx_call *call, wx_node_impl *node, wx_method method,
     call->sink = o->sink;
     call->sink_ud = o->sink_ud;
     if (o->sink && call->unsigned_2xx) {
-        /* Nothing to verify: stream straight to the caller. */
+        /* Nothing to verify: stream straight to the caller, whatever its size (a bill
+           may be larger than any body worth keeping; an error body still is kept and
+           limited). */
         call->resp->http.sink = o->sink;
         call->resp->http.sink_ud = o->sink_ud;
+        call->req.max_response_bytes = 0;
     }
     rc = WX_OK;
 

@@ -72,10 +72,9 @@ wx_err wx_http_response_append(wx_http_response_t *r, const void *data, size_t l
 {
     if (!r)
         return WX_E_INVALID_ARG;
-    /* Only a success streams to the caller; an error answer is kept to be verified. */
+    /* Only a success streams to the caller; an error answer is kept to be verified.
+     * A stream is not held in memory, so the size limit is for kept bodies only. */
     if (r->sink && r->status >= 200 && r->status < 300) {
-        if (r->body.limit && r->sink_bytes + len > r->body.limit)
-            return WX_E_TOO_LARGE;
         r->sink_bytes += len;
         if (r->sink(r->sink_ud, data, len) != 0) {
             r->sink_aborted = 1;

@@ -109,6 +109,8 @@ wx_err wx_read_file(const char *path, char **data, size_t *len, wx_error_t *err)
     if (len)
         *len = 0;
     FILE *f = fopen(path, "rb");
+    if (f) /* no stdio buffer: it would keep a copy of a key file in freed memory */
+        setvbuf(f, NULL, _IONBF, 0);
     if (!f)
         return wx_error_set(err, WX_E_IO, path, "cannot open %s: %s", path, strerror(errno));
     struct stat st;

@@ -178,6 +178,32 @@ static void test_gzip_bill(void **state)
     free(out);
 }
 
+/* A bill larger than any body the client keeps in memory still streams. */
+static void test_stream_is_not_size_limited(void **state)
+{
+    wxt_fake fake;
+    wxt_fake_init(&fake);
+    fake.body = g_csv;
+    fake.body_len = g_csv_len;
+    wx_client_options_t o = wxt_fake_options(&fake);
+    o.max_response_bytes = 4096;
+    wx_client_t *c = NULL;
+    assert_int_equal(wx_client_new(&o, &c, NULL), WX_OK);
+    char *out = wxt_path(g_dir, "big.csv");
+    size_t n = 0;
+    wx_error_t err = {0};
+    wx_download_options_t d = {.download_url = URL, .hash_type = "SHA1", .hash_value = g_sha1, .path = out};
+    if (wx_download(c, &d, &n, &err) != WX_OK)
+        fail_msg("%s", err.message);
+    assert_int_equal(n, g_csv_len);
+    /* while an error answer of that size is still refused */
+    fake.status = 400;
+    assert_int_equal(wx_download(c, &d, NULL, &err), WX_E_TOO_LARGE);
+    wx_client_free(c);
+    wxt_fake_free(&fake);
+    free(out);
+}
+
 static int collect(void *ud, const void *data, size_t len)
 {
     wx_buf *b = ud;
@@ -225,6 +251,7 @@ int main(void)
         cmocka_unit_test(test_wrong_digest_leaves_nothing),
         cmocka_unit_test(test_gzip_bill),
         cmocka_unit_test(test_sink_and_arguments),
+        cmocka_unit_test(test_stream_is_not_size_limited),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -441,6 +441,30 @@ static void test_retries(void **state)
     wx_client_free(c);
 }
 
+static void test_bad_nonce_is_refused(void **state)
+{
+    static const char *const bad[] = {"", "abc\",mchid=\"666", "a b", "a\r\nb"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        wx_client_options_t o = wxt_fake_options(&g_fake);
+        o.nonce = fixed_nonce;
+        o.nonce_ud = (void *)bad[i];
+        wx_client_t *c = client_with(o);
+        int before = g_fake.requests;
+        wx_response_t *r = seed_post(c);
+        assert_int_equal(wx_response_err(r), WX_E_SIGN);
+        assert_int_equal(g_fake.requests, before);
+        wx_response_free(r);
+        wx_client_free(c);
+    }
+    /* the unsigned-download rule matches the path, not a prefix of a name */
+    wx_client_t *c = new_client();
+    g_fake.sign_key = "other"; /* a signature that does not verify */
+    wx_response_t *r = wx_chain(c, "v3/billdownload/filez")->get(NULL);
+    assert_int_equal(wx_response_err(r), WX_E_VERIFY_SIGNATURE);
+    wx_response_free(r);
+    wx_client_free(c);
+}
+
 static void test_client_options_errors(void **state)
 {
     wx_client_options_t o = wxt_fake_options(&g_fake);
@@ -464,6 +488,16 @@ static void test_client_options_errors(void **state)
     assert_int_equal(wx_client_new(&o, &c, &err), WX_E_CONFIG);
     assert_string_equal(err.where, "base_url");
     assert_null(c);
+    o.base_url = "https://api.mch.weixin.qq.com/v3/"; /* would sign one path, send another */
+    assert_int_equal(wx_client_new(&o, &c, &err), WX_E_CONFIG);
+    assert_string_equal(err.where, "base_url");
+    o.base_url = "https://api.mch.weixin.qq.com:443/";
+    assert_int_equal(wx_client_new(&o, &c, &err), WX_OK);
+    wx_client_free(c);
+    o = wxt_fake_options(&g_fake);
+    o.base_url = "https://api.mch.weixin.qq.com";
+    assert_int_equal(wx_client_new(&o, &c, &err), WX_OK);
+    wx_client_free(c);
 }
 
 static void test_config_file(void **state)
@@ -577,6 +611,7 @@ int main(void)
         cmocka_unit_test_setup(test_path_variables_and_injection, before_each),
         cmocka_unit_test_setup(test_http_error_is_reported, before_each),
         cmocka_unit_test_setup(test_retries, before_each),
+        cmocka_unit_test_setup(test_bad_nonce_is_refused, before_each),
         cmocka_unit_test_setup(test_client_options_errors, before_each),
         cmocka_unit_test_setup(test_config_file, before_each),
         cmocka_unit_test_setup(test_debug_hook_masks_signature, before_each),
