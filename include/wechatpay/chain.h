@@ -21,7 +21,11 @@
  * explicit forms wx_seg() and wx_request(), which take the node.
  *
  * Nodes are interned per client (the same path gives the same node, a warm chain
- * allocates nothing) and live until wx_client_free(). A bad segment does not crash:
+ * allocates nothing) and live until wx_client_free(). So each distinct value written
+ * as a segment (`->seg(transaction_id)`) adds a node of about 1.5 KiB for the life of
+ * the client: for values without bound (ids, order numbers) in a long-lived client,
+ * write the variable (`_transaction_id_` or `{transaction_id}`) and pass the value in
+ * `vars`, which interns nothing. A bad segment does not crash:
  * the failure is remembered and the verb returns a response with WX_E_CHAIN.
  * @threadsafety All functions are safe to call from several threads on one client;
  *               each thread has its own cursor.
