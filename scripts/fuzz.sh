@@ -36,10 +36,11 @@ fi
 # The whole library gets ASan+UBSan and coverage instrumentation (fuzzer-no-link);
 # the fuzz binaries add the libFuzzer driver.
 if [ ! -f "$BUILD/CMakeCache.txt" ]; then
+    mkdir -p "$BUILD"
     CC=$CC_FUZZ cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWXPAY_FUZZ=ON \
         -DWXPAY_SANITIZE=address,undefined,fuzzer-no-link -DWXPAY_BUILD_EXAMPLES=OFF \
-        -DWXPAY_BUILD_BENCH=OFF >"$BUILD.configure.log" 2>&1 || {
-        cat "$BUILD.configure.log" >&2; echo "fuzz: configure failed" >&2; exit 1; }
+        -DWXPAY_BUILD_BENCH=OFF >"$BUILD/configure.log" 2>&1 || {
+        cat "$BUILD/configure.log" >&2; echo "fuzz: configure failed" >&2; exit 1; }
 fi
 bins=""
 for t in $targets; do bins="$bins fuzz_$t"; done
