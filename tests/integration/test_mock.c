@@ -20,26 +20,6 @@
 
 
 /* ------------------------------------------------------------------ setup */
-static int group_setup(void **state)
-{
-    (void)state;
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    g_curl = curl_easy_init();
-    keys_load(&K, wxt_keys_dir());
-    wxt_mock_start(&M, NULL);
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    int rc = wxt_mock_stop(&M);
-    keys_free(&K);
-    curl_easy_cleanup(g_curl);
-    curl_global_cleanup();
-    return rc == 0 ? 0 : -1;
-}
-
 /* ------------------------------------------------------------------ tests */
 static void test_good_request(void **state)
 {
@@ -705,5 +685,5 @@ int main(void)
         cmocka_unit_test(test_bad_keys_folder),
         cmocka_unit_test(test_concurrent_requests),
     };
-    return cmocka_run_group_tests_name("mock", tests, group_setup, group_teardown);
+    return cmocka_run_group_tests_name("mock", tests, test_mock_group_setup, test_mock_group_teardown);
 }

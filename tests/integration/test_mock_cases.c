@@ -144,26 +144,6 @@ static void run_case(void **state)
     json_object_put(c);
 }
 
-static int group_setup(void **state)
-{
-    (void)state;
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    g_curl = curl_easy_init();
-    keys_load(&K, wxt_keys_dir());
-    wxt_mock_start(&M, NULL);
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    int rc = wxt_mock_stop(&M);
-    keys_free(&K);
-    curl_easy_cleanup(g_curl);
-    curl_global_cleanup();
-    return rc == 0 ? 0 : -1;
-}
-
 static int by_name(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -194,8 +174,8 @@ int main(void)
         tests[i].test_func = run_case;
         tests[i].initial_state = paths[i];
     }
-    int failed = count ? _cmocka_run_group_tests("mock_cases", tests, count, group_setup,
-                                                 group_teardown)
+    int failed = count ? _cmocka_run_group_tests("mock_cases", tests, count, test_mock_group_setup,
+                                                 test_mock_group_teardown)
                        : 1;
     for (size_t i = 0; i < count; i++) {
         free(paths[i]);

@@ -274,3 +274,22 @@ int has_violation(struct json_object *detail, const char *needle)
     return 0;
 }
 
+int test_mock_group_setup(void **state)
+{
+    (void)state;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    g_curl = curl_easy_init();
+    keys_load(&K, wxt_keys_dir());
+    wxt_mock_start(&M, NULL);
+    return 0;
+}
+
+int test_mock_group_teardown(void **state)
+{
+    (void)state;
+    int rc = wxt_mock_stop(&M);
+    keys_free(&K);
+    curl_easy_cleanup(g_curl);
+    curl_global_cleanup();
+    return rc == 0 ? 0 : -1;
+}

@@ -46,6 +46,10 @@ extern keys K;       /* the test keys folder, loaded */
 extern wxt_mock M;   /* the shared sandbox */
 extern CURL *g_curl; /* reused: keep-alive across requests */
 
+/* cmocka group setup/teardown for the suites that share K, M and g_curl. */
+int test_mock_group_setup(void **state);
+int test_mock_group_teardown(void **state);
+
 void keys_load(keys *k, const char *dir);
 void keys_free(keys *k);
 /* "Authorization: WECHATPAY2-SHA256-RSA2048 ..." for a request (malloc'd). */
