@@ -9,6 +9,7 @@
 #include <wechatpay/wechatpay.h>
 #include <wechatpay/plugin.h>
 
+#include "client/client_internal.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -233,11 +234,11 @@ wx_err wx_client_new_from_config(const char *path, const wx_client_options_t *ov
     wx_free_secret(text, len); /* the file holds the APIv3 key */
     if (root) {
         wx_client_options_t o;
+        memset(&o, 0, sizeof o);
         if (overrides)
-            o = *overrides;
-        else
-            memset(&o, 0, sizeof o);
-        rc = parse(&l, root, &o, err);
+            rc = wx_client_options_import(&o, overrides, err);
+        if (rc == WX_OK)
+            rc = parse(&l, root, &o, err);
         if (rc == WX_E_NOMEM)
             wx_error_set(err, rc, "", "out of memory reading %s", path);
         if (rc == WX_OK)

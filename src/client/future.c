@@ -8,6 +8,7 @@
 #include "client/client_internal.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/struct_version.h"
 
 struct wx_call_thread {
     wx_client_t *client;
@@ -283,7 +284,8 @@ static int unusable_node(const wx_node_t *node, wx_error_t *e)
 wx_response_t *wx_request(wx_node_t *node, wx_method method, const wx_request_options_t *opts)
 {
     wx_error_t e;
-    if (unusable_node(node, &e))
+    if (unusable_node(node, &e) || (opts && wx_struct_version_check(opts->version,
+            WX_REQUEST_OPTIONS_VERSION, "wx_request_options_t", &e) != WX_OK))
         return error_response(&e);
     wx_node_impl *n = (wx_node_impl *)node;
     wx_call *call = wx_call_new(n->client);
@@ -327,7 +329,8 @@ static wx_future_t *failed_future(const wx_error_t *e)
 wx_future_t *wx_request_async(wx_node_t *node, wx_method method, const wx_request_options_t *opts)
 {
     wx_error_t e;
-    if (unusable_node(node, &e))
+    if (unusable_node(node, &e) || (opts && wx_struct_version_check(opts->version,
+            WX_REQUEST_OPTIONS_VERSION, "wx_request_options_t", &e) != WX_OK))
         return failed_future(&e);
     wx_node_impl *n = (wx_node_impl *)node;
     wx_call_thread *ts = wx_client_thread(n->client);
@@ -564,7 +567,7 @@ void wx_client_cancel_all(wx_client_t *c, int transport_alive)
 
 wx_err wx_client_use_event_loop(wx_client_t *c, const wx_event_hooks_t *hooks)
 {
-    if (!c || !hooks)
+    if (!c || !hooks || hooks->version > WX_EVENT_HOOKS_VERSION)
         return WX_E_INVALID_ARG;
     if (!c->transport->use_event_loop || !c->transport->socket_action)
         return WX_E_UNSUPPORTED;
