@@ -13,6 +13,7 @@
 #include "auth_header.h"
 #include "lifecycle.h"
 #include "mock.h"
+#include <wechatpay/sys/spec.h>
 
 #define FAULT_HEADER "Wxpay-Mock-Fault"
 
