@@ -104,6 +104,7 @@ static void client_destroy(wx_client_t *c, int taken)
     wx_spec_free(c->spec);
     if (c->apiv3_key)
         wx_free_secret(c->apiv3_key, strlen(c->apiv3_key));
+    wx_apiv2_free(c);
     wx_free(c->mchid);
     wx_free(c->serial);
     wx_free(c->base_url);
@@ -174,7 +175,7 @@ static int identity_ok(const char *s)
 
 /* The size of each version of wx_client_options_t (common.h, "Growing structs"). */
 static const size_t k_client_options_sizes[WX_CLIENT_OPTIONS_VERSION] = {
-    offsetof(wx_client_options_t, max_clock_skew_s), sizeof(wx_client_options_t)};
+    offsetof(wx_client_options_t, apiv2_key), sizeof(wx_client_options_t)};
 
 wx_err wx_client_options_import(wx_client_options_t *dst, const wx_client_options_t *src,
                                 wx_error_t *err)
@@ -260,6 +261,8 @@ wx_err wx_client_new(const wx_client_options_t *given, wx_client_t **out, wx_err
         if ((rc = load_platform_keys(c, o, err)) != WX_OK)
             goto fail;
     }
+    if ((rc = wx_apiv2_setup(c, o, err)) != WX_OK)
+        goto fail;
     wx_spec_options_t so = {.dirs = o->spec_dirs, .no_builtin = o->no_builtin_specs,
                             .no_env = o->no_env_spec_path};
     if ((rc = wx_spec_new(&so, &c->spec, err)) != WX_OK)

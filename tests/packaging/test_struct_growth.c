@@ -62,7 +62,7 @@ struct v1_client_options {
 };
 
 /* Version 2 appended to version 1 and changed nothing before it. */
-_Static_assert(sizeof(struct v1_client_options) <= offsetof(wx_client_options_t, max_clock_skew_s),
+_Static_assert(sizeof(struct v1_client_options) <= offsetof(wx_client_options_t, apiv2_key),
                "version 2 must only append to version 1");
 _Static_assert(offsetof(struct v1_client_options, cert_refresh_margin_s) ==
                    offsetof(wx_client_options_t, cert_refresh_margin_s),
