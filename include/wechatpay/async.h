@@ -81,7 +81,7 @@ enum { WX_EV_IN = 1, WX_EV_OUT = 2, WX_EV_REMOVE = 4 };
 /** Version of wx_event_hooks_t in these headers (common.h, "Growing structs"). */
 #define WX_EVENT_HOOKS_VERSION 1
 /** A wx_event_hooks_t of this version with every other member zero. */
-#define WX_EVENT_HOOKS_INIT {WX_EVENT_HOOKS_VERSION}
+#define WX_EVENT_HOOKS_INIT {.version = WX_EVENT_HOOKS_VERSION}
 
 /**
  * How the library asks an application's event loop (epoll, libuv, libevent, ...) to

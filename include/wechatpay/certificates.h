@@ -66,7 +66,7 @@ WX_API void wx_cert_set_free(wx_cert_set_t *set);
 /** Version of wx_cert_refresh_options_t in these headers (common.h, "Growing structs"). */
 #define WX_CERT_REFRESH_OPTIONS_VERSION 1
 /** A wx_cert_refresh_options_t of this version with every other member zero. */
-#define WX_CERT_REFRESH_OPTIONS_INIT {WX_CERT_REFRESH_OPTIONS_VERSION}
+#define WX_CERT_REFRESH_OPTIONS_INIT {.version = WX_CERT_REFRESH_OPTIONS_VERSION}
 
 /** Options of wx_certificates_refresh(); the zero value installs and saves nothing. */
 typedef struct wx_cert_refresh_options {

@@ -66,7 +66,7 @@ typedef struct wx_upload {
 /** Version of wx_request_options_t in these headers (common.h, "Growing structs"). */
 #define WX_REQUEST_OPTIONS_VERSION 1
 /** A wx_request_options_t of this version with every other member zero. */
-#define WX_REQUEST_OPTIONS_INIT {WX_REQUEST_OPTIONS_VERSION}
+#define WX_REQUEST_OPTIONS_INIT {.version = WX_REQUEST_OPTIONS_VERSION}
 
 /**
  * Per-request options. The zero value means "no variables, no body". Everything is

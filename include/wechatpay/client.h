@@ -40,7 +40,7 @@ typedef wx_err (*wx_nonce_fn)(void *ud, char out[64]);
 /** Version of wx_client_options_t in these headers (common.h, "Growing structs"). */
 #define WX_CLIENT_OPTIONS_VERSION 2
 /** A wx_client_options_t of this version with every other member zero. */
-#define WX_CLIENT_OPTIONS_INIT {WX_CLIENT_OPTIONS_VERSION}
+#define WX_CLIENT_OPTIONS_INIT {.version = WX_CLIENT_OPTIONS_VERSION}
 
 /**
  * Client options. The all-zero value is valid apart from the identity fields;

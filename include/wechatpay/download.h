@@ -24,7 +24,7 @@ extern "C" {
 /** Version of wx_download_options_t in these headers (common.h, "Growing structs"). */
 #define WX_DOWNLOAD_OPTIONS_VERSION 1
 /** A wx_download_options_t of this version with every other member zero. */
-#define WX_DOWNLOAD_OPTIONS_INIT {WX_DOWNLOAD_OPTIONS_VERSION}
+#define WX_DOWNLOAD_OPTIONS_INIT {.version = WX_DOWNLOAD_OPTIONS_VERSION}
 
 /** What to download and where to put it. All pointers borrowed for the call. */
 typedef struct wx_download_options {

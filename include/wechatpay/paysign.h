@@ -43,7 +43,7 @@ typedef enum wx_paysign_kind {
 /** Version of wx_paysign_options_t in these headers (common.h, "Growing structs"). */
 #define WX_PAYSIGN_OPTIONS_VERSION 1
 /** A wx_paysign_options_t of this version with every other member zero. */
-#define WX_PAYSIGN_OPTIONS_INIT {WX_PAYSIGN_OPTIONS_VERSION}
+#define WX_PAYSIGN_OPTIONS_INIT {.version = WX_PAYSIGN_OPTIONS_VERSION}
 
 /** What to sign. Strings are borrowed for the call. */
 typedef struct wx_paysign_options {

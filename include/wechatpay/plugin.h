@@ -34,7 +34,7 @@ typedef struct wx_sign_input {
 /** Version of struct wx_signer in these headers (common.h, "Growing structs"). */
 #define WX_SIGNER_VERSION 1
 /** A struct wx_signer of this version with every other member zero. */
-#define WX_SIGNER_INIT {WX_SIGNER_VERSION}
+#define WX_SIGNER_INIT {.version = WX_SIGNER_VERSION}
 
 struct wx_signer {
     unsigned version;               /**< WX_SIGNER_VERSION; 0 means 1 */
@@ -76,7 +76,7 @@ typedef struct wx_verify_input {
 /** Version of struct wx_verifier in these headers (common.h, "Growing structs"). */
 #define WX_VERIFIER_VERSION 1
 /** A struct wx_verifier of this version with every other member zero. */
-#define WX_VERIFIER_INIT {WX_VERIFIER_VERSION}
+#define WX_VERIFIER_INIT {.version = WX_VERIFIER_VERSION}
 
 struct wx_verifier {
     unsigned version;               /**< WX_VERIFIER_VERSION; 0 means 1 */
@@ -175,7 +175,7 @@ typedef void (*wx_http_done_fn)(void *done_ud, wx_err result, const wx_error_t *
 /** Version of struct wx_transport in these headers (common.h, "Growing structs"). */
 #define WX_TRANSPORT_VERSION 1
 /** A struct wx_transport of this version with every other member zero. */
-#define WX_TRANSPORT_INIT {WX_TRANSPORT_VERSION}
+#define WX_TRANSPORT_INIT {.version = WX_TRANSPORT_VERSION}
 
 struct wx_transport {
     unsigned version;               /**< WX_TRANSPORT_VERSION; 0 means 1 */

@@ -42,7 +42,7 @@ typedef struct wx_violations wx_violations_t;
 /** Version of wx_spec_options_t in these headers (common.h, "Growing structs"). */
 #define WX_SPEC_OPTIONS_VERSION 1
 /** A wx_spec_options_t of this version with every other member zero. */
-#define WX_SPEC_OPTIONS_INIT {WX_SPEC_OPTIONS_VERSION}
+#define WX_SPEC_OPTIONS_INIT {.version = WX_SPEC_OPTIONS_VERSION}
 
 /** Where spec files come from. Zero value: the compiled-in tree plus WXPAY_SPEC_PATH. */
 typedef struct wx_spec_options {
