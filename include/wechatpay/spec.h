@@ -143,6 +143,25 @@ WX_API WX_NODISCARD wx_err wx_endpoint_example_request(const wx_endpoint_t *ep,
  */
 WX_API int wx_endpoint_unsigned_response(const wx_endpoint_t *ep);
 
+/**
+ * @brief 1 when the endpoint is an APIv2 call whose body and answer are XML: its
+ *        operation (or path item) `consumes` `application/xml`, or its body schema
+ *        (through `$ref`/`allOf`) carries `xml: {name: xml}`. 0 otherwise and for NULL.
+ *        For such an endpoint every value travels as text, so validation accepts a
+ *        decimal integer string where the schema says `integer` and a decimal number
+ *        string where it says `number` ("10099", "-3", "12.50"), with every other
+ *        keyword (minimum, enum, ...) applied to the number.
+ * @threadsafety Reads immutable compiled data: any thread.
+ */
+WX_API int wx_endpoint_is_xml(const wx_endpoint_t *ep);
+
+/**
+ * @brief 1 when the operation (or its path item) says `x-api-cert-required: true`:
+ *        the APIv2 call must be sent with the merchant certificate as the TLS client
+ *        certificate. 0 otherwise and for NULL. Any thread.
+ */
+WX_API int wx_endpoint_cert_required(const wx_endpoint_t *ep);
+
 /** @brief Number of violations in a list (0 for NULL). */
 WX_API size_t wx_violations_count(const wx_violations_t *v);
 /** @brief The i-th violation (borrowed), NULL past the end. */

@@ -247,6 +247,7 @@ wx_err wx_endpoint_validate_request(const wx_endpoint_t *ep, const wx_request_vi
         } else {
             wx_vctx c;
             wx_vctx_init(&c, out, WX_LOC_BODY, "body", "");
+            c.xml_text = ep->xml;
             wx_schema_check(ep->body, req->body, &c);
         }
     }
@@ -289,6 +290,7 @@ wx_err wx_endpoint_validate_response(const wx_endpoint_t *ep, int status, json_o
     if (r && r->schema) {
         wx_vctx c;
         wx_vctx_init(&c, out, WX_LOC_RESPONSE, "body", "");
+        c.xml_text = ep->xml;
         wx_schema_check(r->schema, body, &c);
     }
     return finish(out, 0);

@@ -947,6 +947,13 @@ static void compile_keywords(wx_compiler *c, wx_schema *s, json_object *node, in
         s->one_of = compile_list(c, v, "oneOf", &s->none_of, 0);
     if (KW("not") && !failed(c))
         s->not_schema = compile_at(c, v, "not");
+    if (KW("xml") && json_object_is_type(v, json_type_object)) {
+        json_object *name;
+        if (json_object_object_get_ex(v, "name", &name) &&
+            json_object_is_type(name, json_type_string) &&
+            strcmp(json_object_get_string(name), "xml") == 0)
+            flags |= WX_SF_XML_ROOT;
+    }
     if (KW("example"))
         s->example = v;
     else if (param && KW("x-example"))

@@ -107,7 +107,8 @@ enum {
     WX_SF_OBJ_KW = 1u << 10, /* has object keywords */
     WX_SF_ARR_KW = 1u << 11,
     WX_SF_STR_KW = 1u << 12,
-    WX_SF_NUM_KW = 1u << 13
+    WX_SF_NUM_KW = 1u << 13,
+    WX_SF_XML_ROOT = 1u << 14 /* `xml: {name: xml}`: an APIv2 XML document */
 };
 
 enum { WX_FMT_NONE = 0, WX_FMT_DATE_TIME, WX_FMT_DATE, WX_FMT_TIME };
@@ -293,6 +294,7 @@ typedef struct wx_vctx {
     wx_path_seg path[WX_VALIDATE_MAX_DEPTH];
     int depth;
     int count;
+    int xml_text; /* an APIv2 XML body: a decimal string stands for an integer/number */
 } wx_vctx;
 
 void wx_vctx_init(wx_vctx *c, wx_violations_t *out, wx_location loc, const char *root_name,
@@ -353,6 +355,8 @@ struct wx_endpoint {
     const wx_resp *resps;
     size_t nresps;
     int unsigned_response;
+    int xml;           /* APIv2: the body and the answer are XML (every value is text) */
+    int cert_required; /* x-api-cert-required: true */
 };
 
 /* A route file is compiled on first use; after running out of memory it stays
