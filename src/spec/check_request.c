@@ -254,7 +254,7 @@ wx_err wx_endpoint_validate_request(const wx_endpoint_t *ep, const wx_request_vi
     return finish(out, nomem);
 }
 
-static const wx_resp *find_resp(const wx_endpoint_t *ep, int status)
+const wx_resp *wx_endpoint_find_resp(const wx_endpoint_t *ep, int status)
 {
     for (size_t i = 0; i < ep->nresps; i++)
         if (ep->resps[i].status == status)
@@ -286,7 +286,7 @@ wx_err wx_endpoint_validate_response(const wx_endpoint_t *ep, int status, json_o
     if (!out)
         return WX_E_NOMEM;
     *out_list = out;
-    const wx_resp *r = find_resp(ep, status);
+    const wx_resp *r = wx_endpoint_find_resp(ep, status);
     if (r && r->schema) {
         wx_vctx c;
         wx_vctx_init(&c, out, WX_LOC_RESPONSE, "body", "");

@@ -508,6 +508,9 @@ static wx_endpoint_t *compile_op(wx_compiler *c, const char *method, json_object
         compile_params(c, ep, &acc, v, "parameters");
         old = push(c, method);
     }
+    if (!failed(c) && json_object_object_get_ex(op, "x-is-sensitive", &v))
+        wx_compile_name_list(c, v, "x-is-sensitive", &ep->sensitive_params,
+                             &ep->nsensitive_params);
     if (!failed(c) && json_object_object_get_ex(op, "requestBody", &v))
         compile_request_body(c, ep, v);
     if (!failed(c) && json_object_object_get_ex(op, "responses", &v))
@@ -517,6 +520,7 @@ static wx_endpoint_t *compile_op(wx_compiler *c, const char *method, json_object
     ep->nparams = acc.n;
     ep->unsigned_response = truthy(op, "x-unsigned-response") ||
                             truthy(item, "x-unsigned-response") || known_unsigned(tmpl);
+    ep->sensitive_body = wx_schema_marks_sensitive(ep->body);
     ep->xml = consumes_xml(op) || consumes_xml(item) || schema_is_xml(ep->body, 0);
     ep->cert_required = truthy(op, "x-api-cert-required") || truthy(item, "x-api-cert-required");
     return failed(c) ? NULL : ep;

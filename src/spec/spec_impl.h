@@ -175,6 +175,10 @@ struct wx_schema {
     size_t none_of;
     const wx_schema *not_schema;
 
+    /* x-is-sensitive: names of properties whose string values are encrypted */
+    const char *const *sensitive;
+    size_t nsensitive;
+
     /* example sources, borrowed from the document */
     json_object *example;
     json_object *deflt;
@@ -355,6 +359,9 @@ struct wx_endpoint {
     const wx_resp *resps;
     size_t nresps;
     int unsigned_response;
+    const char *const *sensitive_params; /* the operation's x-is-sensitive */
+    size_t nsensitive_params;
+    int sensitive_body; /* the body schema marks a field somewhere */
     int xml;           /* APIv2: the body and the answer are XML (every value is text) */
     int cert_required; /* x-api-cert-required: true */
 };
@@ -370,6 +377,17 @@ typedef struct wx_route_file {
     wx_endpoint_t **eps; /* in the arena; sorted by method */
     size_t neps;
 } wx_route_file;
+
+/* Read `x-is-sensitive` (a name or a list of names) at the current frame into an arena
+ * list; a wrong form is a compile problem. */
+void wx_compile_name_list(wx_compiler *c, json_object *v, const char *key,
+                          const char *const **out, size_t *n);
+/* 1 when @p s (through $ref, allOf, anyOf, oneOf, properties, items) marks a field. */
+int wx_schema_marks_sensitive(const wx_schema *s);
+
+/* The response entry for @p status: exact, then its class (2XX), then default, then for
+ * a 2xx any 2xx one with a schema. NULL when none. */
+const wx_resp *wx_endpoint_find_resp(const wx_endpoint_t *ep, int status);
 
 /* Compile every operation of @p doc (an OpenAPI path item) into @p rf. */
 wx_err wx_route_compile(wx_spec_t *spec, wx_doc *doc, const char *tmpl, wx_route_file *rf);
