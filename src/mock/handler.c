@@ -12,6 +12,7 @@
 
 #include "auth_header.h"
 #include "mock.h"
+#include <wechatpay/sys/spec.h>
 
 #define FAULT_HEADER "Wxpay-Mock-Fault"
 

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include <wechatpay/wechatpay.h>
+#include <wechatpay/sys/crypto.h>
 
 #include "testutil.h"
 
