@@ -14,7 +14,7 @@
 #include <json-c/json.h>
 #include <wechatpay/apiv2.h>
 
-#include "chain/node.h"
+#include "route/route.h"
 #include "client/client_internal.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -25,7 +25,7 @@
  * one is computed after validation (sign is never part of what is signed). */
 #define PLACEHOLDER_SIGN "00000000000000000000000000000000"
 
-int wx_v2_node(const wx_node_impl *node)
+int wx_v2_node(const wx_route *node)
 {
     return node->path_len >= 2 && !strncmp(node->path, "v2", 2) &&
            (node->path_len == 2 || node->path[2] == '/');
@@ -97,7 +97,7 @@ static wx_err check_merchant(wx_client_t *c, json_object *fields, wx_error_t *er
 }
 
 /* Validate with nonce_str and sign counted as supplied. */
-static wx_err validate(wx_call *call, const wx_node_spec *spec, json_object *fields,
+static wx_err validate(wx_call *call, const wx_route_spec *spec, json_object *fields,
                        const wx_request_options_t *o, wx_error_t *err)
 {
     wx_client_t *c = call->client;
@@ -167,7 +167,7 @@ static wx_err sign_and_encode(wx_call *call, json_object *fields, wx_error_t *er
 }
 
 /* The method, path and checks that come before the body is looked at. */
-static wx_err aim_path(wx_call *call, wx_node_impl *node, wx_method method, wx_buf *target,
+static wx_err aim_path(wx_call *call, wx_route *node, wx_method method, wx_buf *target,
                        wx_error_t *err)
 {
     if (method != WX_POST)
@@ -176,7 +176,7 @@ static wx_err aim_path(wx_call *call, wx_node_impl *node, wx_method method, wx_b
     if (!call->client->v2.key)
         return wx_error_set(err, WX_E_CONFIG, "apiv2_key",
                             "an APIv2 call needs the APIv2 key (apiv2_key): nothing was sent");
-    const wx_uri_template_t *t = wx_node_template(node, err);
+    const wx_uri_template_t *t = wx_route_template(node, err);
     if (!t)
         return err ? err->code : WX_E_TEMPLATE;
     char *full = NULL; /* "v2/pay/micropay": APIv2 paths have no variables */
@@ -255,7 +255,7 @@ static wx_err fill_request(wx_call *call, int cert, const wx_request_options_t *
     return WX_OK;
 }
 
-wx_err wx_v2_prepare(wx_call *call, wx_node_impl *node, wx_method method,
+wx_err wx_v2_prepare(wx_call *call, wx_route *node, wx_method method,
                      const wx_request_options_t *o)
 {
     wx_error_t err;
@@ -268,7 +268,7 @@ wx_err wx_v2_prepare(wx_call *call, wx_node_impl *node, wx_method method,
     if (rc == WX_OK && (rc = take_fields(o, &fields, &err)) == WX_OK)
         rc = check_merchant(call->client, fields, &err);
     if (rc == WX_OK) {
-        const wx_node_spec *spec = wx_node_spec_for(node, method);
+        const wx_route_spec *spec = wx_route_spec_for(node, method);
         call->ep = spec->rc == WX_OK ? spec->ep : NULL;
         judge_by_path(call, target.data, &cert);
         if (call->ep) {

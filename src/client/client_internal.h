@@ -154,8 +154,8 @@ void wx_apiv2_free(wx_client_t *c);
 /* apiv2_call.c: a chain under "v2" (sent without the prefix, XML, signed with the APIv2
  * key). wx_v2_node: 1 for such a node. The other three stand in for wx_call_prepare,
  * wx_call_sign and wx_call_finish on those calls. */
-int wx_v2_node(const struct wx_node_impl *node);
-wx_err wx_v2_prepare(wx_call *call, struct wx_node_impl *node, wx_method method,
+int wx_v2_node(const wx_route *node);
+wx_err wx_v2_prepare(wx_call *call, wx_route *node, wx_method method,
                      const wx_request_options_t *o);
 wx_err wx_v2_aim(wx_call *call, const char *base_url, wx_error_t *err);
 void wx_v2_finish(wx_call *call, wx_err transport_rc, const wx_error_t *transport_err);
