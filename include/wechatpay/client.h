@@ -105,7 +105,6 @@ typedef struct wx_client_options {
      *  with it. So a client configured with no platform key bootstraps itself. */
     int auto_refresh_certificates;
     int64_t cert_refresh_margin_s;  /**< default 86400 (one day) */
-    /* ---- version 2: read only from a struct whose version is 2 or more */
     /* APIv2 (wechatpay/apiv2.h): chains under "v2". */
     const char *apiv2_key;          /**< the 32-character APIv2 key (signs, refund callbacks) */
     /** The merchant certificate, the TLS client certificate of the APIv2 endpoints that
@@ -115,6 +114,7 @@ typedef struct wx_client_options {
      *  merchant_cert_password). NULL: such calls fail with WX_E_CONFIG before sending. */
     const char *merchant_cert_path;
     const char *merchant_cert_password; /**< the PKCS#12 passphrase (WeChat Pay's is the mchid) */
+    /* ---- version 2: read only from a struct whose version is 2 or more */
     /** How far a response's Wechatpay-Timestamp may be from the client's clock for the
      *  default verifier, in seconds; 0: 300 (WeChat Pay's own rule). */
     int max_clock_skew_s;

@@ -173,7 +173,7 @@ static int identity_ok(const char *s)
 
 /* The size of each version of wx_client_options_t (common.h, "Growing structs"). */
 static const size_t k_client_options_sizes[WX_CLIENT_OPTIONS_VERSION] = {
-    offsetof(wx_client_options_t, apiv2_key), sizeof(wx_client_options_t)};
+    offsetof(wx_client_options_t, max_clock_skew_s), sizeof(wx_client_options_t)};
 
 wx_err wx_client_options_import(wx_client_options_t *dst, const wx_client_options_t *src,
                                 wx_error_t *err)

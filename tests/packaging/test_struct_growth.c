@@ -59,13 +59,16 @@ struct v1_client_options {
     wx_client_t *share_transport_of;
     int auto_refresh_certificates;
     int64_t cert_refresh_margin_s;
+    const char *apiv2_key;
+    const char *merchant_cert_path;
+    const char *merchant_cert_password;
 };
 
 /* Version 2 appended to version 1 and changed nothing before it. */
-_Static_assert(sizeof(struct v1_client_options) <= offsetof(wx_client_options_t, apiv2_key),
+_Static_assert(sizeof(struct v1_client_options) <= offsetof(wx_client_options_t, max_clock_skew_s),
                "version 2 must only append to version 1");
-_Static_assert(offsetof(struct v1_client_options, cert_refresh_margin_s) ==
-                   offsetof(wx_client_options_t, cert_refresh_margin_s),
+_Static_assert(offsetof(struct v1_client_options, merchant_cert_password) ==
+                   offsetof(wx_client_options_t, merchant_cert_password),
                "the members of version 1 keep their places");
 
 #define SEED_BODY "{\"open_id\":\"o1\",\"coupon_list\":[{\"stock_id\":1,\"coupon_id\":\"c1\"}]}"

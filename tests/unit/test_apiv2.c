@@ -359,9 +359,7 @@ static wx_err client_with(const char *apiv2_key, const char *cert, wx_client_t *
 {
     char cert_path[512];
     snprintf(cert_path, sizeof cert_path, WX_SOURCE_DIR "/tests/golden/keys/%s", cert ? cert : "");
-    /* apiv2_key and merchant_cert_path are members of version 2 */
-    wx_client_options_t o = {.version = WX_CLIENT_OPTIONS_VERSION,
-                             .mchid = "1900000001", .serial = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
+    wx_client_options_t o = {.mchid = "1900000001", .serial = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
                              .private_key_path = WX_SOURCE_DIR "/tests/golden/keys/merchant_key.pem",
                              .apiv2_key = apiv2_key, .merchant_cert_path = cert ? cert_path : NULL,
                              .no_builtin_specs = 1, .no_env_spec_path = 1};
