@@ -98,6 +98,10 @@ static void finish_verified(wx_call *call);
 
 void wx_call_finish(wx_call *call, wx_err transport_rc, const wx_error_t *transport_err)
 {
+    if (call->v2.on) {
+        wx_v2_finish(call, transport_rc, transport_err);
+        return;
+    }
     wx_client_t *c = call->client;
     wx_response_t *r = call->resp;
     r->error.http_status = r->http.status;

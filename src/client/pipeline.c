@@ -51,6 +51,8 @@ wx_err wx_call_prepare(wx_call *call, wx_route *route, wx_method method,
     wx_err rc = WX_OK;
     if (!p.method_name)
         rc = wx_error_set(&p.err, WX_E_INVALID_ARG, "", "invalid method %d", (int)method);
+    else if (wx_v2_node(route)) /* APIv2: XML, signed in the body (apiv2_call.c) */
+        return prep_free(&p), wx_v2_prepare(call, route, method, opts);
     for (size_t i = 0; rc == WX_OK && i < sizeof k_apiv3_steps / sizeof k_apiv3_steps[0]; i++)
         rc = k_apiv3_steps[i].run(&p);
     if (rc != WX_OK)

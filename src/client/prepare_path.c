@@ -7,6 +7,7 @@
 #include "client/pipeline.h"
 #include "request/uritemplate_internal.h"
 #include "util/error.h"
+#include "util/strutil.h"
 
 /* ---------------------------------------------------------------- expand */
 

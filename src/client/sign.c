@@ -60,6 +60,8 @@ static wx_err fresh_nonce(wx_client_t *c, char nonce[WX_NONCE_MAX], wx_error_t *
  * Authorization value, the URL and the record of the request head. */
 wx_err wx_call_sign(wx_call *call, const char *base_url, wx_error_t *err)
 {
+    if (call->v2.on)
+        return wx_v2_aim(call, base_url, err);
     wx_client_t *c = call->client;
     char nonce[WX_NONCE_MAX];
     wx_err rc = fresh_nonce(c, nonce, err);
