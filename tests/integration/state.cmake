@@ -30,4 +30,8 @@ if(TARGET wxpay AND WX_HAVE_MOCK)
   wx_integration_test(NAME test_mock_load SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_mock_load.c
                       LABELS mock state load TIMEOUT 600)
   target_link_libraries(test_mock_load PRIVATE wx_lifecycle_util)
+  # wxpay notify make -> wxpay notify and wx_notify_verify.
+  wx_integration_test(NAME test_notify_make SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_notify_make.c
+                      LABELS cli state)
+  target_link_libraries(test_notify_make PRIVATE PkgConfig::JSONC)
 endif()
