@@ -30,6 +30,13 @@ if(TARGET wxpay AND WX_HAVE_MOCK)
   wx_integration_test(NAME test_mock_load SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_mock_load.c
                       LABELS mock state load TIMEOUT 600)
   target_link_libraries(test_mock_load PRIVATE wx_lifecycle_util)
+  # examples/merchant_flow: a merchant backend with its own notify_url, against the sandbox.
+  if(WXPAY_BUILD_EXAMPLES AND MHD_FOUND)
+    wx_integration_test(NAME test_merchant_flow
+                        SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_merchant_flow.c LABELS examples state)
+    target_link_libraries(test_merchant_flow PRIVATE wx_lifecycle_util)
+    add_dependencies(test_merchant_flow example_merchant_flow)
+  endif()
   # wxpay notify make -> wxpay notify and wx_notify_verify.
   wx_integration_test(NAME test_notify_make SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_notify_make.c
                       LABELS cli state)
