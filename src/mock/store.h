@@ -135,7 +135,7 @@ wx_mock_store_rc wx_mock_order_find_by_transaction(wx_mock_store *s, const char 
 wx_mock_store_rc wx_mock_order_insert(wx_mock_store *s, const wx_mock_order *o);
 wx_mock_store_rc wx_mock_order_update(wx_mock_store *s, const wx_mock_order *o);
 /* Call @p fn for each order created on @p day ("2026-12-03", +08:00), oldest first;
- * stops early when fn returns non-zero. */
+ * stops early when fn returns non-zero. fn must not call the store. */
 wx_mock_store_rc wx_mock_order_each_of_day(wx_mock_store *s, const char *day,
                                            int (*fn)(void *ud, const wx_mock_order *o), void *ud);
 void wx_mock_order_clear(wx_mock_order *o);
