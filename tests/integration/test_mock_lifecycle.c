@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "callback_sink.h"
@@ -390,6 +391,45 @@ static void test_loopback_only(void **state)
     free(log);
 }
 
+/* The trade bill is built from today's orders (+08:00), gzip when asked, and its digest
+ * is the one announced. */
+static void test_trade_bill(void **state)
+{
+    (void)state;
+    time_t t = time(NULL) + 8 * 3600;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char today[16];
+    strftime(today, sizeof today, "%Y-%m-%d", &tm);
+    char *dir = wxt_tmpdir("lifecycle-bill");
+    for (int gz = 0; gz < 2; gz++) {
+        wx_kv_t q[] = {{"bill_date", today}, {"bill_type", "ALL"},
+                       {gz ? "tar_type" : NULL, "GZIP"}, {NULL, NULL}};
+        wx_response_t *r = wx_chain(g_client, "v3/bill/tradebill")->get(&(wx_request_options_t){.query = q});
+        lc_ok(r);
+        assert_string_equal(lc_field(r, "hash_type"), "SHA1");
+        assert_int_equal(strstr(lc_field(r, "download_url"), "tartype=GZIP") != NULL, gz);
+        char *path = wxt_path(dir, gz ? "bill-gz.csv" : "bill.csv");
+        wx_download_options_t d = {.download_url = lc_field(r, "download_url"), .hash_type = "SHA1",
+                                   .hash_value = lc_field(r, "hash_value"), .path = path};
+        wx_error_t err = {0};
+        if (wx_download(g_client, &d, NULL, &err) != WX_OK)
+            fail_msg("download: %s", err.message);
+        wx_response_free(r);
+        char *csv = wxt_read_file(path, NULL);
+        assert_true(!strncmp(csv, "交易时间,公众账号ID,商户号", strlen("交易时间,公众账号ID,商户号")));
+        /* the paid order, its two refunds, and the summary */
+        assert_non_null(strstr(csv, ",`flow_order_0001,`oUpF8uMuAJO_M2pxb1Q9zNjWeS6o,`JSAPI,`SUCCESS,"));
+        assert_non_null(strstr(csv, ",`flow_refund_0001,`0.30,"));
+        assert_non_null(strstr(csv, ",`flow_refund_0002,`0.70,"));
+        assert_non_null(strstr(csv, "总交易单数,应结订单总金额,退款总金额"));
+        assert_null(strstr(csv, "err_order_0001")); /* never paid */
+        free(csv);
+        free(path);
+    }
+    free(dir);
+}
+
 /* Reset forgets orders; it runs last. */
 static void test_reset(void **state)
 {
@@ -413,6 +453,7 @@ int main(void)
         cmocka_unit_test(test_payment_outcomes),
         cmocka_unit_test(test_retries_until_2xx),
         cmocka_unit_test(test_loopback_only),
+        cmocka_unit_test(test_trade_bill),
         cmocka_unit_test(test_reset),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
