@@ -6,8 +6,9 @@
  *
  *   merchant_flow CONFIG.json [BASE_URL] [OUT_TRADE_NO]
  *
- * The notification handler acknowledges at once and leaves the work to the main thread,
- * as a real handler should (WeChat Pay resends a callback that is not answered quickly). */
+ * The notification handler verifies and answers at once; the main thread gets the event
+ * only once that answer has gone out, and does the slow work (WeChat Pay resends a
+ * callback that is not answered quickly). */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, pthread_cond_timedwait */
 
 #include <arpa/inet.h>
@@ -40,6 +41,8 @@ typedef struct app {
 typedef struct upload {
     char *data;
     size_t len;
+    char event_type[64];
+    struct json_object *resource; /* verified: handed over once the answer is sent */
 } upload;
 
 static enum MHD_Result add_header(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -54,7 +57,7 @@ static enum MHD_Result add_header(void *cls, enum MHD_ValueKind kind, const char
 }
 
 /* Verify and decrypt one notification; hand it over; answer WeChat Pay. */
-static enum MHD_Result handle(app *a, struct MHD_Connection *conn, const upload *u)
+static enum MHD_Result handle(app *a, struct MHD_Connection *conn, upload *u)
 {
     wx_kv_t headers[64] = {{NULL, NULL}}, *end = headers;
     if (MHD_get_connection_values(conn, MHD_HEADER_KIND, NULL, NULL) < 63)
@@ -63,12 +66,8 @@ static enum MHD_Result handle(app *a, struct MHD_Connection *conn, const upload 
     wx_error_t err;
     wx_err rc = wx_notify_verify(a->client, headers, u->data ? u->data : "", u->len, &n, &err);
     if (rc == WX_OK) {
-        pthread_mutex_lock(&a->box.lock);
-        json_object_put(a->box.resource);
-        snprintf(a->box.event_type, sizeof a->box.event_type, "%s", n->event_type);
-        a->box.resource = json_object_get(n->resource);
-        pthread_cond_signal(&a->box.cond);
-        pthread_mutex_unlock(&a->box.lock);
+        snprintf(u->event_type, sizeof u->event_type, "%s", n->event_type);
+        u->resource = json_object_get(n->resource);
     } else {
         fprintf(stderr, "merchant: rejected a notification: %s\n", err.message);
     }
@@ -113,13 +112,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return handle(cls, conn, u);
 }
 
+/* The answer has gone out: now hand a verified event to the main thread. */
 static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls,
                     enum MHD_RequestTerminationCode toe)
 {
-    (void)cls, (void)conn, (void)toe;
+    (void)conn;
+    app *a = cls;
     upload *u = *con_cls;
-    if (u)
+    if (u && u->resource && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
+        pthread_mutex_lock(&a->box.lock);
+        json_object_put(a->box.resource);
+        snprintf(a->box.event_type, sizeof a->box.event_type, "%s", u->event_type);
+        a->box.resource = u->resource;
+        u->resource = NULL;
+        pthread_cond_signal(&a->box.cond);
+        pthread_mutex_unlock(&a->box.lock);
+    }
+    if (u) {
+        json_object_put(u->resource);
         free(u->data);
+    }
     free(u);
     *con_cls = NULL;
 }
@@ -262,7 +274,7 @@ int main(int argc, char **argv)
     struct MHD_Daemon *d = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL, 0, NULL,
         NULL, on_request, &a, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED, on_done,
-        NULL, MHD_OPTION_END);
+        &a, MHD_OPTION_END);
     const union MHD_DaemonInfo *info = d ? MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT) : NULL;
     int rc = 1;
     if (!info)

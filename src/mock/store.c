@@ -89,7 +89,8 @@ static const field k_notification_fields[] = {
 
 #define COUNT(a) (sizeof a / sizeof a[0])
 static const table k_orders = {"orders", k_order_fields, COUNT(k_order_fields),
-                               "CREATE UNIQUE INDEX IF NOT EXISTS orders_txn ON orders(transaction_id);"
+                               "CREATE UNIQUE INDEX IF NOT EXISTS orders_txn ON orders(transaction_id) "
+                               "WHERE transaction_id <> '';"
                                "CREATE INDEX IF NOT EXISTS orders_day ON orders(create_time);"};
 static const table k_refunds = {"refunds", k_refund_fields, COUNT(k_refund_fields),
                                 "CREATE INDEX IF NOT EXISTS refunds_order ON refunds(out_trade_no);"};

@@ -44,7 +44,8 @@ typedef struct wx_mock_order {
     char out_trade_no[64];
     char mchid[33];
     char appid[64];
-    char transaction_id[33];  /* 28 digits, given at creation; shown once paid */
+    char transaction_id[33];  /* 28 digits, given at creation; shown once paid; unique
+                                 unless "" */
     char prepay_id[65];       /* "wx" + 34 more; "" for orders without one (micropay) */
     char trade_type[16];      /* JSAPI NATIVE APP MWEB MICROPAY */
     char trade_state[16];

@@ -86,6 +86,23 @@ static void assert_state(const char *out_trade_no, const char *want)
     free(st);
 }
 
+/* GET /mock/notifications once its last callback is recorded as delivered (the record
+ * follows the merchant's answer by a moment). */
+static struct json_object *wait_last_delivered(void)
+{
+    struct json_object *list = NULL;
+    for (int i = 0; i < 500; i++) {
+        json_object_put(list);
+        assert_int_equal(lc_control(&g_mock, "GET", "/mock/notifications", NULL, &list), 200);
+        struct json_object *data = lc_get(list, "data");
+        size_t n = json_object_array_length(data);
+        if (n && json_object_get_boolean(lc_get(json_object_array_get_idx(data, n - 1), "delivered")))
+            break;
+        usleep(10000);
+    }
+    return list;
+}
+
 static void test_whole_flow(void **state)
 {
     (void)state;
@@ -160,8 +177,7 @@ static void test_whole_flow(void **state)
     assert_int_equal(json_object_get_int(lc_get(n->resource, "amount.refund")), 70);
     wx_notification_free(n);
 
-    struct json_object *list = NULL;
-    assert_int_equal(lc_control(&g_mock, "GET", "/mock/notifications", NULL, &list), 200);
+    struct json_object *list = wait_last_delivered();
     struct json_object *data = lc_get(list, "data");
     size_t count = json_object_array_length(data);
     assert_true(count >= 3);
@@ -345,20 +361,12 @@ static void test_retries_until_2xx(void **state)
                         json_object_get_string(lc_get(jc, "id")));
     json_object_put(ja);
     json_object_put(jc);
-    struct json_object *list = NULL;
-    for (int i = 0; i < 100; i++) { /* the record follows the answer */
-        json_object_put(list);
-        lc_control(&g_mock, "GET", "/mock/notifications", NULL, &list);
-        struct json_object *data = lc_get(list, "data");
-        struct json_object *last = json_object_array_get_idx(data, json_object_array_length(data) - 1);
-        if (json_object_get_boolean(lc_get(last, "delivered"))) {
-            assert_int_equal(json_object_get_int(lc_get(last, "attempts")), 3);
-            assert_int_equal(json_object_get_int(lc_get(last, "last_status")), 204);
-            break;
-        }
-        assert_true(i < 99);
-        usleep(20000);
-    }
+    struct json_object *list = wait_last_delivered();
+    struct json_object *data = lc_get(list, "data");
+    struct json_object *last = json_object_array_get_idx(data, json_object_array_length(data) - 1);
+    assert_true(json_object_get_boolean(lc_get(last, "delivered")));
+    assert_int_equal(json_object_get_int(lc_get(last, "attempts")), 3);
+    assert_int_equal(json_object_get_int(lc_get(last, "last_status")), 204);
     json_object_put(list);
 }
 
@@ -389,6 +397,92 @@ static void test_loopback_only(void **state)
     char *log = wxt_read_file(g_mock.log, NULL);
     assert_non_null(strstr(log, "is not a loopback URL"));
     free(log);
+}
+
+static wx_response_t *create_combine(const char *id, const char *sub1, const char *sub2)
+{
+    char body[1024];
+    snprintf(body, sizeof body,
+             "{\"combine_appid\":\"wxd678efh567hg6787\",\"combine_mchid\":\"%s\","
+             "\"combine_out_trade_no\":\"%s\",\"notify_url\":\"%s\","
+             "\"combine_payer_info\":{\"openid\":\"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o\"},"
+             "\"sub_orders\":[{\"mchid\":\"%s\",\"attach\":\"a1\",\"out_trade_no\":\"%s\","
+             "\"description\":\"part one\",\"amount\":{\"total_amount\":10,\"currency\":\"CNY\"}},"
+             "{\"mchid\":\"%s\",\"attach\":\"a2\",\"out_trade_no\":\"%s\","
+             "\"description\":\"part two\",\"amount\":{\"total_amount\":20,\"currency\":\"CNY\"}}]}",
+             wx_client_mchid(g_client), id, g_notify, wx_client_mchid(g_client), sub1,
+             wx_client_mchid(g_client), sub2);
+    return wx_chain(g_client, "v3/combine-transactions/jsapi")
+        ->post(&(wx_request_options_t){.json_text = body});
+}
+
+static wx_response_t *query_combine(const char *id)
+{
+    return wx_chain(g_client, "v3/combine-transactions/out-trade-no/{combine_out_trade_no}")
+        ->get(&(wx_request_options_t){.vars = (wx_kv_t[]){{"combine_out_trade_no", id}, {NULL, NULL}}});
+}
+
+static wx_response_t *close_combine(const char *id, const char *sub1, const char *sub2)
+{
+    char body[512];
+    snprintf(body, sizeof body,
+             "{\"combine_appid\":\"wxd678efh567hg6787\",\"sub_orders\":[{\"mchid\":\"%s\","
+             "\"out_trade_no\":\"%s\"},{\"mchid\":\"%s\",\"out_trade_no\":\"%s\"}]}",
+             wx_client_mchid(g_client), sub1, wx_client_mchid(g_client), sub2);
+    return wx_chain(g_client, "v3/combine-transactions/out-trade-no/{combine_out_trade_no}/close")
+        ->post(&(wx_request_options_t){
+            .vars = (wx_kv_t[]){{"combine_out_trade_no", id}, {NULL, NULL}}, .json_text = body});
+}
+
+/* Combined orders: one prepay, one payment and one callback for all sub-orders, which
+ * are orders of their own for queries and refunds. */
+static void test_combined_order(void **state)
+{
+    (void)state;
+    size_t before = sink_wait(g_sink, 0, 0);
+    wx_response_t *r = create_combine("combine_0001", "combine_sub_0001", "combine_sub_0002");
+    lc_ok(r);
+    assert_true(!strncmp(lc_field(r, "prepay_id"), "wx", 2));
+    wx_response_free(r);
+    r = query_combine("combine_0001");
+    lc_ok(r);
+    struct json_object *subs = lc_get(wx_response_json(r), "sub_orders");
+    assert_int_equal(json_object_array_length(subs), 2);
+    assert_string_equal(json_object_get_string(lc_get(json_object_array_get_idx(subs, 1), "trade_state")),
+                        "NOTPAY");
+    wx_response_free(r);
+    assert_int_equal(lc_control(&g_mock, "POST", "/mock/pay", "{\"combine_out_trade_no\":\"combine_0001\"}",
+                                NULL), 200);
+    wx_notification_t *n = verified_callback(before, "TRANSACTION.SUCCESS");
+    assert_string_equal(json_object_get_string(lc_get(n->resource, "combine_out_trade_no")), "combine_0001");
+    subs = lc_get(n->resource, "sub_orders");
+    assert_int_equal(json_object_array_length(subs), 2);
+    assert_int_equal(json_object_get_int(lc_get(json_object_array_get_idx(subs, 1), "amount.payer_amount")), 20);
+    wx_notification_free(n);
+    assert_state("combine_sub_0002", "SUCCESS");
+    r = close_combine("combine_0001", "combine_sub_0001", "combine_sub_0002");
+    lc_expect_error(r, 400, "ORDERPAID");
+    wx_response_free(r);
+    assert_int_equal(lc_control(&g_mock, "POST", "/mock/pay", "{\"combine_out_trade_no\":\"combine_0001\"}",
+                                NULL), 400);
+    r = lc_refund(g_client, "combine_sub_0001", "combine_refund_01", 10, 10, NULL);
+    lc_ok(r);
+    wx_response_free(r);
+
+    /* another, closed before payment: every sub-order is closed */
+    r = create_combine("combine_0002", "combine_sub_0003", "combine_sub_0004");
+    lc_ok(r);
+    wx_response_free(r);
+    r = close_combine("combine_0002", "combine_sub_0003", "combine_sub_0004");
+    assert_int_equal(lc_ok(r), 204);
+    wx_response_free(r);
+    assert_state("combine_sub_0004", "CLOSED");
+    r = query_combine("combine_0003");
+    lc_expect_error(r, 404, "ORDER_NOT_EXIST");
+    wx_response_free(r);
+    r = create_combine("combine_0001", "combine_sub_0001", "combine_sub_0009");
+    lc_expect_error(r, 400, "INVALID_REQUEST");
+    wx_response_free(r);
 }
 
 /* The trade bill is built from today's orders (+08:00), gzip when asked, and its digest
@@ -453,6 +547,7 @@ int main(void)
         cmocka_unit_test(test_payment_outcomes),
         cmocka_unit_test(test_retries_until_2xx),
         cmocka_unit_test(test_loopback_only),
+        cmocka_unit_test(test_combined_order),
         cmocka_unit_test(test_trade_bill),
         cmocka_unit_test(test_reset),
     };
