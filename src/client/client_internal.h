@@ -1,5 +1,5 @@
-/* What the client, its responses and its in-flight calls look like inside. Shared by
- * src/client/ and src/chain/ only. */
+/* What the client, its responses and its in-flight calls look like inside. For
+ * src/client/ only (the chain comes in through client/send.h). */
 #ifndef WX_CLIENT_INTERNAL_H
 #define WX_CLIENT_INTERNAL_H
 
@@ -9,13 +9,25 @@
 #include <wechatpay/wechatpay.h>
 #include <wechatpay/plugin.h>
 
+#include "route/route.h"
 #include "transport/http_response.h"
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/thread_map.h"
 
 struct json_object;
-struct wx_node_impl;
+
+/* APIv2 credentials (apiv2_client.c). Secrets are zeroised when freed. */
+typedef struct wx_apiv2_creds {
+    char *key;                    /* the APIv2 key, NULL when not configured */
+    char *cert;                   /* merchant certificate: PEM text or PKCS#12 bytes */
+    size_t cert_len;
+    int cert_is_p12;
+    char *cert_password;          /* PKCS#12 passphrase */
+    char *tls_key;                /* PEM certificate: the merchant private key's PEM */
+    size_t tls_key_len;
+    char *tls_key_password;
+} wx_apiv2_creds;
 
 /* A transport and the number of clients using it (share_transport_of). */
 typedef struct wx_transport_share {
@@ -35,6 +47,7 @@ struct wx_client {
     char *base_url;               /* always ends with '/' */
     char *backup_base_url;        /* NULL or ends with '/' */
     char *apiv3_key;              /* secret: zeroised on free */
+    wx_apiv2_creds v2;
     wx_spec_t *spec;
     int validate_requests;
     int validate_responses;
@@ -52,10 +65,8 @@ struct wx_client {
     void (*debug)(void *ud, const char *text, size_t len);
     void *debug_ud;
 
-    /* chain nodes: interned under chain_lock, read without it */
-    pthread_mutex_t chain_lock;
-    wx_arena chain_arena;
-    struct wx_node_impl *root;
+    /* what is known about each path: the chain's nodes, templates, endpoints */
+    wx_route_cache *routes;
 
     /* per-thread async state (in-flight and completed calls) */
     wx_thread_map *threads;
@@ -90,6 +101,8 @@ typedef struct wx_call {
     wx_client_t *client;
     wx_call_thread *owner;
     struct wx_call *prev, *next;  /* in the owner's list */
+    struct wx_call *queue_next;   /* in the owner's queue of completed calls */
+    int queued;
     enum { WX_CALL_NEW, WX_CALL_IN_FLIGHT, WX_CALL_DONE } state;
     int released;
     int callback_fired;
@@ -124,11 +137,28 @@ typedef struct wx_call {
     int cert_download;            /* the GET /v3/certificates of a refresh */
     int serial_pending;           /* unknown Wechatpay-Serial: the body waits, unseen, for
                                      a certificate refresh (wx_call_settle) */
+    /* APIv2 (apiv2_call.c) */
+    int v2;                       /* a call under "v2": XML, signed in the body */
+    int v2_sign_type;             /* the request's wx_v2_sign_type, which the answer uses */
 } wx_call;
 
 /* client.c */
 wx_call_thread *wx_client_thread(wx_client_t *c);
 int64_t wx_client_now(wx_client_t *c);
+
+/* apiv2_client.c: copy the APIv2 key and load the merchant certificate (a PEM one
+ * must match the merchant private key); free them. */
+wx_err wx_apiv2_setup(wx_client_t *c, const wx_client_options_t *o, wx_error_t *err);
+void wx_apiv2_free(wx_client_t *c);
+
+/* apiv2_call.c: a chain under "v2" (sent without the prefix, XML, signed with the APIv2
+ * key). wx_v2_node: 1 for such a node. The other three stand in for wx_call_prepare,
+ * wx_call_sign and wx_call_finish on those calls. */
+int wx_v2_node(const wx_route *node);
+wx_err wx_v2_prepare(wx_call *call, wx_route *node, wx_method method,
+                     const wx_request_options_t *o);
+wx_err wx_v2_aim(wx_call *call, const char *base_url, wx_error_t *err);
+void wx_v2_finish(wx_call *call, wx_err transport_rc, const wx_error_t *transport_err);
 
 /* response.c */
 wx_response_t *wx_response_new(void);
@@ -138,7 +168,7 @@ void wx_response_fail(wx_response_t *r, wx_err code, const wx_error_t *err);
 
 /* pipeline.c: assemble, validate and sign; nothing is sent. On failure the call's
  * response carries the error (and violations) and WX_OK is not returned. */
-wx_err wx_call_prepare(wx_call *call, struct wx_node_impl *node, wx_method method,
+wx_err wx_call_prepare(wx_call *call, wx_route *route, wx_method method,
                        const wx_request_options_t *opts);
 /* Sign (again) and aim the call at base_url. */
 wx_err wx_call_sign(wx_call *call, const char *base_url, wx_error_t *err);

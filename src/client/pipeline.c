@@ -9,7 +9,6 @@
 
 #include <json-c/json.h>
 
-#include "chain/node.h"
 #include "client/client_internal.h"
 #include "request/uritemplate_internal.h"
 #include "sign/sign_internal.h"
@@ -54,7 +53,7 @@ static void lookup_var(void *ud, const char *name, size_t len, wx_uri_value *out
  * path, then the caller's. The router's values belong to the node, which other threads
  * use at the same time: they are copied, never shared (json-c's reference counts are
  * not atomic). */
-static struct json_object *path_vars_view(const wx_node_spec *s, const wx_request_options_t *o)
+static struct json_object *path_vars_view(const wx_route_spec *s, const wx_request_options_t *o)
 {
     struct json_object *v = json_object_new_object();
     if (!v)
@@ -283,6 +282,8 @@ static int is_download_path(const char *target)
  * Authorization value, the URL and the record of the request head. */
 wx_err wx_call_sign(wx_call *call, const char *base_url, wx_error_t *err)
 {
+    if (call->v2)
+        return wx_v2_aim(call, base_url, err);
     wx_client_t *c = call->client;
     char nonce[64];
     nonce[sizeof nonce - 1] = 0;
@@ -346,7 +347,7 @@ static wx_err fail_call(wx_call *call, wx_err code, wx_error_t *err)
     return code;
 }
 
-wx_err wx_call_prepare(wx_call *call, wx_node_impl *node, wx_method method,
+wx_err wx_call_prepare(wx_call *call, wx_route *node, wx_method method,
                        const wx_request_options_t *opts)
 {
     static const wx_request_options_t no_options;
@@ -359,12 +360,14 @@ wx_err wx_call_prepare(wx_call *call, wx_node_impl *node, wx_method method,
     if (!mname)
         return wx_error_set(&err, WX_E_INVALID_ARG, "", "invalid method %d", (int)method),
                fail_call(call, WX_E_INVALID_ARG, &err);
+    if (wx_v2_node(node)) /* APIv2: XML, signed in the body (apiv2_call.c) */
+        return wx_v2_prepare(call, node, method, o);
     /* auto_refresh_certificates: certificates near their expiry are renewed first */
     if (!call->cert_download)
         wx_certs_maintain(c);
 
     /* 1. path and query */
-    const wx_uri_template_t *t = wx_node_template(node, &err);
+    const wx_uri_template_t *t = wx_route_template(node, &err);
     if (!t)
         return fail_call(call, err.code, &err);
     wx_buf target = WX_BUF_INIT;
@@ -423,7 +426,7 @@ wx_err wx_call_prepare(wx_call *call, wx_node_impl *node, wx_method method,
     }
 
     /* 3. spec: validate, and learn whether the answer will be signed */
-    const wx_node_spec *spec = wx_node_spec_for(node, method);
+    const wx_route_spec *spec = wx_route_spec_for(node, method);
     if (spec->rc == WX_E_NOMEM) { /* not knowing the spec is not "no spec" */
         rc = wx_error_set(&err, WX_E_NOMEM, "", "out of memory looking up the spec");
         goto out;
@@ -650,6 +653,10 @@ static void finish_verified(wx_call *call);
 
 void wx_call_finish(wx_call *call, wx_err transport_rc, const wx_error_t *transport_err)
 {
+    if (call->v2) {
+        wx_v2_finish(call, transport_rc, transport_err);
+        return;
+    }
     wx_client_t *c = call->client;
     wx_response_t *r = call->resp;
     r->error.http_status = r->http.status;

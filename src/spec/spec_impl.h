@@ -5,7 +5,8 @@
 #define WX_SPEC_IMPL_H
 
 #include <pthread.h>
-#include <regex.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -65,19 +66,17 @@ int wx_spec_file_kind(const char *name);
 /* ------------------------------------------------------------------ regex */
 
 typedef struct wx_regex {
-    regex_t re;
+    pcre2_code *code;
     struct wx_regex *next; /* the spec set's list, freed with it */
 } wx_regex;
 
-/* Translate an ECMA-262 pattern into POSIX ERE. Returns 0, or -1 with *why set to a
- * short static reason ("lookahead is not supported"). */
-int wx_ecma_to_ere(const char *src, wx_buf *out, const char **why);
-/* Compile @p src (ECMA-262); 0 on success, -1 (bad pattern) or -2 (out of memory)
- * with @p why filled. */
+/* Compile @p src (ECMA-262 syntax, see regex.c); 0 on success, -1 (bad pattern) or -2
+ * (out of memory) with @p why filled ("missing closing parenthesis at offset 2"). */
 int wx_regex_compile(wx_regex *r, const char *src, char *why, size_t why_size);
-/* 1 when the pattern is found anywhere in s[0..len) (JSON Schema's unanchored search).
- * A NUL inside is part of the string: no pattern matches it, so a string with one only
- * passes where the pattern matches without reaching it. */
+/* 1 when the pattern is found anywhere in s[0..len) (JSON Schema's unanchored search;
+ * a NUL inside is an ordinary character), 0 when not, WX_REGEX_TOO_COSTLY when the
+ * search hit its match limits (a catastrophic pattern) and cannot say. */
+#define WX_REGEX_TOO_COSTLY (-1)
 int wx_regex_search(const wx_regex *r, const char *s, size_t len);
 void wx_regex_free_list(wx_regex *list);
 
@@ -114,6 +113,14 @@ enum {
 enum { WX_FMT_NONE = 0, WX_FMT_DATE_TIME, WX_FMT_DATE, WX_FMT_TIME };
 
 typedef struct wx_schema wx_schema;
+
+/* A numeric bound: as a double, and exactly when it is an integer int64 holds. */
+typedef struct wx_bound {
+    double d;
+    int64_t i;
+    int exact;
+    const char *text; /* as the spec wrote it, for messages */
+} wx_bound;
 
 typedef struct wx_prop {
     const char *name;
@@ -158,8 +165,7 @@ struct wx_schema {
     const char *format_name;
 
     /* number */
-    double minimum, maximum, multiple_of;
-    const char *minimum_text, *maximum_text, *multiple_text;
+    wx_bound minimum, maximum, multiple_of;
 
     /* enum */
     json_object *const *enums; /* borrowed from the document */
@@ -250,6 +256,13 @@ void wx_compiler_init(wx_compiler *c, wx_spec_t *spec, wx_arena *arena, wx_regex
 int wx_compiler_finish(wx_compiler *c);
 /* Compile a schema node at the current frame (its key path already pushed). */
 const wx_schema *wx_schema_compile(wx_compiler *c, json_object *node);
+/* Every keyword of one schema object (keywords.c). In param mode (a Swagger 2.0
+ * parameter) the parameter's own keys (required, ...) are not schema keywords. */
+void wx_schema_compile_keywords(wx_compiler *c, wx_schema *s, json_object *node, int param);
+static inline int wx_compile_failed(const wx_compiler *c) { return c->problem->code != WX_OK; }
+/* Record "out of memory" at the current frame (unless a problem is already there). */
+void wx_compile_nomem(wx_compiler *c);
+wx_memo_entry *wx_memo_find(wx_memo *m, const json_object *key);
 /* Compile a Swagger 2.0 non-body parameter object as a schema (skipping name/in/...). */
 const wx_schema *wx_schema_compile_param(wx_compiler *c, json_object *param);
 /* Report a problem at the current frame's key path (with `key` appended if not NULL). */
