@@ -374,6 +374,15 @@ static void test_retries_until_2xx(void **state)
 static void test_loopback_only(void **state)
 {
     (void)state;
+    /* plain http is for loopback hosts only: the client refuses it before sending */
+    const char *refused[] = {"http://merchant.example.com/notify", "http://127.0.0.1.example.com/n",
+                             "http://localhost@evil.example.com/n", "http://127.0.0.1/n?x=1"};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        wx_response_t *v = lc_create(g_client, "jsapi", "far_order_0000", 10, refused[i]);
+        if (wx_response_err(v) != WX_E_VALIDATION)
+            fail_msg("%s: %s", refused[i], wx_err_name(wx_response_err(v)));
+        wx_response_free(v);
+    }
     wx_response_t *r = lc_create(g_client, "jsapi", "far_order_0001", 10,
                                  "https://merchant.example.com/notify");
     lc_ok(r);
