@@ -128,7 +128,7 @@ static void test_chain_errors(void **state)
     int before = g_fake.requests;
     wx_response_t *r = wx_chain(c, "v3")->seg("bad?seg")->seg("tokens")->post(NULL);
     assert_int_equal(wx_response_err(r), WX_E_CHAIN);
-    assert_non_null(strstr(wx_response_error(r)->message, "bad?seg"));
+    assert_non_null(strstr(wx_response_error_detail(r)->message, "bad?seg"));
     assert_null(wx_response_body(r, NULL));
     wx_response_free(r);
     r = wx_chain(c, "v3")->seg(NULL)->get(NULL);
