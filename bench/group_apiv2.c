@@ -93,7 +93,7 @@ static void sandbox_figures(const bench_ctx *ctx)
         if (wx_response_err(r) == WX_OK)
             ok++;
         else if (failed++ == 0)
-            bench_note("apiv2: micropay failed: %s", wx_response_error(r)->message);
+            bench_note("apiv2: micropay failed: %s", wx_response_error_detail(r)->message);
         wx_response_free(r);
     }
     double wall = bench_now() - t0, cpu = bench_cpu_process() - cpu0;
