@@ -189,6 +189,23 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
 
 /* ------------------------------------------------------------ submit */
 
+/* APIv2's merchant certificate as the TLS client certificate, from memory (curl copies
+ * the blobs). Connections made with it are not reused for requests without it: curl
+ * compares client certificates when it looks for a connection to reuse. */
+static void set_client_cert(CURL *e, const wx_http_request_t *req)
+{
+    struct curl_blob cert = {(void *)req->client_cert, req->client_cert_len, CURL_BLOB_COPY};
+    curl_easy_setopt(e, CURLOPT_SSLCERT_BLOB, &cert);
+    curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, req->client_cert_p12 ? "P12" : "PEM");
+    if (req->client_key) {
+        struct curl_blob key = {(void *)req->client_key, req->client_key_len, CURL_BLOB_COPY};
+        curl_easy_setopt(e, CURLOPT_SSLKEY_BLOB, &key);
+        curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
+    }
+    if (req->client_key_password)
+        curl_easy_setopt(e, CURLOPT_KEYPASSWD, req->client_key_password);
+}
+
 static CURL *take_easy(curl_thread *th)
 {
     if (th->idle_count) {
@@ -329,6 +346,8 @@ static wx_err curl_submit(void *ctx, const wx_http_request_t *req, wx_http_respo
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
     }
+    if (req->client_cert)
+        set_client_cert(e, req);
     const char *m = req->method;
     if (req->upload_meta) {
         /* CURLOPT_MIMEPOST made it a POST */
