@@ -70,7 +70,7 @@ test-valgrind: deps
 	cmake -S . -B $(VALGRIND_BUILD) "-DCMAKE_CROSSCOMPILING_EMULATOR=$(VALGRIND)" $(CMAKE_ARGS)
 	cmake --build $(VALGRIND_BUILD) -j $(JOBS)
 	cd $(VALGRIND_BUILD) && WX_CLI_WRAPPER="$(subst ;, ,$(VALGRIND))" \
-	    ctest --output-on-failure -j $(JOBS) --timeout 2400 -L 'unit|integration' -LE 'soak|bench'
+	    ctest --output-on-failure -j $(JOBS) --timeout 2400 -L 'unit|integration' -LE 'soak|bench|load'
 
 # The whole suite with each crypto backend forced (the default build picks OpenSSL 3
 # when it is installed, so test-openssl then repeats `make test`).

@@ -153,6 +153,9 @@ int wx_mock_v2_answer(const wx_mock_handler_ctx *ctx, const wx_mock_request *req
 void wx_mock_handle(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
                     wx_mock_reply *reply);
 void wx_mock_reply_free(wx_mock_reply *reply);
+/* The spec's example response of @p ep, for a call the state does not play. */
+void wx_mock_answer_example(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
+                            const wx_endpoint_t *ep, wx_mock_reply *reply);
 /* A bill request's example answer, made to agree with the bill download (bills.c). */
 void wx_mock_bill_answer(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
                          struct json_object *example);

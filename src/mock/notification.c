@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <wechatpay/sys/crypto.h>
+
 #include "lifecycle.h"
 
 /* 12 letters and digits, the length of WeChat Pay's resource nonces. */
