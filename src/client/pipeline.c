@@ -11,6 +11,7 @@
 
 #include "chain/node.h"
 #include "client/client_internal.h"
+#include "request/target.h"
 #include "request/uritemplate_internal.h"
 #include "sign/sign_internal.h"
 #include "util/alloc.h"
@@ -83,35 +84,6 @@ static struct json_object *path_vars_view(const wx_node_spec *s, const wx_reques
 
 /* ---------------------------------------------------------------- path */
 
-/* A segment that is "." or ".." once decoded. */
-static int is_dot_segment(const char *s, size_t n)
-{
-    size_t dots = 0;
-    for (size_t i = 0; i < n; dots++) {
-        if (s[i] == '.')
-            i++;
-        else if (n - i >= 3 && s[i] == '%' && s[i + 1] == '2' && (s[i + 2] | 0x20) == 'e')
-            i += 3;
-        else
-            return 0;
-    }
-    return dots == 1 || dots == 2;
-}
-
-/* libcurl and servers remove dot segments, so a target holding one would arrive as
- * another path than the one signed here and judged by (an unsigned download, say). */
-static int has_dot_segment(const char *target)
-{
-    size_t path_len = strcspn(target, "?");
-    for (size_t i = 0; i < path_len;) { /* target[i] is a '/' */
-        size_t n = strcspn(target + i + 1, "/?");
-        if (is_dot_segment(target + i + 1, n))
-            return 1;
-        i += 1 + n;
-    }
-    return 0;
-}
-
 /* ---------------------------------------------------------------- headers */
 
 typedef struct header_list {
@@ -166,10 +138,25 @@ static const char *guess_type(const char *filename)
     return "application/octet-stream";
 }
 
+/* The file name and content type go into the part's headers: no control characters. */
+static int has_control(const char *s)
+{
+    for (; s && *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return 1;
+    return 0;
+}
+
 static wx_err prepare_upload(wx_call *call, const wx_upload_t *u, wx_error_t *err)
 {
     if (!u->filename || !*u->filename)
         return wx_error_set(err, WX_E_INVALID_ARG, "upload.filename", "upload needs a filename");
+    if (has_control(u->filename) || has_control(u->content_type))
+        return wx_error_set(err, WX_E_HEADER_VALUE,
+                            has_control(u->filename) ? "upload.filename" : "upload.content_type",
+                            "%s holds a control character (CR, LF, ...): it would forge a "
+                            "header of the multipart body",
+                            has_control(u->filename) ? "upload.filename" : "upload.content_type");
     if (!u->path == !u->data)
         return wx_error_set(err, WX_E_INVALID_ARG, "upload",
                             "upload needs exactly one of a path or data");
@@ -374,11 +361,9 @@ wx_err wx_call_prepare(wx_call *call, wx_node_impl *node, wx_method method,
         wx_buf_free(&target);
         return fail_call(call, rc, &err);
     }
-    if (wx_buf_ok(&target) && has_dot_segment(target.data)) {
-        wx_error_set(&err, WX_E_INVALID_ARG, "path",
-                     "the path %.200s has a \".\" or \"..\" segment", target.data);
+    if (wx_buf_ok(&target) && wx_request_target_check(target.data, &err) != WX_OK) {
         wx_buf_free(&target);
-        return fail_call(call, WX_E_INVALID_ARG, &err);
+        return fail_call(call, err.code, &err);
     }
     if (o->query && o->query[0].key) {
         wx_buf_putc(&target, '?');
@@ -463,7 +448,8 @@ wx_err wx_call_prepare(wx_call *call, wx_node_impl *node, wx_method method,
         wx_violations_free(v);
     }
     call->unsigned_2xx = call->ep ? wx_endpoint_unsigned_response(call->ep)
-                                  : is_download_path(target.data);
+                                  : is_download_path(target.data) &&
+                                        !wx_request_path_has_escape(target.data);
 
     /* 4. the body as sent, and uploads */
     if (encrypting &&
