@@ -143,6 +143,91 @@ WX_API WX_NODISCARD wx_err wx_endpoint_example_request(const wx_endpoint_t *ep,
  */
 WX_API int wx_endpoint_unsigned_response(const wx_endpoint_t *ep);
 
+/**
+ * @brief 1 when the endpoint is an APIv2 call whose body and answer are XML: its
+ *        operation (or path item) `consumes` `application/xml`, or its body schema
+ *        (through `$ref`/`allOf`) carries `xml: {name: xml}`. 0 otherwise and for NULL.
+ *        For such an endpoint every value travels as text, so validation accepts a
+ *        decimal integer string where the schema says `integer` and a decimal number
+ *        string where it says `number` ("10099", "-3", "12.50"), with every other
+ *        keyword (minimum, enum, ...) applied to the number.
+ * @threadsafety Reads immutable compiled data: any thread.
+ */
+WX_API int wx_endpoint_is_xml(const wx_endpoint_t *ep);
+
+/**
+ * @brief 1 when the operation (or its path item) says `x-api-cert-required: true`:
+ *        the APIv2 call must be sent with the merchant certificate as the TLS client
+ *        certificate. 0 otherwise and for NULL. Any thread.
+ */
+WX_API int wx_endpoint_cert_required(const wx_endpoint_t *ep);
+
+/**
+ * @name Sensitive fields (`x-is-sensitive`)
+ * For the request pipeline (and a caller who decrypts answers): a spec marks sensitive
+ * values with `x-is-sensitive` — on an object schema, the name or list of names of its
+ * properties (found through `$ref`, `allOf`, `anyOf`, `oneOf`, `properties`, `items`,
+ * `additionalProperties`); on an operation, the names of its parameters. Only string
+ * values are reported: those are what WeChat Pay encrypts (RSA-OAEP with the platform key
+ * in a request, with the merchant key in an answer).
+ * @threadsafety Endpoints are immutable: any thread may walk any endpoint; the instance
+ *               walked must not be used by another thread during the walk.
+ * @{
+ */
+
+/** A sensitive value found in an instance. Every member is borrowed and valid only
+ *  during the callback. */
+typedef struct wx_sensitive_field {
+    wx_location location;       /**< WX_LOC_BODY (request) or WX_LOC_RESPONSE */
+    const char *path;           /**< "name", "contact_info.mobile_phone", "receivers[0].name" */
+    struct json_object *parent; /**< the object holding the value */
+    const char *key;            /**< the value's member name in @p parent */
+    struct json_object *value;  /**< the value, a json-c string */
+} wx_sensitive_field_t;
+
+/**
+ * Called once per sensitive value. It may replace the value in place
+ * (`json_object_object_add(f->parent, f->key, json_object_new_string(cipher))`, which
+ * frees the old value) but must not otherwise change @p f->parent. Return WX_OK to go on;
+ * any other code stops the walk and is returned by it.
+ */
+typedef wx_err (*wx_sensitive_cb)(void *ud, const wx_sensitive_field_t *f);
+
+/** @brief 1 when the endpoint marks any field of its request body or any parameter
+ *         sensitive (so a request to it needs the platform key); 0 otherwise and for NULL. */
+WX_API int wx_endpoint_has_sensitive(const wx_endpoint_t *ep);
+
+/**
+ * @brief Report every sensitive string value of a request body, each once, in instance
+ *        order (marked members of an object first, then its nested objects and arrays).
+ * @param body the request body (borrowed; NULL: nothing to report). Walk it after
+ *             validation: the walk follows the instance where the schema describes it.
+ * @return WX_OK; the callback's code when it stops the walk; WX_E_INVALID_ARG when @p ep
+ *         or @p cb is NULL.
+ */
+WX_API WX_NODISCARD wx_err wx_endpoint_sensitive_paths(const wx_endpoint_t *ep,
+                                                        struct json_object *body,
+                                                        wx_sensitive_cb cb, void *ud);
+
+/**
+ * @brief The same for a response body, with the schema wx_endpoint_validate_response()
+ *        would use for @p status. Values are reported with WX_LOC_RESPONSE.
+ *        Note that a marked field may be AEAD ciphertext (the certificate download's
+ *        `ciphertext`), not RSA: the caller decides by endpoint what to decrypt.
+ */
+WX_API WX_NODISCARD wx_err wx_endpoint_sensitive_response_paths(const wx_endpoint_t *ep,
+                                                                 int status,
+                                                                 struct json_object *body,
+                                                                 wx_sensitive_cb cb, void *ud);
+
+/**
+ * @brief The i-th parameter name the operation marks sensitive (its own `x-is-sensitive`,
+ *        a query, header or form parameter), borrowed from the spec set; NULL past the end
+ *        or for a NULL endpoint.
+ */
+WX_API const char *wx_endpoint_sensitive_param(const wx_endpoint_t *ep, size_t i);
+/** @} */
+
 /** @brief Number of violations in a list (0 for NULL). */
 WX_API size_t wx_violations_count(const wx_violations_t *v);
 /** @brief The i-th violation (borrowed), NULL past the end. */

@@ -247,13 +247,14 @@ wx_err wx_endpoint_validate_request(const wx_endpoint_t *ep, const wx_request_vi
         } else {
             wx_vctx c;
             wx_vctx_init(&c, out, WX_LOC_BODY, "body", "");
+            c.xml_text = ep->xml;
             wx_schema_check(ep->body, req->body, &c);
         }
     }
     return finish(out, nomem);
 }
 
-static const wx_resp *find_resp(const wx_endpoint_t *ep, int status)
+const wx_resp *wx_endpoint_find_resp(const wx_endpoint_t *ep, int status)
 {
     for (size_t i = 0; i < ep->nresps; i++)
         if (ep->resps[i].status == status)
@@ -285,10 +286,11 @@ wx_err wx_endpoint_validate_response(const wx_endpoint_t *ep, int status, json_o
     if (!out)
         return WX_E_NOMEM;
     *out_list = out;
-    const wx_resp *r = find_resp(ep, status);
+    const wx_resp *r = wx_endpoint_find_resp(ep, status);
     if (r && r->schema) {
         wx_vctx c;
         wx_vctx_init(&c, out, WX_LOC_RESPONSE, "body", "");
+        c.xml_text = ep->xml;
         wx_schema_check(r->schema, body, &c);
     }
     return finish(out, 0);

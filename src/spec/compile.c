@@ -623,6 +623,35 @@ static void compile_pattern_properties(wx_compiler *c, wx_schema *s, json_object
     s->npattern_props = i;
 }
 
+void wx_compile_name_list(wx_compiler *c, json_object *v, const char *key,
+                          const char *const **out, size_t *n)
+{
+    int one = json_object_is_type(v, json_type_string);
+    size_t count = one ? 1 : json_object_is_type(v, json_type_array) ? json_object_array_length(v) : 0;
+    if (!one && !json_object_is_type(v, json_type_array)) {
+        wx_compile_fail(c, key, "%s must be a name or a list of names", key);
+        return;
+    }
+    const char **names = wx_arena_alloc(c->arena, (count ? count : 1) * sizeof *names);
+    if (!names) {
+        nomem(c);
+        return;
+    }
+    for (size_t i = 0; i < count; i++) {
+        json_object *e = one ? v : json_object_array_get_idx(v, i);
+        if (!json_object_is_type(e, json_type_string)) {
+            wx_compile_fail(c, key, "%s must be a name or a list of names", key);
+            return;
+        }
+        if (!(names[i] = wx_spec_arena_strdup(c->arena, json_object_get_string(e)))) {
+            nomem(c);
+            return;
+        }
+    }
+    *out = names;
+    *n = count;
+}
+
 static void compile_required(wx_compiler *c, wx_schema *s, json_object *v)
 {
     if (!json_object_is_type(v, json_type_array)) {
@@ -947,6 +976,15 @@ static void compile_keywords(wx_compiler *c, wx_schema *s, json_object *node, in
         s->one_of = compile_list(c, v, "oneOf", &s->none_of, 0);
     if (KW("not") && !failed(c))
         s->not_schema = compile_at(c, v, "not");
+    if (KW("x-is-sensitive") && !failed(c))
+        wx_compile_name_list(c, v, "x-is-sensitive", &s->sensitive, &s->nsensitive);
+    if (KW("xml") && json_object_is_type(v, json_type_object)) {
+        json_object *name;
+        if (json_object_object_get_ex(v, "name", &name) &&
+            json_object_is_type(name, json_type_string) &&
+            strcmp(json_object_get_string(name), "xml") == 0)
+            flags |= WX_SF_XML_ROOT;
+    }
     if (KW("example"))
         s->example = v;
     else if (param && KW("x-example"))

@@ -431,6 +431,38 @@ static int truthy(json_object *obj, const char *key)
            json_object_get_boolean(v);
 }
 
+/* `consumes: [application/xml]` (or a lone string) on the operation or the path item. */
+static int consumes_xml(json_object *obj)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(obj, "consumes", &v))
+        return 0;
+    if (json_object_is_type(v, json_type_string))
+        return strstr(json_object_get_string(v), "xml") != NULL;
+    size_t n = json_object_is_type(v, json_type_array) ? json_object_array_length(v) : 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *e = json_object_array_get_idx(v, i);
+        if (json_object_is_type(e, json_type_string) && strstr(json_object_get_string(e), "xml"))
+            return 1;
+    }
+    return 0;
+}
+
+/* The body schema (through $ref and allOf) is named `xml` by its `xml` object. */
+static int schema_is_xml(const wx_schema *s, int hops)
+{
+    if (!s || hops > 16)
+        return 0;
+    if (s->flags & WX_SF_XML_ROOT)
+        return 1;
+    if (schema_is_xml(s->ref, hops + 1))
+        return 1;
+    for (size_t i = 0; i < s->nall_of; i++)
+        if (schema_is_xml(s->all_of[i], hops + 1))
+            return 1;
+    return 0;
+}
+
 /* Downloads WeChat Pay answers without a signature. */
 static int known_unsigned(const char *tmpl)
 {
@@ -476,6 +508,9 @@ static wx_endpoint_t *compile_op(wx_compiler *c, const char *method, json_object
         compile_params(c, ep, &acc, v, "parameters");
         old = push(c, method);
     }
+    if (!failed(c) && json_object_object_get_ex(op, "x-is-sensitive", &v))
+        wx_compile_name_list(c, v, "x-is-sensitive", &ep->sensitive_params,
+                             &ep->nsensitive_params);
     if (!failed(c) && json_object_object_get_ex(op, "requestBody", &v))
         compile_request_body(c, ep, v);
     if (!failed(c) && json_object_object_get_ex(op, "responses", &v))
@@ -485,6 +520,9 @@ static wx_endpoint_t *compile_op(wx_compiler *c, const char *method, json_object
     ep->nparams = acc.n;
     ep->unsigned_response = truthy(op, "x-unsigned-response") ||
                             truthy(item, "x-unsigned-response") || known_unsigned(tmpl);
+    ep->sensitive_body = wx_schema_marks_sensitive(ep->body);
+    ep->xml = consumes_xml(op) || consumes_xml(item) || schema_is_xml(ep->body, 0);
+    ep->cert_required = truthy(op, "x-api-cert-required") || truthy(item, "x-api-cert-required");
     return failed(c) ? NULL : ep;
 }
 

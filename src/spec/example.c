@@ -242,6 +242,16 @@ static void merge_into(json_object *dst, json_object *src, exctx *x)
     json_object_put(src);
 }
 
+/* An explicit value is used only when its own schema accepts it: community files have
+ * examples outside the enum they $ref (`relation_type: SUPPLIER`), and the sandbox must
+ * not answer with what a client would reject. */
+static int fits(const wx_schema *s, json_object *v)
+{
+    wx_vctx c;
+    wx_vctx_init(&c, NULL, WX_LOC_BODY, "body", "");
+    return v && wx_schema_check(s, v, &c) == 0;
+}
+
 static int example_of(const wx_schema *s, int depth, exctx *x, json_object **out)
 {
     *out = NULL;
@@ -249,11 +259,12 @@ static int example_of(const wx_schema *s, int depth, exctx *x, json_object **out
         return 0;
     if (s->flags & WX_SF_FALSE)
         return 0;
-    if (s->example)
+    if (s->example && fits(s, s->example))
         return copy_out(s->example, x, out);
-    if (s->examples && json_object_array_length(s->examples))
+    if (s->examples && json_object_array_length(s->examples) &&
+        fits(s, json_object_array_get_idx(s->examples, 0)))
         return copy_out(json_object_array_get_idx(s->examples, 0), x, out);
-    if (s->deflt)
+    if (s->deflt && fits(s, s->deflt))
         return copy_out(s->deflt, x, out);
     if (s->nenum)
         return copy_out(s->enums[0], x, out);

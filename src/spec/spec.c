@@ -307,3 +307,5 @@ const char *wx_endpoint_method(const wx_endpoint_t *ep) { return ep ? ep->method
 const char *wx_endpoint_template(const wx_endpoint_t *ep) { return ep ? ep->tmpl : NULL; }
 const char *wx_endpoint_file(const wx_endpoint_t *ep) { return ep ? ep->file : NULL; }
 int wx_endpoint_unsigned_response(const wx_endpoint_t *ep) { return ep ? ep->unsigned_response : 0; }
+int wx_endpoint_is_xml(const wx_endpoint_t *ep) { return ep ? ep->xml : 0; }
+int wx_endpoint_cert_required(const wx_endpoint_t *ep) { return ep ? ep->cert_required : 0; }

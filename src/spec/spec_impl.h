@@ -107,7 +107,8 @@ enum {
     WX_SF_OBJ_KW = 1u << 10, /* has object keywords */
     WX_SF_ARR_KW = 1u << 11,
     WX_SF_STR_KW = 1u << 12,
-    WX_SF_NUM_KW = 1u << 13
+    WX_SF_NUM_KW = 1u << 13,
+    WX_SF_XML_ROOT = 1u << 14 /* `xml: {name: xml}`: an APIv2 XML document */
 };
 
 enum { WX_FMT_NONE = 0, WX_FMT_DATE_TIME, WX_FMT_DATE, WX_FMT_TIME };
@@ -173,6 +174,10 @@ struct wx_schema {
     const wx_schema *const *one_of;
     size_t none_of;
     const wx_schema *not_schema;
+
+    /* x-is-sensitive: names of properties whose string values are encrypted */
+    const char *const *sensitive;
+    size_t nsensitive;
 
     /* example sources, borrowed from the document */
     json_object *example;
@@ -293,6 +298,7 @@ typedef struct wx_vctx {
     wx_path_seg path[WX_VALIDATE_MAX_DEPTH];
     int depth;
     int count;
+    int xml_text; /* an APIv2 XML body: a decimal string stands for an integer/number */
 } wx_vctx;
 
 void wx_vctx_init(wx_vctx *c, wx_violations_t *out, wx_location loc, const char *root_name,
@@ -353,6 +359,11 @@ struct wx_endpoint {
     const wx_resp *resps;
     size_t nresps;
     int unsigned_response;
+    const char *const *sensitive_params; /* the operation's x-is-sensitive */
+    size_t nsensitive_params;
+    int sensitive_body; /* the body schema marks a field somewhere */
+    int xml;           /* APIv2: the body and the answer are XML (every value is text) */
+    int cert_required; /* x-api-cert-required: true */
 };
 
 /* A route file is compiled on first use; after running out of memory it stays
@@ -366,6 +377,17 @@ typedef struct wx_route_file {
     wx_endpoint_t **eps; /* in the arena; sorted by method */
     size_t neps;
 } wx_route_file;
+
+/* Read `x-is-sensitive` (a name or a list of names) at the current frame into an arena
+ * list; a wrong form is a compile problem. */
+void wx_compile_name_list(wx_compiler *c, json_object *v, const char *key,
+                          const char *const **out, size_t *n);
+/* 1 when @p s (through $ref, allOf, anyOf, oneOf, properties, items) marks a field. */
+int wx_schema_marks_sensitive(const wx_schema *s);
+
+/* The response entry for @p status: exact, then its class (2XX), then default, then for
+ * a 2xx any 2xx one with a schema. NULL when none. */
+const wx_resp *wx_endpoint_find_resp(const wx_endpoint_t *ep, int status);
 
 /* Compile every operation of @p doc (an OpenAPI path item) into @p rf. */
 wx_err wx_route_compile(wx_spec_t *spec, wx_doc *doc, const char *tmpl, wx_route_file *rf);

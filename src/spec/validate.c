@@ -2,7 +2,9 @@
  * with its path. Runs on immutable compiled data, so many threads may validate at once. */
 #include "spec/spec_impl.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 const wx_schema wx_schema_any = {
@@ -228,6 +230,40 @@ static void check_number(const wx_schema *s, json_object *v, wx_vctx *c)
     }
 }
 
+/* APIv2 bodies are XML, where every value is text: for an integer type a decimal
+ * integer string ("-12"), for a number type a decimal number string ("12.50") stands for
+ * the number. Returns a new json-c number, or NULL when @p v is not such a string. */
+static json_object *xml_number(unsigned types, json_object *v)
+{
+    if (!(types & (WX_T_INT | WX_T_NUM)) || !json_object_is_type(v, json_type_string))
+        return NULL;
+    const char *t = json_object_get_string(v), *p = t;
+    size_t len = (size_t)json_object_get_string_len(v);
+    if (*p == '-')
+        p++;
+    size_t digits = strspn(p, "0123456789"), frac = 0;
+    if (!digits)
+        return NULL;
+    if (p[digits] == '.') {
+        frac = strspn(p + digits + 1, "0123456789");
+        if (!frac || !(types & WX_T_NUM))
+            return NULL;
+    }
+    if ((size_t)(p - t) + digits + (frac ? frac + 1 : 0) != len)
+        return NULL;
+    if (!frac) {
+        errno = 0;
+        long long i = strtoll(t, NULL, 10);
+        if (errno == 0)
+            return json_object_new_int64(i);
+        errno = 0;
+        unsigned long long u = *t != '-' ? strtoull(t, NULL, 10) : 0;
+        if (*t != '-' && errno == 0)
+            return json_object_new_uint64(u);
+    }
+    return (types & WX_T_NUM) ? json_object_new_double(strtod(t, NULL)) : NULL;
+}
+
 /* 1 when the schema accepts v (no report). */
 static int passes(const wx_schema *s, json_object *v, wx_vctx *c)
 {
@@ -301,6 +337,12 @@ static void check_node(const wx_schema *s, json_object *v, wx_vctx *c)
     if (!v && (s->flags & WX_SF_NULLABLE))
         return;
     if (s->types && !wx_json_type_matches(v, s->types)) {
+        json_object *n = c->xml_text ? xml_number(s->types, v) : NULL;
+        if (n) {
+            check_node(s, n, c);
+            json_object_put(n);
+            return;
+        }
         wx_vctx_reportf(c, NULL, "expected %s, got %s", s->type_text, wx_json_type_name(v));
         if (stop(c))
             return;

@@ -114,6 +114,7 @@ void wx_vctx_init(wx_vctx *c, wx_violations_t *out, wx_location loc, const char 
     c->prefix = prefix;
     c->depth = 0;
     c->count = 0;
+    c->xml_text = 0;
 }
 
 static void put_key(wx_buf *b, const char *key)
