@@ -45,6 +45,7 @@ clean:
 ASAN_BUILD     ?= build-asan
 VALGRIND_BUILD ?= build-valgrind
 OPENSSL_BUILD  ?= build-openssl
+MBEDTLS_BUILD  ?= build-mbedtls
 FUZZ_BUILD     ?= build-fuzz
 FUZZ_SECONDS   ?= 60
 SOAK_REQUESTS  ?= 20000
@@ -52,9 +53,10 @@ SOAK_REQUESTS  ?= 20000
 # libraries' process-lifetime caches are "still reachable", not errors.
 VALGRIND = /usr/bin/valgrind;--error-exitcode=99;--leak-check=full;--errors-for-leak-kinds=definite,indirect;--show-leak-kinds=definite,indirect;--num-callers=30;--quiet
 
-.PHONY: test-asan test-valgrind test-openssl test-soak
+.PHONY: test-asan test-valgrind test-openssl test-mbedtls test-soak
 
-# The whole suite with AddressSanitizer and UndefinedBehaviorSanitizer (gcc).
+# The whole suite with AddressSanitizer and UndefinedBehaviorSanitizer (gcc), on the
+# default crypto backend (WXPAY_CRYPTO=auto: OpenSSL 3 when installed).
 test-asan: deps
 	cmake -S . -B $(ASAN_BUILD) -DWXPAY_SANITIZE=address,undefined $(CMAKE_ARGS)
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
@@ -70,11 +72,17 @@ test-valgrind: deps
 	cd $(VALGRIND_BUILD) && WX_CLI_WRAPPER="$(subst ;, ,$(VALGRIND))" \
 	    ctest --output-on-failure -j $(JOBS) --timeout 2400 -L 'unit|integration' -LE 'soak|bench'
 
-# The whole suite on the OpenSSL crypto backend.
+# The whole suite with each crypto backend forced (the default build picks OpenSSL 3
+# when it is installed, so test-openssl then repeats `make test`).
 test-openssl: deps
 	cmake -S . -B $(OPENSSL_BUILD) -DWXPAY_CRYPTO=openssl $(CMAKE_ARGS)
 	cmake --build $(OPENSSL_BUILD) -j $(JOBS)
 	cd $(OPENSSL_BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+test-mbedtls: deps
+	cmake -S . -B $(MBEDTLS_BUILD) -DWXPAY_CRYPTO=mbedtls $(CMAKE_ARGS)
+	cmake --build $(MBEDTLS_BUILD) -j $(JOBS)
+	cd $(MBEDTLS_BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
 # $(SOAK_REQUESTS) requests through one client: RSS and descriptors must not grow.
 test-soak: build

@@ -15,7 +15,7 @@ if [ ! -f "$cache" ]; then
     echo "bench: $BUILD is not configured (run make build first)" >&2
     exit 2
 fi
-backend=$(sed -n 's/^WXPAY_CRYPTO:STRING=//p' "$cache")
+backend=$(sed -n 's/^WX_CRYPTO_BACKEND:INTERNAL=//p' "$cache")
 build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$cache")
 case "$backend" in
     openssl) other=mbedtls ;;

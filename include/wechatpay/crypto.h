@@ -4,7 +4,8 @@
  *        public keys, SHA256withRSA, RSA-OAEP for sensitive fields, AEAD_AES_256_GCM for
  *        callbacks and certificate downloads, and test key generation.
  *
- * Backed by mbedTLS (default) or OpenSSL, chosen at build time (wx_crypto_backend()).
+ * Backed by OpenSSL or mbedTLS, chosen at build time (wx_crypto_backend(); OpenSSL 3 when
+ * it is installed, unless the build forces mbedTLS).
  * Private key material is zeroised when freed and never appears in error messages.
  * Strings and buffers returned through `char **`/`void **` are the caller's, to be
  * freed with wx_free() (for decrypted plaintext, wx_free_secret() zeroises first).

@@ -30,6 +30,13 @@ WX_API const char *wx_version(void);
  */
 WX_API const char *wx_crypto_backend(void);
 
+/**
+ * @brief The crypto backend with the version of the library it runs on, as the
+ *        User-Agent and `wxpay --version` name it: "openssl/3.0.11", "mbedtls/2.28.3".
+ * @return a static string. @threadsafety Safe from any thread.
+ */
+WX_API const char *wx_crypto_backend_version(void);
+
 #ifdef __cplusplus
 }
 #endif

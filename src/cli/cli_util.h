@@ -11,7 +11,7 @@
 
 struct json_object;
 
-/* The process exit codes every command uses (DESIGN.md, command-line contract). */
+/* The process exit codes every command uses (the README lists them under "Exit codes"). */
 enum {
     CLI_EXIT_OK = 0,         /* success, valid, verified 2xx */
     CLI_EXIT_FAIL = 1,       /* a verified failure: invalid instance, HTTP error, lint errors */

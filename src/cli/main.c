@@ -71,7 +71,7 @@ void wx_cli_usage(FILE *out)
             "  wxpay -c keys/CONFIG.json --var transaction_id=4200000001 --query mchid=1900000001 \\\n"
             "        GET v3.pay.transactions.id._transaction_id_\n"
             "\nlibwechatpay %s (%s)\n",
-            wx_version(), wx_crypto_backend());
+            wx_version(), wx_crypto_backend_version());
 }
 
 static const command *find(const char *name)
@@ -103,7 +103,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("wxpay %s (%s)\n", wx_version(), wx_crypto_backend());
+        printf("wxpay %s (%s)\n", wx_version(), wx_crypto_backend_version());
         return 0;
     }
     const command *c = find(argv[1]);

@@ -12,6 +12,7 @@
 const char *wx_version(void) { return WX_VERSION_STRING; }
 
 const char *wx_crypto_backend(void) { return wxc_backend_name(); }
+const char *wx_crypto_backend_version(void) { return wxc_backend_version(); }
 
 /* ------------------------------------------------------------ PEM labels */
 

@@ -9,7 +9,7 @@ wx_unit_test(NAME test_mock_auth
 target_compile_definitions(test_mock_auth PRIVATE
   WX_AUTH_CORPUS="${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/auth_header")
 
-if(TARGET wxpay AND WX_HAVE_MOCK)
+if(WX_HAVE_MOCK)
   wx_integration_test(NAME test_mock SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_mock.c
                       ${CMAKE_CURRENT_LIST_DIR}/test_mock_client.c LABELS mock)
   target_link_libraries(test_mock PRIVATE PkgConfig::CURL PkgConfig::JSONC)

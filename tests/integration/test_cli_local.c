@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <json-c/json.h>
+#include <wechatpay/version.h>
 
 #include "test_cli_run.h"
 
@@ -51,6 +52,14 @@ static void test_help(void **state)
         assert_non_null(strstr(r.out, "examples:"));
         cli_result_free(&r);
     }
+    /* --version names the library and the crypto backend it was built on */
+    r = cli_run("--version", NULL);
+    char version[128];
+    snprintf(version, sizeof version, "wxpay %s (%s/", wx_version(), wx_crypto_backend());
+    cli_expect(&r, 0, NULL, NULL);
+    assert_non_null(strstr(r.out, version));
+    assert_non_null(strstr(r.out, wx_crypto_backend_version()));
+    cli_result_free(&r);
     /* --help in the request form, after other options */
     r = cli_run("-c", "nowhere.json", "--help", NULL);
     cli_expect(&r, 0, NULL, NULL);

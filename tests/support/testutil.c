@@ -288,7 +288,7 @@ const char *wxt_openapi_sample_dir(void)
     struct stat st;
     if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
         return dir;
-    if (stat("/work/shared/openapi-sample", &st) == 0)
-        return "/work/shared/openapi-sample";
+    fprintf(stderr, "the community OpenAPI sample is not at %s (%s); set WX_OPENAPI_SAMPLE "
+            "to its folder\n", dir, env && *env ? "WX_OPENAPI_SAMPLE" : "beside the project root");
     return NULL;
 }

@@ -45,8 +45,9 @@ int wxt_mock_stop(wxt_mock *m);
 /* Keys directory made once per process by `wxpay keys gen` (static string). */
 const char *wxt_keys_dir(void);
 
-/* Location of the community OpenAPI sample package (env WX_OPENAPI_SAMPLE or the
- * default next to the checkout); NULL if it is not there. */
+/* Location of the community OpenAPI sample package (env WX_OPENAPI_SAMPLE, else
+ * ../shared/openapi-sample beside the project root); NULL, after saying on stderr where it
+ * looked, if it is not there: a test that needs it then fails. */
 const char *wxt_openapi_sample_dir(void);
 
 #endif

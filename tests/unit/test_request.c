@@ -348,6 +348,10 @@ static void test_path_variables_and_injection(void **state)
         .json_text = SEED_BODY, .headers = (wx_kv_t[]){{"Wechatpay-Serial", "ABC"}, {0}}});
     assert_non_null(strstr(g_fake.last_headers, "Wechatpay-Serial: ABC\n"));
     assert_non_null(strstr(g_fake.last_headers, "User-Agent: wechatpay-c/"));
+    /* ... naming the crypto backend, "(openssl/3.0.11; libcurl/..." */
+    char ua_backend[80];
+    snprintf(ua_backend, sizeof ua_backend, "(%s; ", wx_crypto_backend_version());
+    assert_non_null(strstr(g_fake.last_headers, ua_backend));
     assert_non_null(strstr(g_fake.last_headers, "Content-Type: application/json\n"));
     wx_response_free(r);
     wx_client_free(c);
