@@ -30,5 +30,6 @@
 #include "certificates.h"
 #include "sensitive.h"
 #include "paysign.h"
+#include "apiv2.h"
 
 #endif

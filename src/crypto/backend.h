@@ -101,6 +101,15 @@ wx_err wxc_aes256gcm_decrypt(const unsigned char key[32], const unsigned char *i
                              const unsigned char *in, size_t in_len,
                              const unsigned char tag[16], unsigned char *out, wx_error_t *err);
 
+/* APIv2 primitives. MD5 and HMAC-SHA256 cannot fail (a library without MD5 gives
+ * zeros, which match no sign). wxc_aes256ecb_blocks runs whole 16-byte blocks without
+ * padding (in may equal out); WX_E_INVALID_ARG when len is not a multiple of 16. */
+void wxc_md5(const void *data, size_t len, unsigned char out[16]);
+void wxc_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
+                     unsigned char out[32]);
+wx_err wxc_aes256ecb_blocks(int enc, const unsigned char key[32], const unsigned char *in,
+                            size_t len, unsigned char *out, wx_error_t *err);
+
 /* Key and certificate generation (tests, sandbox, `wxpay keys gen`). PEM outputs are
  * allocated with wx_malloc; the private key PEM must be freed with wx_free_secret.
  * wxc_rsa_generate: 2048 <= bits <= 8192. wxc_cert_create takes a spec checked by
@@ -151,6 +160,15 @@ int64_t wxc_utc_to_unix(int year, int mon, int day, int hour, int min, int sec);
  * number of digits into serial_buf. On WX_OK *out is a copy of *in with those fixed. */
 wx_err wxc_cert_spec_check(const wx_cert_spec_t *in, wx_cert_spec_t *out, char serial_buf[48],
                            wx_error_t *err);
+
+/* AES-256-ECB with PKCS#7 padding (aes_ecb.c, on wxc_aes256ecb_blocks). *out_len is
+ * the capacity in and the length out. Encrypt: capacity >= (in_len/16 + 1) * 16 (in may
+ * equal out). Decrypt: capacity >= in_len; WX_E_DECRYPT when in_len is not whole blocks
+ * or the padding is wrong (out is zeroed then). */
+wx_err wxc_aes256ecb_encrypt(const unsigned char key[32], const unsigned char *in, size_t in_len,
+                             unsigned char *out, size_t *out_len, wx_error_t *err);
+wx_err wxc_aes256ecb_decrypt(const unsigned char key[32], const unsigned char *in, size_t in_len,
+                             unsigned char *out, size_t *out_len, wx_error_t *err);
 
 /* The seam objects behind the public key types (keys.c), for layers that sign or
  * verify on the hot path without the allocating public wrappers. Borrowed. */

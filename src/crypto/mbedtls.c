@@ -1276,3 +1276,40 @@ wx_err wxc_cert_create(const wxc_privkey *subject_key, const wx_cert_spec_t *spe
     wx_free(buf);
     return rc;
 }
+
+/* ------------------------------------------------- APIv2: MD5, HMAC, AES-ECB */
+
+void wxc_md5(const void *data, size_t len, unsigned char out[16])
+{
+    const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_MD5);
+    /* A build without MD5 gives an all-zero digest, which never matches a sign. */
+    if (!md || mbedtls_md(md, data, len, out) != 0)
+        memset(out, 0, 16);
+}
+
+void wxc_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
+                     unsigned char out[32])
+{
+    const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+    if (!md || mbedtls_md_hmac(md, key, key_len, data, len, out) != 0)
+        memset(out, 0, 32);
+}
+
+wx_err wxc_aes256ecb_blocks(int enc, const unsigned char key[32], const unsigned char *in,
+                            size_t len, unsigned char *out, wx_error_t *err)
+{
+    if (len % 16)
+        return wx_error_set(err, WX_E_INVALID_ARG, "aes-ecb",
+                            "AES-256-ECB input is not whole 16-byte blocks");
+    mbedtls_aes_context aes;
+    mbedtls_aes_init(&aes);
+    int ret = enc ? mbedtls_aes_setkey_enc(&aes, key, 256) : mbedtls_aes_setkey_dec(&aes, key, 256);
+    for (size_t off = 0; ret == 0 && off < len; off += 16)
+        ret = mbedtls_aes_crypt_ecb(&aes, enc ? MBEDTLS_AES_ENCRYPT : MBEDTLS_AES_DECRYPT, in + off,
+                                    out + off);
+    mbedtls_aes_free(&aes); /* zeroises the key schedule */
+    if (ret != 0)
+        return wx_error_set(err, WX_E_CRYPTO, "aes-ecb", "AES-256-ECB failed (mbedtls -0x%04x)",
+                            (unsigned)-ret);
+    return WX_OK;
+}

@@ -18,6 +18,7 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
 #include <openssl/rand.h>
@@ -894,4 +895,46 @@ wx_err wxc_cert_create(const wxc_privkey *subject_key, const wx_cert_spec_t *spe
     X509_free(ic);
     ERR_clear_error();
     return rc;
+}
+
+/* ------------------------------------------------- APIv2: MD5, HMAC, AES-ECB */
+
+void wxc_md5(const void *data, size_t len, unsigned char out[16])
+{
+    unsigned int n = 0;
+    if (EVP_Digest(data, len, out, &n, EVP_md5(), NULL) != 1) {
+        /* A FIPS-only provider has no MD5: an all-zero digest never matches a sign. */
+        ERR_clear_error();
+        memset(out, 0, 16);
+    }
+}
+
+void wxc_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
+                     unsigned char out[32])
+{
+    unsigned int n = 0;
+    static const unsigned char empty = 0;
+    if (key_len > INT_MAX ||
+        !HMAC(EVP_sha256(), key_len ? key : &empty, (int)key_len, data ? data : &empty, len, out, &n)) {
+        ERR_clear_error();
+        memset(out, 0, 32);
+    }
+}
+
+wx_err wxc_aes256ecb_blocks(int enc, const unsigned char key[32], const unsigned char *in,
+                            size_t len, unsigned char *out, wx_error_t *err)
+{
+    if (len % 16 || len > INT_MAX)
+        return wx_error_set(err, WX_E_INVALID_ARG, "aes-ecb",
+                            "AES-256-ECB input is not whole 16-byte blocks");
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    int n = 0;
+    int ok = ctx && EVP_CipherInit_ex(ctx, EVP_aes_256_ecb(), NULL, key, NULL, enc) == 1 &&
+             EVP_CIPHER_CTX_set_padding(ctx, 0) == 1 &&
+             (!len || EVP_CipherUpdate(ctx, out, &n, in, (int)len) == 1);
+    EVP_CIPHER_CTX_free(ctx);
+    if (!ok)
+        return fail(err, WX_E_CRYPTO, "aes-ecb", "AES-256-ECB failed");
+    ERR_clear_error();
+    return WX_OK;
 }

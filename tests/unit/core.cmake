@@ -8,3 +8,5 @@ wx_unit_test(NAME test_async SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_async.c
              LAYERS ${_wx_all_layers} LABELS core)
 wx_unit_test(NAME test_download SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_download.c
              LAYERS ${_wx_all_layers} LABELS core)
+wx_unit_test(NAME test_apiv2 SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_apiv2.c
+             LAYERS ${_wx_all_layers} LABELS core apiv2)

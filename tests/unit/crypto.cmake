@@ -3,7 +3,7 @@
 # run them on the other backend. test_crypto_cross runs both backends in one build.
 set(_wxct_dir ${CMAKE_CURRENT_LIST_DIR})
 set(_wxct_fixture ${_wxct_dir}/test_crypto_fixture.c)
-foreach(_t keys rsa aead cert misc threads)
+foreach(_t keys rsa aead cert misc threads apiv2)
   wx_unit_test(NAME test_crypto_${_t}
                SOURCES ${_wxct_dir}/test_crypto_${_t}.c ${_wxct_fixture}
                LAYERS wx_util wx_crypto LABELS crypto TIMEOUT 900)
@@ -40,7 +40,7 @@ if(WXPAY_CROSS_BACKEND_TEST)
   endif()
   if(_wxct_other_libs)
     add_executable(wx_crypto_tool_${_wxct_other} ${_wxct_dir}/crypto_tool.c
-                   ${CMAKE_SOURCE_DIR}/src/crypto/keys.c ${CMAKE_SOURCE_DIR}/src/crypto/common.c
+                   ${CMAKE_SOURCE_DIR}/src/crypto/keys.c ${CMAKE_SOURCE_DIR}/src/crypto/common.c ${CMAKE_SOURCE_DIR}/src/crypto/aes_ecb.c
                    ${CMAKE_SOURCE_DIR}/src/crypto/${_wxct_other}.c $<TARGET_OBJECTS:wx_util>)
     target_link_libraries(wx_crypto_tool_${_wxct_other} PRIVATE wx_defaults ${_wxct_other_libs})
     target_include_directories(wx_crypto_tool_${_wxct_other} PRIVATE ${_wxct_other_inc})
