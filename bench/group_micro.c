@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 
 #include <wechatpay/plugin.h>
+#include <wechatpay/sys/transport_memory.h>
 
 #include "bench.h"
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include <wechatpay/sys/spec.h>
 
 #define GROUP "spec"
 #define FOLDERS 40

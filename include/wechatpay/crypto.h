@@ -2,7 +2,7 @@
  * @file crypto.h
  * @brief The APIv3 security toolkit: merchant private keys, platform certificates and
  *        public keys, SHA256withRSA, RSA-OAEP for sensitive fields, AEAD_AES_256_GCM for
- *        callbacks and certificate downloads, and test key generation.
+ *        callbacks and certificate downloads.
  *
  * Backed by OpenSSL or mbedTLS, chosen at build time (wx_crypto_backend(); OpenSSL 3 when
  * it is installed, unless the build forces mbedTLS).
@@ -94,10 +94,6 @@ WX_API WX_NODISCARD wx_err wx_rsa_oaep_decrypt(const wx_privkey_t *key, const ch
 WX_API WX_NODISCARD wx_err wx_aes_gcm_decrypt(const char *key32, const char *nonce,
                                                const char *aad, const char *cipher_b64,
                                                char **plain, size_t *len, wx_error_t *err);
-/** @brief The reverse of wx_aes_gcm_decrypt() (the sandbox and tests use it). */
-WX_API WX_NODISCARD wx_err wx_aes_gcm_encrypt(const char *key32, const char *nonce,
-                                               const char *aad, const void *plain, size_t len,
-                                               char **cipher_b64, wx_error_t *err);
 /** @brief Bytes from the CSPRNG. */
 WX_API WX_NODISCARD wx_err wx_random_bytes(void *buf, size_t len);
 /** @brief SHA-256 as 64 lower-case hex characters plus NUL. */
@@ -113,30 +109,6 @@ WX_API WX_NODISCARD wx_err wx_base64_encode(const void *data, size_t len, char *
 /** @brief Strict base64 decode (whitespace not allowed); WX_E_INVALID_ARG on bad input. */
 WX_API WX_NODISCARD wx_err wx_base64_decode(const char *b64, size_t b64_len, unsigned char **out,
                                              size_t *out_len);
-
-/** What to put in a generated test certificate. */
-typedef struct wx_cert_spec {
-    const char *subject_cn;        /**< common name */
-    const char *serial_hex;        /**< serial in hex, at most 40 digits ("3C9A..."); NULL:
-                                        20 random bytes, as WeChat Pay's serials are */
-    int64_t not_before, not_after; /**< UNIX times; 0/0 = now-1h .. now+10 years */
-    int is_ca;                     /**< 1: CA:TRUE basic constraint */
-    const char *dns_name;          /**< subjectAltName DNS, or NULL */
-    const char *ip_address;        /**< subjectAltName IP ("127.0.0.1"), or NULL */
-    const wx_privkey_t *issuer_key;/**< NULL: self-signed */
-    const char *issuer_cert_pem;   /**< issuer certificate PEM when issuer_key is set */
-} wx_cert_spec_t;
-
-/**
- * @brief Generate an RSA private key (PKCS#8 PEM, wx_free_secret()) for tests and the
- *        sandbox. @p bits is 2048 or more.
- */
-WX_API WX_NODISCARD wx_err wx_rsa_generate(unsigned bits, char **key_pem, wx_error_t *err);
-/** @brief Create an X.509 v3 certificate for @p key (PEM, wx_free()). */
-WX_API WX_NODISCARD wx_err wx_cert_create(const wx_privkey_t *key, const wx_cert_spec_t *spec,
-                                           char **cert_pem, wx_error_t *err);
-/** @brief The public key of @p key as "PUBLIC KEY" PEM (wx_free()). */
-WX_API WX_NODISCARD wx_err wx_pubkey_pem(const wx_privkey_t *key, char **pem, wx_error_t *err);
 
 #ifdef __cplusplus
 }

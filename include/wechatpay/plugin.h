@@ -190,14 +190,6 @@ struct wx_transport {
 /** @brief The default libcurl transport (connection reuse, HTTP/2, keep-alive). */
 WX_API wx_transport_t *wx_transport_curl(void);
 
-/**
- * A handler for the in-memory transport: look at the request, fill the response.
- * Return WX_OK, or an error to simulate a failed connection (e.g. WX_E_TRANSPORT).
- */
-typedef wx_err (*wx_memory_handler_fn)(void *ud, const wx_http_request_t *req,
-                                       wx_http_response_t *resp);
-/** @brief A transport that calls @p handler instead of the network (unit tests). */
-WX_API wx_transport_t *wx_transport_memory(wx_memory_handler_fn handler, void *ud);
 /** @brief Destroy a transport that was not handed to a client. Accepts NULL. */
 WX_API void wx_transport_free(wx_transport_t *t);
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <wechatpay/wechatpay.h>
+#include <wechatpay/sys/crypto.h>
 
 #include "cli_util.h"
 #include "commands.h"

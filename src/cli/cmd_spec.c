@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <wechatpay/wechatpay.h>
+#include <wechatpay/sys/spec.h>
 
 #include "cli_util.h"
 #include "commands.h"

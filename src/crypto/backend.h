@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <wechatpay/common.h>
 #include <wechatpay/crypto.h>
+#include <wechatpay/sys/crypto.h>
 
 typedef struct wxc_privkey wxc_privkey;
 typedef struct wxc_pubkey wxc_pubkey;

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "mock.h"
+#include <wechatpay/sys/spec.h>
 
 static const char *header(const wx_kv_t *h, const char *name)
 {

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "mock.h"
+#include <wechatpay/sys/crypto.h>
 
 /* "2018-06-08T10:34:56+08:00": WeChat Pay writes Beijing time. */
 static void beijing_time(int64_t t, char out[32])

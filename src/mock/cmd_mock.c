@@ -10,13 +10,15 @@
 
 #include "cli_util.h"
 #include "commands.h"
+#include "lifecycle.h"
 #include "mock.h"
 
 static void usage(FILE *out)
 {
     fprintf(out,
             "usage: wxpay mock [--port N] [--spec-dir DIR]... [--keys DIR] [--fault MODE] [--tls]\n"
-            "                  [--sign-with cert|pubkey] [--quiet]\n"
+            "                  [--sign-with cert|pubkey] [--state FILE] [--notify-backoff SECONDS]\n"
+            "                  [--notify-any-host] [--quiet]\n"
             "\n"
             "A local WeChat Pay APIv3 sandbox on 127.0.0.1. It verifies each request's\n"
             "Authorization signature with the merchant certificate (401 SIGN_ERROR), routes\n"
@@ -36,7 +38,29 @@ static void usage(FILE *out)
             "  --sign-with K    cert: sign with the platform certificate's key (default);\n"
             "                   pubkey: sign with the WeChat Pay public key, Wechatpay-Serial\n"
             "                   is then its PUB_KEY_ID_...\n"
+            "  --state FILE     keep orders, refunds and pending callbacks in this SQLite file\n"
+            "                   (created if missing); a sandbox restarted on it, even after\n"
+            "                   kill -9, has lost nothing and delivers what was pending.\n"
+            "                   Without it the state lives in memory\n"
+            "  --notify-backoff SECONDS\n"
+            "                   first retry interval of a callback that got no 2xx (default\n"
+            "                   15, WeChat Pay's); later ones follow WeChat Pay's schedule\n"
+            "                   (15s 15s 30s 3m 10m 20m 30m 30m 30m 60m 3h 3h 3h 6h 6h) scaled\n"
+            "  --notify-any-host\n"
+            "                   deliver callbacks to any host (default: loopback URLs only)\n"
             "  --quiet          no per-request log line\n"
+            "\n"
+            "payment lifecycle: orders made with POST /v3/pay/transactions/{jsapi,native,app,h5}\n"
+            "are NOTPAY until paid; queries, close, refunds and refund queries act on them and\n"
+            "answer WeChat Pay's business errors (404 ORDER_NOT_EXIST, 400 ORDERPAID, ...).\n"
+            "A paid order or completed refund is POSTed to its notify_url, signed and encrypted\n"
+            "like WeChat Pay's callbacks. The control API (plain JSON, loopback peers only):\n"
+            "  POST /mock/pay {\"out_trade_no\": \"..\"}             pay an order\n"
+            "  POST /mock/refund/succeed {\"out_refund_no\": \"..\"} complete a refund\n"
+            "  GET  /mock/notifications                            callbacks, oldest first\n"
+            "  POST /mock/next-payment {\"outcome\": \"PAYERROR\"}   or USERPAYING, SUCCESS:\n"
+            "                                                      how the next payment ends\n"
+            "  POST /mock/reset                                    forget all state\n"
             "\n"
             "fault modes (for one request only: send the header `Wxpay-Mock-Fault: MODE`;\n"
             "`Wxpay-Mock-Fault: none` switches a server-wide fault off for that request):\n"
@@ -106,6 +130,9 @@ typedef struct mock_args {
     int tls;
     int quiet;
     wx_mock_sign_with sign_with;
+    const char *state;      /* --state FILE, or NULL: in memory */
+    double notify_backoff;  /* seconds */
+    int notify_any_host;
 } mock_args;
 
 /* "--name value" or "--name=value". Returns the value or NULL. */
@@ -129,6 +156,7 @@ static int parse_args(int argc, char **argv, mock_args *a)
     const char *env = getenv("WXPAY_KEYS");
     a->port = 8080;
     a->keys = env && *env ? env : "keys";
+    a->notify_backoff = 15;
     a->spec_dirs = calloc((size_t)argc + 1, sizeof *a->spec_dirs);
     if (!a->spec_dirs)
         return cli_fail(CLI_EXIT_USAGE, "mock", "out of memory");
@@ -141,6 +169,20 @@ static int parse_args(int argc, char **argv, mock_args *a)
             a->tls = 1;
         } else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q")) {
             a->quiet = 1;
+        } else if (!strcmp(argv[i], "--notify-any-host")) {
+            a->notify_any_host = 1;
+        } else if ((v = option_value(argc, argv, &i, "--state"))) {
+            if (!*v)
+                return cli_usage_error("mock", "--state needs a file");
+            a->state = v;
+        } else if ((v = option_value(argc, argv, &i, "--notify-backoff"))) {
+            char *end;
+            errno = 0;
+            double b = strtod(v, &end);
+            if (!*v || *end || errno || !(b >= 0.001 && b <= 86400))
+                return cli_usage_error("mock", "--notify-backoff needs seconds from 0.001 to 86400, "
+                                       "not '%s'", v);
+            a->notify_backoff = b;
         } else if ((v = option_value(argc, argv, &i, "--port"))) {
             char *end;
             errno = 0;
@@ -170,6 +212,48 @@ static int parse_args(int argc, char **argv, mock_args *a)
         } else {
             return cli_usage_error("mock", "unknown argument '%s'", argv[i]);
         }
+    }
+    return 0;
+}
+
+/* SIGINT and SIGTERM write to g_stop_pipe, which run() waits on. */
+static int install_signals(void)
+{
+    if (pipe(g_stop_pipe) != 0) {
+        fprintf(stderr, "wxpay mock: pipe: %s\n", strerror(errno));
+        return -1;
+    }
+    fcntl(g_stop_pipe[1], F_SETFL, O_NONBLOCK);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    return 0;
+}
+
+/* The store (--state FILE or memory) and the callback thread over it. */
+static int start_state(const mock_args *a, const wx_mock_config *cfg, wx_mock_store **store,
+                       wx_mock_notifier **notifier)
+{
+    char why[512];
+    *notifier = NULL;
+    *store = wx_mock_store_open(a->state, why, sizeof why);
+    if (!*store) {
+        fprintf(stderr, "wxpay mock: --state %s\n", why);
+        return -1;
+    }
+    wx_mock_notifier_options no = {.cfg = cfg, .store = *store, .sign_with = a->sign_with,
+                                   .backoff_s = a->notify_backoff,
+                                   .any_host = a->notify_any_host, .quiet = a->quiet};
+    *notifier = wx_mock_notifier_start(&no, why, sizeof why);
+    if (!*notifier) {
+        fprintf(stderr, "wxpay mock: %s\n", why);
+        wx_mock_store_close(*store);
+        *store = NULL;
+        return -1;
     }
     return 0;
 }
@@ -210,6 +294,10 @@ static int run(const mock_args *a)
     wx_mock_tls tls = {0};
     int rc = 1;
     wx_mock_server *server = NULL;
+    wx_mock_store *store = NULL;
+    wx_mock_notifier *notifier = NULL;
+    if (start_state(a, &cfg, &store, &notifier) != 0)
+        goto out;
     if (a->tls) {
         if (wx_mock_tls_generate(&tls, why, sizeof why) != 0) {
             fprintf(stderr, "wxpay mock: --tls: %s\n", why);
@@ -219,18 +307,8 @@ static int run(const mock_args *a)
             goto out;
     }
 
-    if (pipe(g_stop_pipe) != 0) {
-        fprintf(stderr, "wxpay mock: pipe: %s\n", strerror(errno));
+    if (install_signals() != 0)
         goto out;
-    }
-    fcntl(g_stop_pipe[1], F_SETFL, O_NONBLOCK);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
 
     wx_mock_server_options so = {
         .port = a->port,
@@ -238,7 +316,7 @@ static int run(const mock_args *a)
         .quiet = a->quiet,
         .sign_with = a->sign_with,
         .handler = {.cfg = &cfg, .spec = spec, .default_fault = a->fault, .max_skew_s = 300,
-                    .tls = a->tls},
+                    .tls = a->tls, .store = store, .notifier = notifier},
         .tls_material = &tls,
     };
     server = wx_mock_server_start(&so, why, sizeof why);
@@ -265,6 +343,8 @@ static int run(const mock_args *a)
 out:
     if (server)
         wx_mock_server_stop(server, NULL, 0);
+    wx_mock_notifier_stop(notifier);
+    wx_mock_store_close(store);
     wx_mock_tls_free(&tls);
     wx_spec_free(spec);
     free(dirs);

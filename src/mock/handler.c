@@ -11,7 +11,9 @@
 #include <time.h>
 
 #include "auth_header.h"
+#include "lifecycle.h"
 #include "mock.h"
+#include <wechatpay/sys/spec.h>
 
 #define FAULT_HEADER "Wxpay-Mock-Fault"
 
@@ -35,6 +37,16 @@ char *wx_mock_error_body(const char *code, const char *message, struct json_obje
 static void set_error(wx_mock_reply *reply, int status, const char *code,
                       struct json_object *detail, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+static void put_error(wx_mock_reply *reply, int status, const char *code,
+                      struct json_object *detail, const char *message)
+{
+    free(reply->body);
+    reply->status = status;
+    reply->body = wx_mock_error_body(code, message, detail, &reply->body_len);
+    reply->unsigned_reply = 0;
+    reply->content_type = "application/json";
+}
+
 static void set_error(wx_mock_reply *reply, int status, const char *code,
                       struct json_object *detail, const char *fmt, ...)
 {
@@ -43,11 +55,17 @@ static void set_error(wx_mock_reply *reply, int status, const char *code,
     va_start(ap, fmt);
     vsnprintf(message, sizeof message, fmt, ap);
     va_end(ap);
-    free(reply->body);
-    reply->status = status;
-    reply->body = wx_mock_error_body(code, message, detail, &reply->body_len);
-    reply->unsigned_reply = 0;
-    reply->content_type = "application/json";
+    put_error(reply, status, code, detail, message);
+}
+
+void wx_mock_reply_error(wx_mock_reply *reply, int status, const char *code, const char *fmt, ...)
+{
+    char message[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    put_error(reply, status, code, NULL, message);
 }
 
 void wx_mock_reply_free(wx_mock_reply *reply)
@@ -228,12 +246,53 @@ static int decode_vars(struct json_object *vars)
     return 0;
 }
 
+/* The spec's example response for a call the state does not play. */
+static void answer_example(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
+                           const wx_endpoint_t *ep, wx_mock_reply *reply)
+{
+    struct json_object *example = NULL;
+    wx_error_t err = {0};
+    int status = 200;
+    if (wx_endpoint_example_response(ep, &status, &example, &err) != WX_OK) {
+        set_error(reply, 500, "SYSTEM_ERROR", NULL, "building the example response: %s",
+                  err.message);
+        goto done;
+    }
+    reply->status = status;
+    wx_mock_bill_answer(ctx, req, example);
+    reply->unsigned_reply = status >= 200 && status < 300 && wx_endpoint_unsigned_response(ep);
+    reply->content_type = "application/json";
+    if (example) {
+        const char *text;
+        size_t n = 0;
+        if (reply->unsigned_reply && json_object_is_type(example, json_type_string)) {
+            /* A download: the file itself, not a JSON document. */
+            text = json_object_get_string(example);
+            n = (size_t)json_object_get_string_len(example);
+            reply->content_type = "application/octet-stream";
+        } else {
+            text = json_object_to_json_string_length(
+                example, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+        }
+        reply->body = text ? malloc(n + 1) : NULL;
+        if (!reply->body) {
+            set_error(reply, 500, "SYSTEM_ERROR", NULL, "out of memory");
+            goto done;
+        }
+        memcpy(reply->body, text, n);
+        reply->body[n] = 0;
+        reply->body_len = n;
+    }
+done:
+    json_object_put(example);
+}
+
 static void answer_endpoint(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
                             const char *path, const char *query,
                             const wx_mock_form_part *parts, size_t nparts, wx_mock_reply *reply)
 {
     const wx_endpoint_t *ep = NULL;
-    struct json_object *vars = NULL, *body = NULL, *example = NULL;
+    struct json_object *vars = NULL, *body = NULL;
     wx_kv_t *qv = NULL;
     wx_violations_t *violations = NULL;
     wx_error_t err = {0};
@@ -289,42 +348,15 @@ static void answer_endpoint(const wx_mock_handler_ctx *ctx, const wx_mock_reques
         set_error(reply, 500, "SYSTEM_ERROR", NULL, "validating the request: %s", wx_strerror(rc));
         goto out;
     }
-
-    int status = 200;
-    if (wx_endpoint_example_response(ep, &status, &example, &err) != WX_OK) {
-        set_error(reply, 500, "SYSTEM_ERROR", NULL, "building the example response: %s",
-                  err.message);
+    /* Orders, refunds and the like answer from the state (lifecycle.h). */
+    wx_mock_call call = {ctx, req, wx_endpoint_template(ep), vars, qv, body};
+    if (wx_mock_lifecycle_answer(&call, reply))
         goto out;
-    }
-    reply->status = status;
-    wx_mock_bill_answer(ctx, req, example);
-    reply->unsigned_reply = status >= 200 && status < 300 && wx_endpoint_unsigned_response(ep);
-    reply->content_type = "application/json";
-    if (example) {
-        const char *text;
-        size_t n = 0;
-        if (reply->unsigned_reply && json_object_is_type(example, json_type_string)) {
-            /* A download: the file itself, not a JSON document. */
-            text = json_object_get_string(example);
-            n = (size_t)json_object_get_string_len(example);
-            reply->content_type = "application/octet-stream";
-        } else {
-            text = json_object_to_json_string_length(
-                example, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
-        }
-        reply->body = text ? malloc(n + 1) : NULL;
-        if (!reply->body) {
-            set_error(reply, 500, "SYSTEM_ERROR", NULL, "out of memory");
-            goto out;
-        }
-        memcpy(reply->body, text, n);
-        reply->body[n] = 0;
-        reply->body_len = n;
-    }
+
+    answer_example(ctx, req, ep, reply);
 out:
     json_object_put(vars);
     json_object_put(body);
-    json_object_put(example);
     wx_mock_kv_free(qv);
     wx_violations_free(violations);
 }
@@ -345,6 +377,11 @@ void wx_mock_handle(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
     }
     if (req->body_too_large) {
         set_error(reply, 413, "PARAM_ERROR", NULL, "request body is too large");
+        return;
+    }
+    /* The control API (lifecycle.h): unsigned, loopback peers only. */
+    if (!strncmp(req->target, "/mock/", 6)) {
+        wx_mock_control_answer(ctx, req, reply);
         return;
     }
     /* What the signature covers: the body, or for a media upload its `meta` part. */

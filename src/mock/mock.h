@@ -11,6 +11,8 @@
  *   certificates.c the GET /v3/certificates answer
  *   faults.c       fault mode names and help text
  *   tls.c          the in-memory CA and server certificate for --tls
+ *   store.c, ids.c the SQLite state and WeChat Pay-shaped ids (store.h)
+ *   lifecycle.h    orders, refunds, the control API and callbacks played on that state
  *
  * Uses only the public API of libwechatpay (plus json-c and libmicrohttpd). */
 #ifndef WX_MOCK_MOCK_H
@@ -112,6 +114,7 @@ typedef struct wx_mock_request {
     const char *body;          /* NUL-terminated (the NUL not counted) */
     size_t body_len;
     int body_too_large;
+    int peer_loopback;         /* the peer is 127.0.0.0/8 or ::1 (the control API needs it) */
 } wx_mock_request;
 
 /* What to send back (before signing and faults are applied to the wire). */
@@ -130,6 +133,8 @@ typedef struct wx_mock_handler_ctx {
     wx_mock_fault default_fault;
     int max_skew_s;       /* 300 */
     int tls;              /* served over HTTPS (for URLs pointing back here) */
+    struct wx_mock_store *store;       /* orders, refunds, callbacks (store.h); NULL: examples only */
+    struct wx_mock_notifier *notifier; /* told when a callback is queued; may be NULL */
 } wx_mock_handler_ctx;
 
 /* Decide the reply for one request: auth, routing, validation, example response. */

@@ -209,6 +209,17 @@ static struct MHD_Response *make_response(wx_mock_reply *reply)
     return r;
 }
 
+static int peer_is_loopback(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    if (sa && sa->sa_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr) >> 24) == 127;
+    if (sa && sa->sa_family == AF_INET6)
+        return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr);
+    return 0;
+}
+
 static enum MHD_Result answer(wx_mock_server *s, struct MHD_Connection *conn, request_ctx *rc)
 {
     size_t count = (size_t)MHD_get_connection_values(conn, MHD_HEADER_KIND, NULL, NULL);
@@ -224,6 +235,7 @@ static enum MHD_Result answer(wx_mock_server *s, struct MHD_Connection *conn, re
         .body = rc->body.data ? rc->body.data : "",
         .body_len = rc->body.len,
         .body_too_large = rc->body_too_large,
+        .peer_loopback = peer_is_loopback(conn),
     };
     wx_mock_reply reply;
     wx_mock_handle(&s->opts.handler, &req, &reply);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "mock.h"
+#include <wechatpay/sys/crypto.h>
 
 static int random_serial(char out[41])
 {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "util/alloc.h"
+#include <wechatpay/sys/spec.h>
 
 typedef struct lint_entry {
     char *sort_path; /* "/v3/industry-coupon/tokens" */

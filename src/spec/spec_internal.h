@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <wechatpay/spec.h>
+#include <wechatpay/sys/spec.h>
 
 struct json_object;
 
@@ -13,17 +14,6 @@ struct json_object;
    2 = no such literal but a {variable} child exists at that position, 0 = the spec
    tree says nothing there. Must be fast after the first call for a given parent. */
 int wx_spec_segment_kind(wx_spec_t *spec, const char *parent, const char *seg);
-
-/* Example inputs for an endpoint, from the spec's examples (else minimal valid values):
- * three new json-c objects name -> string (caller puts each), one for the path variables,
- * one for the query and one for the headers. Only required parameters and those with an
- * explicit example are included. Any output pointer may be NULL. */
-wx_err wx_endpoint_example_inputs(const wx_endpoint_t *ep, struct json_object **path_vars,
-                                  struct json_object **query, struct json_object **headers,
-                                  wx_error_t *err);
-
-/* Test hook: how many spec files this set has read and parsed so far. */
-size_t wx_spec_test_files_read(wx_spec_t *spec);
 
 /* Test and fuzzing hook: a spec set over in-memory files (`path` relative to the tree,
  * e.g. "v3/x.yaml"), instead of the built-in tree, the environment and directories.

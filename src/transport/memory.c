@@ -1,6 +1,7 @@
 /* The in-memory transport: a handler function plays the server. Unit tests use it to
  * see exactly what would go on the wire and to answer anything they like. */
 #include <wechatpay/plugin.h>
+#include <wechatpay/sys/transport_memory.h>
 
 #include "transport/http_response.h"
 #include "util/alloc.h"

@@ -27,6 +27,7 @@
 #include <wechatpay/crypto.h>
 #include <wechatpay/notify.h>
 #include <wechatpay/plugin.h>
+#include <wechatpay/sys/crypto.h>
 
 #include "fuzz_support.h"
 

@@ -29,6 +29,7 @@
 
 #include <wechatpay/wechatpay.h>
 #include <wechatpay/plugin.h>
+#include <wechatpay/sys/transport_memory.h>
 
 #include "fuzz_support.h"
 

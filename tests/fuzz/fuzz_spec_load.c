@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include <wechatpay/spec.h>
+#include <wechatpay/sys/spec.h>
 
 #include "spec/builtin.h"
 #include "spec/spec_internal.h"

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include <wechatpay/wechatpay.h>
+#include <wechatpay/sys/crypto.h>
 
 #include "testutil.h"
 
@@ -49,11 +50,36 @@ static void test_seed_styles(void **state)
     free(out);
 }
 
+/* An order made and paid on the sandbox (wxpay, then the control API): its
+ * transaction_id, malloc'd. */
+static char *paid_order(const char *out_trade_no)
+{
+    char *out = NULL, *err = NULL;
+    int rc = wxt_sh(&out, &err,
+                    "'%s' -c '%s' --base-url '%s' --json '{\"appid\":\"wxd678efh567hg6787\","
+                    "\"mchid\":\"1900000001\",\"description\":\"example\",\"out_trade_no\":"
+                    "\"%s\",\"notify_url\":\"https://127.0.0.1:9/notify\",\"amount\":{\"total\":"
+                    "1}}' POST v3/pay/transactions/native && curl -s -X POST -d "
+                    "'{\"out_trade_no\":\"%s\"}' %smock/pay",
+                    WXPAY_BIN, g_mock.config, g_mock.base_url, out_trade_no, out_trade_no,
+                    g_mock.base_url);
+    if (rc != 0)
+        fail_msg("making a paid order: %s %s", out, err);
+    const char *id = strstr(out, "\"transaction_id\":\"");
+    assert_non_null(id);
+    char *txn = strndup(id + 18, 28);
+    free(out);
+    free(err);
+    return txn;
+}
+
 static void test_query_and_download(void **state)
 {
-    char *out = run("query_transaction", NULL, NULL, 0);
+    char *txn = paid_order("example_query_1");
+    char *out = run("query_transaction", NULL, txn, 0);
     assert_non_null(strstr(out, "trade_state: SUCCESS"));
     free(out);
+    free(txn);
     char *dir = wxt_tmpdir("examples"), *bill = wxt_path(dir, "bill.csv");
     char path[512];
     snprintf(path, sizeof path, "%s/examples/download_bill", WX_BINARY_DIR);

@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 #include <wechatpay/wechatpay.h>
 #include <wechatpay/plugin.h>
+#include <wechatpay/sys/crypto.h>
 
 #include "test_cli_run.h"
 #include "testutil.h"

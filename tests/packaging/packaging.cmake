@@ -33,3 +33,12 @@ add_test(NAME packaging_public_headers
          COMMAND ${WX_SH} ${CMAKE_CURRENT_LIST_DIR}/public_headers.sh ${CMAKE_SOURCE_DIR}
                  ${CMAKE_C_COMPILER} ${_wx_WX_CLANG} ${_wx_WX_CXX})
 set_tests_properties(packaging_public_headers PROPERTIES LABELS "packaging" TIMEOUT 300)
+
+# The shared library exports exactly what the headers of include/wechatpay/ (and sys/)
+# declare, each with WX_API. gcc reads the declarations (-aux-info), whatever compiler
+# builds the library.
+find_program(WX_GCC NAMES gcc gcc-12 REQUIRED)
+add_test(NAME packaging_exported_symbols
+         COMMAND ${WX_SH} ${CMAKE_CURRENT_LIST_DIR}/exported_symbols.sh $<TARGET_FILE:wechatpay>
+                 ${CMAKE_SOURCE_DIR}/include ${WX_GCC})
+set_tests_properties(packaging_exported_symbols PROPERTIES LABELS "packaging" TIMEOUT 120)

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The installed headers stand on their own: each one compiles alone as strict C11 with
+# The installed headers (wechatpay/ and the unstable wechatpay/sys/) stand on their own: each one compiles alone as strict C11 with
 # the project's compiler; under clang their doc comments pass -Wdocumentation (well-formed
 # @param names, @return on functions that return, ...); all of them compile as C++.
 #
@@ -29,8 +29,8 @@ try() {
     checked=$((checked + 1))
 }
 
-for h in "$inc"/wechatpay/*.h; do
-    name=wechatpay/${h##*/}
+for h in "$inc"/wechatpay/*.h "$inc"/wechatpay/sys/*.h; do
+    name=${h#"$inc"/}
     # shellcheck disable=SC2086 # the flags are words
     try "$name does not compile on its own ($cc, C11)" "#include <$name>" "$cc" -x c $strict
     if [ "$clang" != - ]; then
@@ -40,7 +40,7 @@ for h in "$inc"/wechatpay/*.h; do
     fi
 done
 if [ "$cxx" != - ]; then
-    all=$(for h in "$inc"/wechatpay/*.h; do echo "#include <wechatpay/${h##*/}>"; done)
+    all=$(for h in "$inc"/wechatpay/*.h "$inc"/wechatpay/sys/*.h; do echo "#include <${h#"$inc"/}>"; done)
     try "the headers do not compile as C++ ($cxx)" "$all" "$cxx" -x c++ -std=c++11 -Wall \
         -Wextra -Wpedantic -Werror -fsyntax-only
 fi

@@ -17,6 +17,8 @@
 #include <json-c/json.h>
 #include <wechatpay/wechatpay.h>
 #include <wechatpay/plugin.h>
+#include <wechatpay/sys/crypto.h>
+#include <wechatpay/sys/transport_memory.h>
 
 #include "fake_server.h"
 #include "testutil.h"

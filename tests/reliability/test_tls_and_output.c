@@ -14,6 +14,7 @@
 
 #include <json-c/json.h>
 #include <wechatpay/wechatpay.h>
+#include <wechatpay/sys/crypto.h>
 
 #include "testutil.h"
 

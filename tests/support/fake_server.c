@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "testutil.h"
+#include <wechatpay/sys/transport_memory.h>
 
 #define SEED_RESPONSE "{\"token\":\"16824f40-aec1-11e8-a69c-f7a44da04f19\",\"expires_time\":\"2015-05-20T13:29:35+08:00\"}"
 #define PLATFORM_SERIAL "5157F09EFDC096DE15EBE81A47057A7232F1B8E1"

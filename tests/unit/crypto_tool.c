@@ -7,6 +7,7 @@
 #include <string.h>
 #include <wechatpay/crypto.h>
 #include <wechatpay/version.h>
+#include <wechatpay/sys/crypto.h>
 
 static char *slurp(const char *path, size_t *len)
 {

@@ -15,6 +15,8 @@
 #include <json-c/json.h>
 #include <wechatpay/wechatpay.h>
 #include <wechatpay/plugin.h>
+#include <wechatpay/sys/crypto.h>
+#include <wechatpay/sys/transport_memory.h>
 
 #include "alloc_counter.h"
 #include "fake_server.h"

@@ -7,6 +7,7 @@
 
 #include <wechatpay/wechatpay.h>
 #include <wechatpay/plugin.h>
+#include <wechatpay/sys/transport_memory.h>
 
 #if defined(__has_include)
 #if __has_include(<valgrind/valgrind.h>)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <wechatpay/crypto.h>
+#include <wechatpay/sys/crypto.h>
 
 #include "crypto/backend.h"
 #include "test_crypto_fixture.h"

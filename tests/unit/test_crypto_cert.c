@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include <wechatpay/crypto.h>
+#include <wechatpay/sys/crypto.h>
 
 #include "test_crypto_fixture.h"
 

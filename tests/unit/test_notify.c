@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 #include <wechatpay/wechatpay.h>
 #include <wechatpay/plugin.h>
+#include <wechatpay/sys/crypto.h>
 
 #include "alloc_counter.h"
 #include "fake_server.h"

@@ -8,6 +8,7 @@
 
 #include <json-c/json.h>
 #include <wechatpay/wechatpay.h>
+#include <wechatpay/sys/transport_memory.h>
 
 #include "alloc_counter.h"
 #include "fake_server.h"

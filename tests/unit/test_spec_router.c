@@ -7,6 +7,7 @@
 
 #include <json-c/json.h>
 #include <wechatpay/spec.h>
+#include <wechatpay/sys/spec.h>
 
 #include "spec/builtin.h"
 #include "spec/spec_internal.h"

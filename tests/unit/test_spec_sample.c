@@ -8,6 +8,7 @@
 
 #include <json-c/json.h>
 #include <wechatpay/spec.h>
+#include <wechatpay/sys/spec.h>
 
 #include "spec/spec_impl.h"
 #include "spec/spec_internal.h"

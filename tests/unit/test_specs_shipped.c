@@ -15,6 +15,7 @@
 
 #include <json-c/json.h>
 #include <wechatpay/spec.h>
+#include <wechatpay/sys/spec.h>
 
 #include "spec/spec_internal.h"
 #include "testutil.h"

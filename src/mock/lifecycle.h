@@ -1,0 +1,131 @@
+/* The payment lifecycle the sandbox plays (DESIGN.md, "The sandbox server"):
+ *
+ *   lifecycle.c    routing a validated APIv3 call to its state handler; business errors
+ *   orders.c       POST /v3/pay/transactions/{jsapi,native,app,h5}, queries, close
+ *   refunds.c      POST /v3/refund/domestic/refunds and the refund query
+ *   views.c        an order or refund as WeChat Pay shows it (answers and callbacks)
+ *   control.c      the unsigned /mock/ control API (pay, refund/succeed, notifications...)
+ *   notification.c a callback's signed, encrypted envelope (also `wxpay notify make`)
+ *   notifier.c     the delivery thread: libcurl POSTs, retries, records
+ *
+ * State lives in the store (store.h); every handler runs one store transaction and rolls
+ * it back on a business error, so a refused call changes nothing. */
+#ifndef WX_MOCK_LIFECYCLE_H
+#define WX_MOCK_LIFECYCLE_H
+
+#include <stdint.h>
+
+#include "mock.h"
+#include "store.h"
+
+struct json_object;
+typedef struct wx_mock_notifier wx_mock_notifier;
+
+/* A request that passed the signature check and its spec's validation. Borrowed. */
+typedef struct wx_mock_call {
+    const wx_mock_handler_ctx *ctx;
+    const wx_mock_request *req;
+    const char *template_path;   /* the endpoint's template, "/v3/pay/transactions/jsapi" */
+    struct json_object *vars;    /* decoded path variables (may be NULL) */
+    const wx_kv_t *query;        /* decoded query pairs */
+    struct json_object *body;    /* the parsed JSON body, or NULL */
+} wx_mock_call;
+
+/* A state handler: fills @p reply and returns. */
+typedef void (*wx_mock_route_fn)(const wx_mock_call *call, wx_mock_reply *reply);
+
+typedef struct wx_mock_route {
+    const char *method;
+    const char *template_path;
+    wx_mock_route_fn fn;
+} wx_mock_route;
+
+/* Answer @p call from the state when a route takes it: returns 1 with @p reply set, or 0
+ * (reply untouched) for an endpoint the lifecycle does not play, which then gets its
+ * spec example. Thread-safe (the store serialises). */
+int wx_mock_lifecycle_answer(const wx_mock_call *call, wx_mock_reply *reply);
+
+/* The routes of orders.c and refunds.c ({NULL}-terminated). */
+extern const wx_mock_route wx_mock_order_routes[];
+extern const wx_mock_route wx_mock_refund_routes[];
+
+/* A signed business error: {"code","message"} with @p status. */
+void wx_mock_reply_error(wx_mock_reply *reply, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* A JSON answer: takes @p body (json_object_put'd here); @p unsigned_reply for the
+ * control API. */
+void wx_mock_reply_json(wx_mock_reply *reply, int status, struct json_object *body,
+                        int unsigned_reply);
+/* The store failed: 500 SYSTEM_ERROR (and roll back first). */
+void wx_mock_reply_store_error(wx_mock_reply *reply);
+
+/* Small JSON readers: a member's string ("" when absent or not a string) and integer. */
+const char *wx_mock_jstr(struct json_object *o, const char *key);
+int64_t wx_mock_jint(struct json_object *o, const char *key);
+/* A path variable or query parameter by name (NULL when absent). */
+const char *wx_mock_call_var(const wx_mock_call *call, const char *name);
+const char *wx_mock_call_query(const wx_mock_call *call, const char *name);
+
+/* ---------------------------------------------------------------- state changes shared
+ * by the API handlers and the control API. Call inside a store transaction. */
+/* Pay @p o (NOTPAY, USERPAYING or PAYERROR) with @p outcome (SUCCESS, PAYERROR or
+ * USERPAYING): updates it, and on SUCCESS queues its TRANSACTION.SUCCESS callback. */
+wx_mock_store_rc wx_mock_order_settle(wx_mock_store *s, wx_mock_order *o, const char *outcome);
+/* Complete refund @p r (PROCESSING): SUCCESS and its REFUND.SUCCESS callback to the
+ * refund's notify_url, else the order's. */
+wx_mock_store_rc wx_mock_refund_settle(wx_mock_store *s, wx_mock_refund *r);
+/* Queue an APIv3 callback of @p event_type with @p resource (JSON, taken over) to @p url,
+ * due now. Nothing is queued for an empty url. */
+wx_mock_store_rc wx_mock_queue_callback(wx_mock_store *s, const char *url, const char *event_type,
+                                        const char *summary, const char *original_type,
+                                        struct json_object *resource);
+
+/* ---------------------------------------------------------------- views.c */
+/* An order as the query answers and TRANSACTION.SUCCESS carries it (new object). */
+struct json_object *wx_mock_order_view(const wx_mock_order *o);
+/* A refund as the refund answers show it (new object). */
+struct json_object *wx_mock_refund_view(const wx_mock_refund *r);
+/* A refund as REFUND.* callbacks carry it (new object). */
+struct json_object *wx_mock_refund_event_view(const wx_mock_refund *r, const char *mchid);
+/* "支付成功" and the like for a trade_state. */
+const char *wx_mock_trade_state_desc(const char *trade_state);
+
+/* ---------------------------------------------------------------- control.c */
+/* Answer a /mock/ request (any method). @p peer_loopback: the peer is 127.0.0.0/8 or ::1;
+ * anything else is refused with 403. */
+void wx_mock_control_answer(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
+                            wx_mock_reply *reply);
+
+/* ---------------------------------------------------------------- notification.c */
+/* A callback as WeChat Pay sends it: the envelope JSON in *body (malloc'd) with its
+ * resource AEAD_AES_256_GCM under the APIv3 key, associated_data = @p original_type,
+ * and the four Wechatpay-* header values in *sig, signed with the platform key (or the
+ * public key). Returns 0, or -1 with @p why. */
+int wx_mock_notification_build(const wx_mock_config *cfg, wx_mock_sign_with with,
+                               const char *id, const char *create_time, const char *event_type,
+                               const char *summary, const char *original_type,
+                               const char *resource_json, char **body, size_t *body_len,
+                               wx_mock_signature *sig, char *why, size_t why_len);
+
+/* ---------------------------------------------------------------- notifier.c */
+typedef struct wx_mock_notifier_options {
+    const wx_mock_config *cfg;
+    wx_mock_store *store;
+    wx_mock_sign_with sign_with;
+    double backoff_s;      /* the first retry interval (WeChat Pay: 15 s); the rest scale */
+    int any_host;          /* deliver to non-loopback URLs too (--notify-any-host) */
+    int quiet;             /* no log line per attempt */
+} wx_mock_notifier_options;
+
+/* Start the delivery thread (it delivers what the store holds at once: a restart
+ * resumes). NULL with @p why on failure. */
+wx_mock_notifier *wx_mock_notifier_start(const wx_mock_notifier_options *opts, char *why,
+                                         size_t why_len);
+/* Something was queued: deliver it without waiting for the next timer. NULL is fine. */
+void wx_mock_notifier_wake(wx_mock_notifier *n);
+/* Stop the thread (an attempt in flight finishes, at most its 5 s timeout) and free. */
+void wx_mock_notifier_stop(wx_mock_notifier *n);
+/* 1 when @p url's host is 127.0.0.0/8, [::1] or localhost. */
+int wx_mock_url_is_loopback(const char *url);
+
+#endif
