@@ -99,6 +99,15 @@ typedef struct wx_client_options {
      *  with it. So a client configured with no platform key bootstraps itself. */
     int auto_refresh_certificates;
     int64_t cert_refresh_margin_s;  /**< default 86400 (one day) */
+    /* APIv2 (wechatpay/apiv2.h): chains under "v2". */
+    const char *apiv2_key;          /**< the 32-character APIv2 key (signs, refund callbacks) */
+    /** The merchant certificate, the TLS client certificate of the APIv2 endpoints that
+     *  need one (`x-api-cert-required`: refunds, reversals, transfers, red packets):
+     *  a PEM file (apiclient_cert.pem, whose key is the merchant private key above) or a
+     *  PKCS#12 file (apiclient_cert.p12, certificate and key, with
+     *  merchant_cert_password). NULL: such calls fail with WX_E_CONFIG before sending. */
+    const char *merchant_cert_path;
+    const char *merchant_cert_password; /**< the PKCS#12 passphrase (WeChat Pay's is the mchid) */
 } wx_client_options_t;
 
 /**
@@ -119,7 +128,8 @@ WX_API WX_NODISCARD wx_err wx_client_new(const wx_client_options_t *opts,
 /**
  * @brief Create a client from a CONFIG.json file (`mchid`, `serial`, `private_key`,
  *        `platform`, optional `base_url`, `apiv3_key`, `spec_dir` (a path or a list),
- *        `ca_file`/`ca_path` (certificate authorities to trust for TLS),
+ *        `ca_file`/`ca_path` (certificate authorities to trust for TLS), `apiv2_key`,
+ *        `merchant_cert` (PEM or PKCS#12 path) and `merchant_cert_password`,
  *        `auto_refresh_certificates` (true: `platform` may then be left out and the
  *        platform certificates are downloaded on first use)). Relative paths are
  *        relative to the folder holding the file.

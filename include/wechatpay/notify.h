@@ -1,7 +1,8 @@
 /**
  * @file notify.h
  * @brief Callback notifications: what WeChat Pay POSTs to a merchant's `notify_url`
- *        (payment, refund, profit-sharing events), verified and decrypted.
+ *        (payment, refund, profit-sharing events), verified and decrypted; APIv3's
+ *        (JSON, RSA) first, APIv2's (XML, the APIv2 key) at the end.
  *
  * A notification is checked with the same rules as a response: the four
  * `Wechatpay-Timestamp`, `-Nonce`, `-Signature` and `-Serial` headers are required, the
@@ -135,6 +136,92 @@ WX_API WX_NODISCARD wx_err wx_notify_headers_parse(const char *text, size_t len,
  */
 WX_API WX_NODISCARD wx_err wx_notify_reply(wx_err result, const char *message, int *status,
                                             char **body);
+
+/* ------------------------------------------------------------------- APIv2 */
+
+/** What an APIv2 callback is. */
+typedef enum wx_v2_notify_kind {
+    WX_V2_NOTIFY_PAYMENT = 1, /**< a payment result, signed like an answer */
+    WX_V2_NOTIFY_REFUND = 2   /**< a refund result, its fields encrypted in `req_info` */
+} wx_v2_notify_kind;
+
+/**
+ * A verified (payment) or decrypted (refund) APIv2 callback. Both objects are
+ * borrowed from the notification and live until wx_v2_notification_free(); their
+ * values are strings.
+ */
+typedef struct wx_v2_notification {
+    wx_v2_notify_kind kind;
+    struct json_object *fields;   /**< the callback's fields as received (`sign` included) */
+    struct json_object *req_info; /**< refund: the decrypted `req_info` fields; else NULL */
+} wx_v2_notification_t;
+
+/**
+ * @brief Verify an APIv2 payment callback, or decrypt an APIv2 refund callback, from
+ *        the raw XML body, with the APIv2 key given.
+ *
+ * A body with `req_info` is a refund notification: `req_info` is base64 of
+ * AES-256-ECB (PKCS#7) under the lower-case hex MD5 of the APIv2 key, and its
+ * plaintext is XML again. Any other body is a payment notification: its `sign` is
+ * checked with its `sign_type` (absent: by the sign's length, 32 hex digits MD5, 64
+ * HMAC-SHA256). The XML is read as wx_v2_xml_decode() reads answers (no DOCTYPE, no
+ * entities, no nesting).
+ * @param apiv2_key the merchant's APIv2 key (borrowed).
+ * @param body      the request body exactly as received (borrowed), @p len bytes.
+ * @param out       receives the notification (wx_v2_notification_free()); NULL on failure:
+ *                  nothing of a body that fails is handed back.
+ * @return WX_OK; WX_E_XML (not an APIv2 document, or refused XML); WX_E_HTTP
+ *         (`return_code` not SUCCESS: err->server_code/server_message carry it);
+ *         WX_E_VERIFY_SIGNATURE (payment: no sign, altered, another key);
+ *         WX_E_UNSUPPORTED (a sign_type other than MD5 or HMAC-SHA256);
+ *         WX_E_DECRYPT (refund: req_info not base64, or padding wrong: another key or
+ *         altered); WX_E_TOO_LARGE; WX_E_INVALID_ARG; WX_E_NOMEM.
+ */
+WX_API WX_NODISCARD wx_err wx_v2_notify_verify_with(const char *apiv2_key, const char *body,
+                                                     size_t len, wx_v2_notification_t **out,
+                                                     wx_error_t *err);
+
+/**
+ * @brief wx_v2_notify_verify_with() with the client's `apiv2_key`.
+ * @return as wx_v2_notify_verify_with(), plus WX_E_CONFIG when the client has no apiv2_key.
+ */
+WX_API WX_NODISCARD wx_err wx_v2_notify_verify(wx_client_t *client, const char *body, size_t len,
+                                                wx_v2_notification_t **out, wx_error_t *err);
+
+/** @brief Free an APIv2 notification. Accepts NULL. */
+WX_API void wx_v2_notification_free(wx_v2_notification_t *n);
+
+/**
+ * @brief Encrypt a refund's fields as WeChat Pay puts them in `req_info` (for a
+ *        sandbox or a test): AES-256-ECB (PKCS#7) under the lower-case hex MD5 of the
+ *        APIv2 key, base64.
+ * @param plain the plaintext (the `<root>...</root>` XML; borrowed).
+ * @param b64   receives the NUL-terminated base64 text (wx_free()).
+ * @return WX_OK; WX_E_INVALID_ARG; WX_E_NOMEM; WX_E_CRYPTO.
+ */
+WX_API WX_NODISCARD wx_err wx_v2_req_info_encrypt(const char *apiv2_key, const char *plain,
+                                                   size_t len, char **b64, wx_error_t *err);
+
+/**
+ * @brief The reverse of wx_v2_req_info_encrypt().
+ * @param plain receives the NUL-terminated plaintext (wx_free()), @p plain_len its length.
+ * @return WX_OK; WX_E_DECRYPT (not base64, not whole blocks, wrong padding);
+ *         WX_E_INVALID_ARG; WX_E_NOMEM.
+ */
+WX_API WX_NODISCARD wx_err wx_v2_req_info_decrypt(const char *apiv2_key, const char *b64,
+                                                   char **plain, size_t *plain_len,
+                                                   wx_error_t *err);
+
+/**
+ * @brief The XML a merchant answers an APIv2 callback with:
+ *        `<xml><return_code>SUCCESS</return_code><return_msg>OK</return_msg></xml>`, or
+ *        FAIL and @p message (NULL: wx_strerror(result)), after which WeChat Pay sends
+ *        the callback again. Answer it with HTTP 200 either way.
+ * @param xml receives the document (wx_free()); @p len its length (may be NULL).
+ * @return WX_OK; WX_E_INVALID_ARG; WX_E_NOMEM.
+ */
+WX_API WX_NODISCARD wx_err wx_v2_notify_reply(wx_err result, const char *message, char **xml,
+                                               size_t *len);
 
 #ifdef __cplusplus
 }

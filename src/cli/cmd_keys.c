@@ -35,7 +35,8 @@ static void usage(FILE *out)
             "  platform_key.pem, platform_cert.pem     WeChat Pay platform key and certificate\n"
             "  wechatpay_pub_key.pem                   WeChat Pay public key (PUB_KEY_ID_...)\n"
             "  wechatpay_pub_key_private.pem           its private half (for the sandbox)\n"
-            "  CONFIG.json                             mchid, serial, keys, apiv3_key, base_url\n"
+            "  CONFIG.json                             mchid, serial, keys, apiv3_key, apiv2_key,\n"
+            "                                          merchant_cert, base_url\n"
             "  mock.json                               the sandbox's private key file names\n"
             "Private keys and CONFIG.json are mode 0600. Existing files are replaced.\n"
             "\n"
@@ -198,7 +199,7 @@ static int keys_gen(const char *dir)
         return 1;
     }
     keypair merchant, platform, pub;
-    char pub_key_id[64], apiv3_key[33];
+    char pub_key_id[64], apiv3_key[33], apiv2_key[33];
     int rc = 1;
     memset(&merchant, 0, sizeof merchant);
     memset(&platform, 0, sizeof platform);
@@ -209,7 +210,8 @@ static int keys_gen(const char *dir)
         goto out;
     /* The public-key id takes a fresh random hex string, not a certificate serial. */
     char id_hex[41];
-    if (random_serial(id_hex) != 0 || random_alnum(apiv3_key, 32) != 0) {
+    if (random_serial(id_hex) != 0 || random_alnum(apiv3_key, 32) != 0 ||
+        random_alnum(apiv2_key, 32) != 0) {
         fprintf(stderr, "wxpay keys: random source failed\n");
         goto out;
     }
@@ -225,6 +227,10 @@ static int keys_gen(const char *dir)
     json_object_object_add(config, "platform", plat);
     struct json_object *apiv3 = json_object_new_string(apiv3_key);
     json_object_object_add(config, "apiv3_key", apiv3);
+    struct json_object *apiv2 = json_object_new_string(apiv2_key);
+    json_object_object_add(config, "apiv2_key", apiv2);
+    /* APIv2's TLS client certificate is the merchant certificate, with its key. */
+    json_object_object_add(config, "merchant_cert", json_object_new_string("merchant_cert.pem"));
     json_object_object_add(config, "base_url", json_object_new_string("http://127.0.0.1:8080/"));
 
     struct json_object *mock = json_object_new_object();
@@ -252,6 +258,7 @@ static int keys_gen(const char *dir)
             memset(text, 0, strlen(text));
     }
     memset((char *)json_object_get_string(apiv3), 0, strlen(json_object_get_string(apiv3)));
+    memset((char *)json_object_get_string(apiv2), 0, strlen(json_object_get_string(apiv2)));
     json_object_put(config);
     json_object_put(mock);
     if (failed)
@@ -265,6 +272,7 @@ static int keys_gen(const char *dir)
     rc = 0;
 out:
     memset(apiv3_key, 0, sizeof apiv3_key);
+    memset(apiv2_key, 0, sizeof apiv2_key);
     keypair_free(&merchant);
     keypair_free(&platform);
     keypair_free(&pub);

@@ -16,6 +16,7 @@ static void help(void)
 {
     fputs("usage: wxpay notify [-c CONFIG.json] [--now UNIX_TIME] --headers HEADERS_FILE\n"
           "                    [BODY_FILE|-]\n"
+          "       wxpay notify --v2 [-c CONFIG.json] [BODY_FILE|-]\n"
           "\n"
           "Verifies a WeChat Pay callback notification as a merchant's notify_url receives\n"
           "it: the Wechatpay-Timestamp, -Nonce, -Signature and -Serial headers (serial of a\n"
@@ -29,6 +30,10 @@ static void help(void)
           "                     notification saved earlier)\n"
           "  --headers FILE     the request headers, one `Name: value` a line; a request\n"
           "                     line first, CRLF and folded lines are fine; - reads stdin\n"
+          "  --v2               an APIv2 callback (XML; no headers needed): a payment\n"
+          "                     notification's sign is checked with apiv2_key and its\n"
+          "                     fields printed as a JSON object; a refund notification is\n"
+          "                     printed with req_info replaced by its decrypted fields\n"
           "BODY_FILE is the request body byte for byte; standard input when none or -.\n"
           "\n"
           "exit: 0 verified and decrypted; 3 it does not verify (a missing or repeated\n"
@@ -40,6 +45,7 @@ static void help(void)
           "examples:\n"
           "  wxpay notify -c keys/CONFIG.json --headers notify.headers notify.body\n"
           "  wxpay notify --now 1700000000 --headers saved.headers - < saved.body\n"
+          "  wxpay notify --v2 -c keys/CONFIG.json apiv2-notify.xml\n"
           "  # what to answer WeChat Pay: 204 (or 200) with no body when this exits 0,\n"
           "  # else 4xx/5xx with {\"code\":\"FAIL\",\"message\":\"...\"} so that it retries\n",
           stdout);
@@ -60,15 +66,16 @@ static int is_unverified(wx_err e)
     return (e >= WX_E_VERIFY_HEADER && e <= WX_E_VERIFY_SIGNATURE) || e == WX_E_DECRYPT;
 }
 
-/* The envelope as received with its resource decrypted in place. */
-static int print_event(const wx_notification_t *n)
+/* The envelope as received with its resource (or req_info) decrypted in place. */
+static int print_event(struct json_object *envelope, const char *encrypted,
+                       struct json_object *decrypted)
 {
     struct json_object *out = json_object_new_object();
     if (!out)
         return cli_fail(CLI_EXIT_USAGE, "notify", "out of memory");
-    json_object_object_foreach(n->envelope, key, val)
+    json_object_object_foreach(envelope, key, val)
     {
-        struct json_object *v = strcmp(key, "resource") ? val : n->resource;
+        struct json_object *v = decrypted && !strcmp(key, encrypted) ? decrypted : val;
         json_object_object_add(out, key, json_object_get(v));
     }
     int flags = JSON_C_TO_STRING_NOSLASHESCAPE |
@@ -84,14 +91,53 @@ static int print_event(const wx_notification_t *n)
     return rc == CLI_EXIT_OK ? cli_finish(CLI_EXIT_OK) : rc;
 }
 
+static int is_unverified_v2(wx_err e)
+{
+    return is_unverified(e) || e == WX_E_XML || e == WX_E_HTTP || e == WX_E_UNSUPPORTED ||
+           e == WX_E_TOO_LARGE;
+}
+
+/* An APIv2 callback: XML, checked with the APIv2 key; no headers take part. */
+static int notify_v2(const char *config, const char *body_path)
+{
+    if (cli_require_config("notify", config) != CLI_EXIT_OK)
+        return CLI_EXIT_USAGE;
+    char *body = NULL;
+    size_t body_len = 0;
+    wx_client_t *c = NULL;
+    wx_v2_notification_t *n = NULL;
+    wx_error_t err = {0};
+    int rc = cli_read_input("notify", body_path, &body, &body_len);
+    if (rc == CLI_EXIT_OK && wx_client_new_from_config(config, NULL, &c, &err) != WX_OK)
+        rc = cli_fail_err(CLI_EXIT_USAGE, "notify", NULL, &err);
+    if (rc == CLI_EXIT_OK) {
+        wx_err e = wx_v2_notify_verify(c, body, body_len, &n, &err);
+        if (e == WX_OK) {
+            rc = print_event(n->fields, "req_info", n->req_info);
+        } else if (is_unverified_v2(e)) {
+            fprintf(stderr, "wxpay notify: the APIv2 notification does not verify: %s (%s)\n",
+                    err.message[0] ? err.message : wx_strerror(e), wx_err_name(e));
+            rc = CLI_EXIT_UNVERIFIED;
+        } else {
+            rc = cli_fail_err(CLI_EXIT_USAGE, "notify", NULL, &err);
+        }
+    }
+    wx_v2_notification_free(n);
+    wx_client_free(c);
+    free(body);
+    return rc;
+}
+
 int wx_cmd_notify(int argc, char **argv)
 {
-    enum { OPT_CONFIG, OPT_NOW, OPT_HEADERS };
+    enum { OPT_CONFIG, OPT_NOW, OPT_HEADERS, OPT_V2 };
     static const cli_option opts[] = {{"config", 'c', 1, OPT_CONFIG},
                                       {"now", 0, 1, OPT_NOW},
                                       {"headers", 0, 1, OPT_HEADERS},
+                                      {"v2", 0, 0, OPT_V2},
                                       {0}};
     const char *config = NULL, *now_arg = NULL, *headers_path = NULL, *body_path = NULL;
+    int v2 = 0;
     cli_parser p;
     cli_parser_init(&p, "notify", argc, argv, 1);
     int k;
@@ -116,8 +162,15 @@ int wx_cmd_notify(int argc, char **argv)
         case OPT_HEADERS:
             headers_path = p.value;
             break;
+        case OPT_V2:
+            v2 = 1;
+            break;
         }
     }
+    if (v2 && (headers_path || now_arg))
+        return cli_usage_error("notify", "--v2 takes neither --headers nor --now");
+    if (v2)
+        return notify_v2(config, body_path);
     if (!headers_path)
         return cli_usage_error("notify", "missing --headers HEADERS_FILE");
     int headers_stdin = !strcmp(headers_path, "-");
@@ -158,7 +211,7 @@ int wx_cmd_notify(int argc, char **argv)
     }
     wx_err e = wx_notify_verify(c, headers, body, body_len, &n, &err);
     if (e == WX_OK) {
-        rc = print_event(n);
+        rc = print_event(n->envelope, "resource", n->resource);
     } else if (is_unverified(e)) {
         fprintf(stderr, "wxpay notify: the notification does not verify: %s (%s)\n",
                 err.message[0] ? err.message : wx_strerror(e), wx_err_name(e));

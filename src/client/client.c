@@ -103,6 +103,7 @@ static void client_destroy(wx_client_t *c, int taken)
     wx_spec_free(c->spec);
     if (c->apiv3_key)
         wx_free_secret(c->apiv3_key, strlen(c->apiv3_key));
+    wx_apiv2_free(c);
     wx_free(c->mchid);
     wx_free(c->serial);
     wx_free(c->base_url);
@@ -235,6 +236,8 @@ wx_err wx_client_new(const wx_client_options_t *o, wx_client_t **out, wx_error_t
         if ((rc = load_platform_keys(c, o, err)) != WX_OK)
             goto fail;
     }
+    if ((rc = wx_apiv2_setup(c, o, err)) != WX_OK)
+        goto fail;
     wx_spec_options_t so = {.dirs = o->spec_dirs, .no_builtin = o->no_builtin_specs,
                             .no_env = o->no_env_spec_path};
     if ((rc = wx_spec_new(&so, &c->spec, err)) != WX_OK)

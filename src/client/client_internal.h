@@ -17,6 +17,18 @@
 struct json_object;
 struct wx_node_impl;
 
+/* APIv2 credentials (apiv2_client.c). Secrets are zeroised when freed. */
+typedef struct wx_apiv2_creds {
+    char *key;                    /* the APIv2 key, NULL when not configured */
+    char *cert;                   /* merchant certificate: PEM text or PKCS#12 bytes */
+    size_t cert_len;
+    int cert_is_p12;
+    char *cert_password;          /* PKCS#12 passphrase */
+    char *tls_key;                /* PEM certificate: the merchant private key's PEM */
+    size_t tls_key_len;
+    char *tls_key_password;
+} wx_apiv2_creds;
+
 /* A transport and the number of clients using it (share_transport_of). */
 typedef struct wx_transport_share {
     wx_transport_t *transport;
@@ -35,6 +47,7 @@ struct wx_client {
     char *base_url;               /* always ends with '/' */
     char *backup_base_url;        /* NULL or ends with '/' */
     char *apiv3_key;              /* secret: zeroised on free */
+    wx_apiv2_creds v2;
     wx_spec_t *spec;
     int validate_requests;
     int validate_responses;
@@ -129,6 +142,11 @@ typedef struct wx_call {
 /* client.c */
 wx_call_thread *wx_client_thread(wx_client_t *c);
 int64_t wx_client_now(wx_client_t *c);
+
+/* apiv2_client.c: copy the APIv2 key and load the merchant certificate (a PEM one
+ * must match the merchant private key); free them. */
+wx_err wx_apiv2_setup(wx_client_t *c, const wx_client_options_t *o, wx_error_t *err);
+void wx_apiv2_free(wx_client_t *c);
 
 /* response.c */
 wx_response_t *wx_response_new(void);

@@ -196,12 +196,37 @@ static wx_err parse(config_load *l, struct json_object *root, wx_client_options_
     return WX_OK;
 }
 
-/* json-c frees strings without clearing them: clear the APIv3 key's first. */
-static void forget_apiv3_key(struct json_object *root)
+/* APIv2: the key, and the merchant certificate (a path) with its PKCS#12 passphrase. */
+static wx_err parse_apiv2(config_load *l, struct json_object *root, wx_client_options_t *o,
+                          wx_error_t *err)
 {
-    struct json_object *v;
-    if (json_object_object_get_ex(root, "apiv3_key", &v) && json_object_is_type(v, json_type_string))
-        wx_secure_zero((char *)json_object_get_string(v), (size_t)json_object_get_string_len(v));
+    const char *key, *cert, *password;
+    wx_err rc;
+    if ((rc = get_string(l, root, "apiv2_key", 0, &key, err)) ||
+        (rc = get_string(l, root, "merchant_cert", 0, &cert, err)) ||
+        (rc = get_string(l, root, "merchant_cert_password", 0, &password, err)))
+        return rc;
+    if (!o->apiv2_key && key && !(o->apiv2_key = keep(l, wx_strdup(key))))
+        return WX_E_NOMEM;
+    if (!o->merchant_cert_path && cert && !(o->merchant_cert_path = resolve(l, cert)))
+        return WX_E_NOMEM;
+    if (!o->merchant_cert_password && password &&
+        !(o->merchant_cert_password = keep(l, wx_strdup(password))))
+        return WX_E_NOMEM;
+    return WX_OK;
+}
+
+/* json-c frees strings without clearing them: clear the secrets first. */
+static void forget_secrets(struct json_object *root)
+{
+    static const char *const secrets[] = {"apiv3_key", "apiv2_key", "merchant_cert_password"};
+    for (size_t i = 0; i < sizeof secrets / sizeof secrets[0]; i++) {
+        struct json_object *v;
+        if (json_object_object_get_ex(root, secrets[i], &v) &&
+            json_object_is_type(v, json_type_string))
+            wx_secure_zero((char *)json_object_get_string(v),
+                           (size_t)json_object_get_string_len(v));
+    }
 }
 
 wx_err wx_client_new_from_config(const char *path, const wx_client_options_t *overrides,
@@ -238,11 +263,13 @@ wx_err wx_client_new_from_config(const char *path, const wx_client_options_t *ov
         else
             memset(&o, 0, sizeof o);
         rc = parse(&l, root, &o, err);
+        if (rc == WX_OK)
+            rc = parse_apiv2(&l, root, &o, err);
         if (rc == WX_E_NOMEM)
             wx_error_set(err, rc, "", "out of memory reading %s", path);
         if (rc == WX_OK)
             rc = wx_client_new(&o, out, err);
-        forget_apiv3_key(root);
+        forget_secrets(root);
         json_object_put(root);
     }
     config_load_free(&l);

@@ -9,3 +9,5 @@ if(WX_HAVE_MOCK)
   wx_integration_test(NAME test_cli_request
     SOURCES ${_cli}/test_cli_request.c ${_cli}/test_cli_run.c LABELS cli mock)
 endif()
+wx_integration_test(NAME test_cli_apiv2
+  SOURCES ${_cli}/test_cli_apiv2.c ${_cli}/test_cli_run.c LABELS cli apiv2)

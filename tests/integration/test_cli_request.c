@@ -344,7 +344,7 @@ static char *config_with(const char *name, const char *key, const char *value)
     struct json_object *out = json_object_new_object();
     json_object_object_foreach(c, k, v) {
         struct json_object *copy = NULL;
-        if (!strcmp(k, "private_key")) {
+        if (!strcmp(k, "private_key") || !strcmp(k, "merchant_cert")) {
             char *p = wxt_path(M.keys_dir, json_object_get_string(v));
             copy = json_object_new_string(p);
             free(p);

@@ -161,6 +161,26 @@ int wxt_sh(char **out, char **errout, const char *fmt, ...)
     return rc;
 }
 
+/* A folder made by an older `wxpay keys gen` lacks what later tests read (APIv2's
+ * apiv2_key and merchant_cert): it is made again rather than reused. */
+static int keys_current(const char *cfg)
+{
+    char *text = wxt_read_file(cfg, NULL);
+    int ok = text && strstr(text, "\"merchant_cert\"") != NULL;
+    free(text);
+    return ok;
+}
+
+/* Under the lock: move an outdated folder aside (its files may still be open). */
+static void retire_stale(const char *path, const char *cfg)
+{
+    if (access(cfg, R_OK) != 0 || keys_current(cfg))
+        return;
+    char old[600];
+    snprintf(old, sizeof old, "%s.stale-%ld", path, (long)getpid());
+    (void)rename(path, old);
+}
+
 const char *wxt_keys_dir(void)
 {
     static char *dir;
@@ -174,11 +194,12 @@ const char *wxt_keys_dir(void)
     snprintf(lock, sizeof lock, "%s.lock", path);
     snprintf(cfg, sizeof cfg, "%s/CONFIG.json", path);
     for (int tries = 0; tries < 600; tries++) {
-        if (access(cfg, R_OK) == 0) {
+        if (access(cfg, R_OK) == 0 && keys_current(cfg)) {
             dir = path;
             return dir;
         }
         if (mkdir(lock, 0700) == 0) {
+            retire_stale(path, cfg);
             char tmp[600];
             snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid());
             char *err = NULL;

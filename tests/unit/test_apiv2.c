@@ -7,6 +7,8 @@
 #include <json-c/json.h>
 #include <wechatpay/apiv2.h>
 #include <wechatpay/common.h>
+#include <wechatpay/notify.h>
+#include <wechatpay/client.h>
 
 #include "testutil.h"
 
@@ -228,6 +230,170 @@ static void test_xml_encode_refusals(void **state)
     json_object_put(f);
 }
 
+/* ------------------------------------------------------------- callbacks */
+
+#define V2_KEY "8934e7d15453e97507ef794cf7b0519d"
+
+static char *refund_file(const char *name, size_t *len)
+{
+    char path[512];
+    snprintf(path, sizeof path, GOLDEN "/refund-notify/%s", name);
+    return wxt_read_file(path, len);
+}
+
+static void test_refund_notification_golden(void **state)
+{
+    (void)state;
+    size_t body_len = 0, plain_len = 0;
+    char *body = refund_file("body.xml", &body_len), *want_b64 = refund_file("req_info", NULL);
+    char *plain = refund_file("req_info.xml", &plain_len);
+    /* our encryption gives openssl's bytes (ECB is deterministic) ... */
+    char *b64 = NULL;
+    assert_int_equal(wx_v2_req_info_encrypt(V2_KEY, plain, plain_len, &b64, NULL), WX_OK);
+    assert_string_equal(b64, want_b64);
+    wx_free(b64);
+    /* ... and openssl's decrypts */
+    wx_v2_notification_t *n = NULL;
+    assert_int_equal(wx_v2_notify_verify_with(V2_KEY, body, body_len, &n, NULL), WX_OK);
+    assert_int_equal(n->kind, WX_V2_NOTIFY_REFUND);
+    assert_string_equal(json_object_get_string(json_object_object_get(n->req_info, "refund_fee")),
+                        "3960");
+    assert_string_equal(
+        json_object_get_string(json_object_object_get(n->req_info, "refund_recv_accout")),
+        "支付用户零钱");
+    assert_string_equal(json_object_get_string(json_object_object_get(n->fields, "mch_id")),
+                        "10000100");
+    wx_v2_notification_free(n);
+
+    /* another key, or a ciphertext altered: an error and nothing handed back */
+    wx_error_t err = {0};
+    n = (wx_v2_notification_t *)1;
+    assert_int_not_equal(wx_v2_notify_verify_with("another key 0123456789abcdef0123", body, body_len,
+                                             &n, &err), WX_OK);
+    assert_null(n);
+    char *cut = strstr(body, "]]></req_info>");
+    memmove(cut - 4, cut, strlen(cut) + 1); /* the last base64 quantum gone */
+    assert_int_equal(wx_v2_notify_verify_with(V2_KEY, body, strlen(body), &n, &err), WX_E_DECRYPT);
+    assert_string_equal(err.where, "req_info");
+    const char *not_b64 = "<xml><return_code>SUCCESS</return_code><req_info>@@@@</req_info></xml>";
+    assert_int_equal(wx_v2_notify_verify_with(V2_KEY, not_b64, strlen(not_b64), &n, &err), WX_E_DECRYPT);
+    assert_null(n);
+    free(body), free(want_b64), free(plain);
+}
+
+static char *signed_payment(const char *sign_type, const char *key)
+{
+    json_object *f = json_tokener_parse(
+        "{\"return_code\":\"SUCCESS\",\"result_code\":\"SUCCESS\",\"appid\":\"wx2421b1c4370ec43b\","
+        "\"mch_id\":\"10000100\",\"out_trade_no\":\"1409811653\",\"total_fee\":\"1\","
+        "\"nonce_str\":\"5d2b6c2a8db53831f7eda20af46e531c\",\"transaction_id\":\"1004400740201409030005092168\"}");
+    if (sign_type)
+        json_object_object_add(f, "sign_type", json_object_new_string(sign_type));
+    char sign[WX_V2_SIGN_MAX];
+    wx_v2_sign_type t = sign_type ? WX_V2_SIGN_HMAC_SHA256 : WX_V2_SIGN_MD5;
+    assert_int_equal(wx_v2_sign(f, key, t, sign, NULL), WX_OK);
+    json_object_object_add(f, "sign", json_object_new_string(sign));
+    char *xml = NULL;
+    assert_int_equal(wx_v2_xml_encode(f, &xml, NULL, NULL), WX_OK);
+    json_object_put(f);
+    return xml;
+}
+
+static void test_payment_notification(void **state)
+{
+    (void)state;
+    wx_v2_notification_t *n = NULL;
+    wx_error_t err = {0};
+    for (int hmac = 0; hmac < 2; hmac++) {
+        char *xml = signed_payment(hmac ? "HMAC-SHA256" : NULL, V2_KEY);
+        assert_int_equal(wx_v2_notify_verify_with(V2_KEY, xml, strlen(xml), &n, NULL), WX_OK);
+        assert_int_equal(n->kind, WX_V2_NOTIFY_PAYMENT);
+        assert_null(n->req_info);
+        assert_string_equal(json_object_get_string(json_object_object_get(n->fields, "out_trade_no")),
+                            "1409811653");
+        wx_v2_notification_free(n);
+        /* altered: the amount */
+        char *fee = strstr(xml, "<total_fee><![CDATA[1]]>");
+        fee[strlen("<total_fee><![CDATA[")] = '9';
+        n = (wx_v2_notification_t *)1;
+        assert_int_equal(wx_v2_notify_verify_with(V2_KEY, xml, strlen(xml), &n, &err),
+                         WX_E_VERIFY_SIGNATURE);
+        assert_null(n);
+        wx_free(xml);
+    }
+    /* signed with another key */
+    char *xml = signed_payment(NULL, "another key");
+    assert_int_equal(wx_v2_notify_verify_with(V2_KEY, xml, strlen(xml), &n, &err), WX_E_VERIFY_SIGNATURE);
+    wx_free(xml);
+    /* not signed at all */
+    const char *bare = "<xml><return_code>SUCCESS</return_code><out_trade_no>1</out_trade_no></xml>";
+    assert_int_equal(wx_v2_notify_verify_with(V2_KEY, bare, strlen(bare), &n, &err), WX_E_VERIFY_SIGNATURE);
+    /* WeChat Pay's own failure */
+    const char *fail = "<xml><return_code>FAIL</return_code><return_msg>参数格式校验错误</return_msg></xml>";
+    assert_int_equal(wx_v2_notify_verify_with(V2_KEY, fail, strlen(fail), &n, &err), WX_E_HTTP);
+    assert_string_equal(err.server_code, "FAIL");
+    assert_string_equal(err.server_message, "参数格式校验错误");
+    /* refused XML is refused here too */
+    const char *xxe = "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><xml><a>&e;</a></xml>";
+    assert_int_equal(wx_v2_notify_verify_with(V2_KEY, xxe, strlen(xxe), &n, &err), WX_E_XML);
+    assert_null(n);
+}
+
+static void test_notify_reply(void **state)
+{
+    (void)state;
+    char *xml = NULL;
+    assert_int_equal(wx_v2_notify_reply(WX_OK, NULL, &xml, NULL), WX_OK);
+    assert_string_equal(xml, "<xml><return_code><![CDATA[SUCCESS]]></return_code>"
+                             "<return_msg><![CDATA[OK]]></return_msg></xml>");
+    wx_free(xml);
+    assert_int_equal(wx_v2_notify_reply(WX_E_VERIFY_SIGNATURE, "签名失败", &xml, NULL), WX_OK);
+    assert_string_equal(xml, "<xml><return_code><![CDATA[FAIL]]></return_code>"
+                             "<return_msg><![CDATA[签名失败]]></return_msg></xml>");
+    wx_free(xml);
+}
+
+/* ---------------------------------------------------------- client setup */
+
+static wx_err client_with(const char *apiv2_key, const char *cert, wx_client_t **c, wx_error_t *err)
+{
+    char cert_path[512];
+    snprintf(cert_path, sizeof cert_path, WX_SOURCE_DIR "/tests/golden/keys/%s", cert ? cert : "");
+    wx_client_options_t o = {.mchid = "1900000001", .serial = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
+                             .private_key_path = WX_SOURCE_DIR "/tests/golden/keys/merchant_key.pem",
+                             .apiv2_key = apiv2_key, .merchant_cert_path = cert ? cert_path : NULL,
+                             .no_builtin_specs = 1, .no_env_spec_path = 1};
+    return wx_client_new(&o, c, err);
+}
+
+static void test_client_apiv2_config(void **state)
+{
+    (void)state;
+    wx_client_t *c = NULL;
+    wx_error_t err = {0};
+    assert_int_equal(client_with(V2_KEY, "merchant_cert.pem", &c, &err), WX_OK);
+    /* the client's key checks callbacks */
+    char *xml = signed_payment(NULL, V2_KEY);
+    wx_v2_notification_t *n = NULL;
+    assert_int_equal(wx_v2_notify_verify(c, xml, strlen(xml), &n, NULL), WX_OK);
+    wx_v2_notification_free(n);
+    wx_client_free(c);
+    /* without an APIv2 key, callbacks cannot be checked */
+    assert_int_equal(client_with(NULL, NULL, &c, &err), WX_OK);
+    assert_int_equal(wx_v2_notify_verify(c, xml, strlen(xml), &n, &err), WX_E_CONFIG);
+    assert_string_equal(err.where, "apiv2_key");
+    wx_client_free(c);
+    wx_free(xml);
+    /* a key of another length; a certificate of another key; a missing file */
+    assert_int_equal(client_with("short", NULL, &c, &err), WX_E_CONFIG);
+    assert_non_null(strstr(err.message, "32 characters"));
+    assert_int_equal(client_with(V2_KEY, "other_cert.pem", &c, &err), WX_E_CONFIG);
+    assert_non_null(strstr(err.message, "not the certificate of the merchant private key"));
+    assert_int_equal(client_with(V2_KEY, "no-such-cert.pem", &c, &err), WX_E_IO);
+    assert_string_equal(err.where, "merchant_cert");
+    assert_null(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -237,6 +403,10 @@ int main(void)
         cmocka_unit_test(test_xml_round_trip),
         cmocka_unit_test(test_xml_refusals),
         cmocka_unit_test(test_xml_encode_refusals),
+        cmocka_unit_test(test_refund_notification_golden),
+        cmocka_unit_test(test_payment_notification),
+        cmocka_unit_test(test_notify_reply),
+        cmocka_unit_test(test_client_apiv2_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
