@@ -284,6 +284,10 @@ static void test_core_endpoints_present(void **state)
         {"GET", "/v3/profitsharing/orders/{out_order_no}"},
         {"POST", "/v3/profitsharing/return-orders"},
         {"POST", "/v3/transfer/batches"},
+        {"POST", "/v2/pay/micropay"},
+        {"POST", "/v2/pay/orderquery"},
+        {"POST", "/v2/secapi/pay/reverse"},
+        {"POST", "/v2/secapi/pay/refund"},
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         int seen = 0;
@@ -624,7 +628,7 @@ static void check_operation(const char *tmpl, const char *method, json_object *o
         fail_msg("%s: no 2xx response", where);
 }
 
-/* Walks spec/v3 in the source tree; returns the number of operations it declares. */
+/* Walks spec/v3 (or spec/v2) in the source tree; returns the number of operations it declares. */
 static size_t walk_routes(const char *dir, const char *rel)
 {
     DIR *d = opendir(dir);
@@ -670,9 +674,48 @@ static size_t walk_routes(const char *dir, const char *rel)
 static void test_conventions(void **state)
 {
     (void)state;
-    size_t ops = walk_routes(SPEC_SRC "/v3", "/v3");
+    size_t ops = walk_routes(SPEC_SRC "/v3", "/v3") + walk_routes(SPEC_SRC "/v2", "/v2");
     /* Every operation of the source tree is an endpoint of the compiled-in one. */
     assert_int_equal(ops, g_lint.n);
+}
+
+/* 1 when @p tmpl is one of the NULL-terminated @p list. */
+static int listed(const char *tmpl, const char *const *list)
+{
+    for (; *list; list++)
+        if (!strcmp(tmpl, *list))
+            return 1;
+    return 0;
+}
+
+/* Downloads, and the APIv2 calls WeChat Pay answers without a sign. */
+static const char *const k_unsigned[] = {"/v3/billdownload/file", "/v2/pay/downloadbill",
+                                         "/v2/mmpaymkttransfers/promotion/transfers",
+                                         "/v2/mmpaymkttransfers/gettransferinfo",
+                                         "/v2/mmpaymkttransfers/sendredpack", NULL};
+
+/* APIv2 calls that need the merchant TLS certificate; every other endpoint does not. */
+static const char *const k_cert_required[] = {"/v2/secapi/pay/reverse", "/v2/secapi/pay/refund",
+                                              "/v2/mmpaymkttransfers/promotion/transfers",
+                                              "/v2/mmpaymkttransfers/gettransferinfo",
+                                              "/v2/mmpaymkttransfers/sendredpack", NULL};
+
+static void test_apiv2_markers(void **state)
+{
+    (void)state;
+    size_t v2 = 0;
+    for (size_t i = 0; i < g_lint.n; i++) {
+        const wx_endpoint_t *ep = find(&g_lint.eps[i]);
+        int is_v2 = !strncmp(g_lint.eps[i].tmpl, "/v2/", 4);
+        v2 += (size_t)is_v2;
+        if (wx_endpoint_is_xml(ep) != is_v2)
+            fail_msg("%s %s: XML body is %d", g_lint.eps[i].method, g_lint.eps[i].tmpl,
+                     wx_endpoint_is_xml(ep));
+        if (wx_endpoint_cert_required(ep) != listed(g_lint.eps[i].tmpl, k_cert_required))
+            fail_msg("%s %s: x-api-cert-required is %d", g_lint.eps[i].method,
+                     g_lint.eps[i].tmpl, wx_endpoint_cert_required(ep));
+    }
+    assert_int_equal(v2, 11);
 }
 
 static void test_only_downloads_unsigned(void **state)
@@ -680,7 +723,7 @@ static void test_only_downloads_unsigned(void **state)
     (void)state;
     for (size_t i = 0; i < g_lint.n; i++) {
         const wx_endpoint_t *ep = find(&g_lint.eps[i]);
-        int download = !strcmp(g_lint.eps[i].tmpl, "/v3/billdownload/file");
+        int download = listed(g_lint.eps[i].tmpl, k_unsigned);
         if (wx_endpoint_unsigned_response(ep) != download)
             fail_msg("%s %s: unsigned response is %d", g_lint.eps[i].method, g_lint.eps[i].tmpl,
                      wx_endpoint_unsigned_response(ep));
@@ -770,6 +813,7 @@ int main(void)
         cmocka_unit_test(test_missing_required_refused),
         cmocka_unit_test(test_conventions),
         cmocka_unit_test(test_only_downloads_unsigned),
+        cmocka_unit_test(test_apiv2_markers),
         cmocka_unit_test(test_callback_schemas),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
