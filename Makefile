@@ -6,7 +6,7 @@ JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
 DEB_PACKAGES = build-essential cmake pkg-config libcurl4-openssl-dev libmbedtls-dev \
-               libjson-c-dev libexpat1-dev zlib1g-dev libmicrohttpd-dev libsqlite3-dev libyaml-dev libcmocka-dev libssl-dev openssl \
+               libjson-c-dev libexpat1-dev zlib1g-dev libmicrohttpd-dev libsqlite3-dev libyaml-dev libpcre2-dev libcmocka-dev libssl-dev openssl \
                valgrind clang libclang-rt-14-dev
 
 .PHONY: all deps configure build test demo bench fuzz docs clean

@@ -130,7 +130,7 @@ static int string_fits(const wx_schema *s, const char *str)
         return 0;
     if (s->max_len >= 0 && (long)n > s->max_len)
         return 0;
-    if (s->pattern && !wx_regex_search(s->pattern, str, strlen(str)))
+    if (s->pattern && wx_regex_search(s->pattern, str, strlen(str)) != 1)
         return 0;
     return 1;
 }

@@ -89,7 +89,7 @@ static void walk_object(walk *w, const schema_set *set, json_object *v, int dept
             int matched = ps != NULL;
             set_add(&child, ps, 0);
             for (size_t j = 0; j < s->npattern_props; j++)
-                if (wx_regex_search(s->pattern_props[j].re, key2, strlen(key2))) {
+                if (wx_regex_search(s->pattern_props[j].re, key2, strlen(key2)) == 1) {
                     matched = 1;
                     set_add(&child, s->pattern_props[j].schema, 0);
                 }

@@ -5,7 +5,8 @@
 #define WX_SPEC_IMPL_H
 
 #include <pthread.h>
-#include <regex.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -65,19 +66,17 @@ int wx_spec_file_kind(const char *name);
 /* ------------------------------------------------------------------ regex */
 
 typedef struct wx_regex {
-    regex_t re;
+    pcre2_code *code;
     struct wx_regex *next; /* the spec set's list, freed with it */
 } wx_regex;
 
-/* Translate an ECMA-262 pattern into POSIX ERE. Returns 0, or -1 with *why set to a
- * short static reason ("lookahead is not supported"). */
-int wx_ecma_to_ere(const char *src, wx_buf *out, const char **why);
-/* Compile @p src (ECMA-262); 0 on success, -1 (bad pattern) or -2 (out of memory)
- * with @p why filled. */
+/* Compile @p src (ECMA-262 syntax, see regex.c); 0 on success, -1 (bad pattern) or -2
+ * (out of memory) with @p why filled ("missing closing parenthesis at offset 2"). */
 int wx_regex_compile(wx_regex *r, const char *src, char *why, size_t why_size);
-/* 1 when the pattern is found anywhere in s[0..len) (JSON Schema's unanchored search).
- * A NUL inside is part of the string: no pattern matches it, so a string with one only
- * passes where the pattern matches without reaching it. */
+/* 1 when the pattern is found anywhere in s[0..len) (JSON Schema's unanchored search;
+ * a NUL inside is an ordinary character), 0 when not, WX_REGEX_TOO_COSTLY when the
+ * search hit its match limits (a catastrophic pattern) and cannot say. */
+#define WX_REGEX_TOO_COSTLY (-1)
 int wx_regex_search(const wx_regex *r, const char *s, size_t len);
 void wx_regex_free_list(wx_regex *list);
 

@@ -87,7 +87,11 @@ static void check_object(const wx_schema *s, json_object *v, wx_vctx *c)
             }
         }
         for (size_t i = 0; i < s->npattern_props; i++) {
-            if (wx_regex_search(s->pattern_props[i].re, key, strlen(key))) {
+            int m = wx_regex_search(s->pattern_props[i].re, key, strlen(key));
+            if (m == WX_REGEX_TOO_COSTLY)
+                wx_vctx_reportf(c, key, "the name exceeds the match limit of pattern %s",
+                                s->pattern_props[i].source);
+            if (m == 1) {
                 matched = 1;
                 if (push_key(c, key)) {
                     check_node(s->pattern_props[i].schema, val, c);
@@ -181,8 +185,12 @@ static void check_string(const wx_schema *s, json_object *v, wx_vctx *c)
         if (stop(c))
             return;
     }
-    if (s->pattern && !wx_regex_search(s->pattern, str, bytes)) {
-        wx_vctx_reportf(c, NULL, "does not match pattern %s", s->pattern_src);
+    int m = s->pattern ? wx_regex_search(s->pattern, str, bytes) : 1;
+    if (m != 1) {
+        if (m == 0)
+            wx_vctx_reportf(c, NULL, "does not match pattern %s", s->pattern_src);
+        else
+            wx_vctx_reportf(c, NULL, "exceeds the match limit of pattern %s", s->pattern_src);
         if (stop(c))
             return;
     }
