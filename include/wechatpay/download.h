@@ -47,8 +47,9 @@ typedef struct wx_download_options {
  * @brief Download a bill.
  * @param bytes optional: receives the number of bytes written (after inflating).
  * @return WX_OK; WX_E_DIGEST when the data does not match hash_value (the file is
- *         removed); WX_E_INVALID_ARG (no URL, neither or both of path and sink, an
- *         unknown hash_type or a hash_value that is not hex of the right length);
+ *         removed); WX_E_INVALID_ARG (no URL, a URL whose path holds characters a URL
+ *         path may not, neither or both of path and sink, an unknown hash_type or a
+ *         hash_value that is not hex of the right length);
  *         WX_E_IO (the file cannot be written); WX_E_DECRYPT never; WX_E_HTTP with the
  *         server's code (e.g. an expired token); any transport error.
  * @threadsafety As the verbs: safe from several threads on one client.

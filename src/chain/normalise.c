@@ -7,7 +7,7 @@
  * `OpenID`-style values are data, not names. */
 #include <string.h>
 
-#include "chain/node.h"
+#include "chain/chain_internal.h"
 #include "util/error.h"
 
 static int is_upper(char c) { return c >= 'A' && c <= 'Z'; }
@@ -54,7 +54,7 @@ static void append_value(wx_buf *out, const char *s, size_t len)
     }
 }
 
-wx_err wx_segment_normalise(const char *seg, size_t len, int keep_case, wx_buf *out,
+wx_err wx_segment_normalise(const char *seg, size_t len, int variable, wx_buf *out,
                             wx_error_t *err)
 {
     if (len == 0)
@@ -72,7 +72,7 @@ wx_err wx_segment_normalise(const char *seg, size_t len, int keep_case, wx_buf *
         }
     }
     int has_expr = memchr(seg, '{', len) != NULL || memchr(seg, '}', len) != NULL;
-    if (keep_case && !has_expr) {
+    if (variable && !has_expr) {
         for (size_t i = 0; i < len; i++)
             if ((unsigned char)seg[i] < 0x20 || seg[i] == 0x7f)
                 return bad(err, seg, len, i, "control character");

@@ -12,7 +12,6 @@
 
 #include <wechatpay/certificates.h>
 
-#include "chain/node.h"
 #include "client/client_internal.h"
 #include "sign/sign_internal.h"
 #include "util/alloc.h"
@@ -166,7 +165,7 @@ static wx_err refresh_locked(wx_client_t *c, const wx_cert_refresh_options_t *o,
                             "certificates");
     wx_error_t e;
     wx_error_clear(&e);
-    wx_node_impl *node = wx_chain_find(c, "v3/certificates", &e);
+    wx_route *node = wx_route_at(c->routes, "v3/certificates", &e);
     if (!node) {
         wx_error_copy(err, &e);
         return e.code;

@@ -7,8 +7,8 @@
 #include <wechatpay/wechatpay.h>
 #include <wechatpay/plugin.h>
 
-#include "chain/node.h"
 #include "client/client_internal.h"
+#include "client/send.h"
 #include "crypto/backend.h"
 #include "transport/curl_transport.h"
 #include "util/alloc.h"
@@ -41,6 +41,8 @@ const char *wx_client_mchid(const wx_client_t *c) { return c ? c->mchid : NULL; 
 wx_keyring_t *wx_client_keyring(wx_client_t *c) { return c ? c->ring : NULL; }
 
 wx_call_thread *wx_client_thread(wx_client_t *c) { return wx_thread_map_get(c->threads); }
+
+wx_route_cache *wx_client_routes(wx_client_t *c) { return c->routes; }
 
 /* "https://host" -> "https://host/"; NULL when it is not an http(s) URL. */
 static char *normalise_base_url(const char *url)
@@ -87,11 +89,7 @@ static void client_destroy(wx_client_t *c, int taken)
         wx_thread_map_free(c->threads);
         c->threads = NULL;
     }
-    if (c->root) {
-        wx_chain_free_nodes(c);
-        pthread_mutex_destroy(&c->chain_lock);
-    }
-    wx_arena_free(&c->chain_arena);
+    wx_route_cache_free(c->routes);
     if (c->cert_lock_ready)
         pthread_mutex_destroy(&c->cert_lock);
     if (taken) {
@@ -265,12 +263,8 @@ wx_err wx_client_new(const wx_client_options_t *o, wx_client_t **out, wx_error_t
     if (pthread_mutex_init(&c->cert_lock, NULL) != 0)
         goto fail;
     c->cert_lock_ready = 1;
-    if (pthread_mutex_init(&c->chain_lock, NULL) != 0)
+    if (!(c->routes = wx_route_cache_new(c->spec, c)))
         goto fail;
-    if (!(c->root = wx_chain_root_new(c))) {
-        pthread_mutex_destroy(&c->chain_lock);
-        goto fail;
-    }
     if (!(c->threads = wx_thread_map_new(c, wx_call_thread_create, wx_call_thread_destroy)))
         goto fail;
     if (o->share_transport_of && o->transport) {

@@ -1,5 +1,5 @@
-/* What the client, its responses and its in-flight calls look like inside. Shared by
- * src/client/ and src/chain/ only. */
+/* What the client, its responses and its in-flight calls look like inside. For
+ * src/client/ only (the chain comes in through client/send.h). */
 #ifndef WX_CLIENT_INTERNAL_H
 #define WX_CLIENT_INTERNAL_H
 
@@ -9,13 +9,13 @@
 #include <wechatpay/wechatpay.h>
 #include <wechatpay/plugin.h>
 
+#include "route/route.h"
 #include "transport/http_response.h"
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/thread_map.h"
 
 struct json_object;
-struct wx_node_impl;
 
 /* APIv2 credentials (apiv2_client.c). Secrets are zeroised when freed. */
 typedef struct wx_apiv2_creds {
@@ -65,10 +65,8 @@ struct wx_client {
     void (*debug)(void *ud, const char *text, size_t len);
     void *debug_ud;
 
-    /* chain nodes: interned under chain_lock, read without it */
-    pthread_mutex_t chain_lock;
-    wx_arena chain_arena;
-    struct wx_node_impl *root;
+    /* what is known about each path: the chain's nodes, templates, endpoints */
+    wx_route_cache *routes;
 
     /* per-thread async state (in-flight and completed calls) */
     wx_thread_map *threads;
@@ -103,6 +101,8 @@ typedef struct wx_call {
     wx_client_t *client;
     wx_call_thread *owner;
     struct wx_call *prev, *next;  /* in the owner's list */
+    struct wx_call *queue_next;   /* in the owner's queue of completed calls */
+    int queued;
     enum { WX_CALL_NEW, WX_CALL_IN_FLIGHT, WX_CALL_DONE } state;
     int released;
     int callback_fired;
@@ -156,7 +156,7 @@ void wx_response_fail(wx_response_t *r, wx_err code, const wx_error_t *err);
 
 /* pipeline.c: assemble, validate and sign; nothing is sent. On failure the call's
  * response carries the error (and violations) and WX_OK is not returned. */
-wx_err wx_call_prepare(wx_call *call, struct wx_node_impl *node, wx_method method,
+wx_err wx_call_prepare(wx_call *call, wx_route *route, wx_method method,
                        const wx_request_options_t *opts);
 /* Sign (again) and aim the call at base_url. */
 wx_err wx_call_sign(wx_call *call, const char *base_url, wx_error_t *err);

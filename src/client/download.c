@@ -10,7 +10,7 @@
 #include <wechatpay/download.h>
 #include <wechatpay/wechatpay.h>
 
-#include "chain/node.h"
+#include "client/send.h"
 #include "crypto/backend.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -152,6 +152,24 @@ static int parse_hash(const char *type, const char *hex, int *alg, unsigned char
 }
 
 /* "https://host/v3/billdownload/file?token=a&tar_type=GZIP" -> path and decoded query. */
+/* A concrete URL path: RFC 3986 path characters and %XX escapes only, so that used as a
+ * route's template text it expands to itself (no '{', no space, nothing to escape). */
+static int concrete_path(const char *p)
+{
+    for (; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 (c && strchr("/-._~!$&'()*+,;=:@", c));
+        if (c == '%') {
+            ok = wx_hex_digit(p[1]) >= 0 && wx_hex_digit(p[2]) >= 0;
+            p += ok ? 2 : 0;
+        }
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
 static int split_url(const char *url, wx_buf *path, wx_buf *query_store, wx_kv_t *query,
                      size_t max_query)
 {
@@ -211,6 +229,12 @@ wx_err wx_download(wx_client_t *c, const wx_download_options_t *o, size_t *bytes
                           "download_url has no path: \"%.200s\"", o->download_url);
         goto out;
     }
+    if (!concrete_path(path.data)) {
+        rc = wx_error_set(err, WX_E_INVALID_ARG, "download_url",
+                          "download_url's path may hold only URL path characters: \"%.200s\"",
+                          path.data);
+        goto out;
+    }
     if (o->path) {
         wx_buf_printf(&part, "%s.part", o->path);
         if (!wx_buf_ok(&part) || !(s.file = fopen(part.data, "wb"))) {
@@ -221,14 +245,14 @@ wx_err wx_download(wx_client_t *c, const wx_download_options_t *o, size_t *bytes
     }
     wx_error_t e;
     wx_error_clear(&e);
-    wx_node_impl *node = wx_chain_find(c, path.data, &e);
+    wx_route *node = wx_route_at(wx_client_routes(c), path.data, &e);
     if (!node) {
         wx_error_copy(err, &e);
         rc = e.code;
         goto out;
     }
-    wx_response_t *r = wx_request(&node->pub, WX_GET,
-                                  &(wx_request_options_t){.query = query, .sink = on_data, .sink_ud = &s});
+    wx_request_options_t ro = {.query = query, .sink = on_data, .sink_ud = &s};
+    wx_response_t *r = wx_future_wait(wx_client_send(&(wx_send){c, node, WX_GET, &ro, 0, NULL}));
     rc = wx_response_err(r);
     if (rc != WX_OK) {
         if (s.failed) /* our sink stopped the transfer: say why */

@@ -4,8 +4,8 @@
  * inside the `_async` verb), exactly once. */
 #include <string.h>
 
-#include "chain/node.h"
 #include "client/client_internal.h"
+#include "client/send.h"
 #include "util/alloc.h"
 #include "util/error.h"
 
@@ -22,17 +22,11 @@ static wx_future_t *f_then(wx_done_fn done, void *ud);
 static wx_response_t *f_wait(void);
 static const wx_future_t k_future_methods = {f_then, f_wait};
 
-/* Queue links live in a small side struct to keep wx_call's layout simple. */
-typedef struct queue_link {
-    wx_call *next;
-    int queued;
-} queue_link;
-
 /* ---------------------------------------------------------------- calls */
 
 wx_call *wx_call_new(wx_client_t *c)
 {
-    wx_call *call = wx_calloc(1, sizeof *call + sizeof(queue_link));
+    wx_call *call = wx_calloc(1, sizeof *call);
     if (!call)
         return NULL;
     call->pub = k_future_methods;
@@ -46,8 +40,6 @@ wx_call *wx_call_new(wx_client_t *c)
     }
     return call;
 }
-
-static queue_link *link_of(wx_call *call) { return (queue_link *)(call + 1); }
 
 void wx_call_free(wx_call *call)
 {
@@ -112,13 +104,12 @@ static void list_remove(wx_call_thread *ts, wx_call *call)
 
 static void enqueue(wx_call_thread *ts, wx_call *call)
 {
-    queue_link *l = link_of(call);
-    if (l->queued)
+    if (call->queued)
         return;
-    l->queued = 1;
-    l->next = NULL;
+    call->queued = 1;
+    call->queue_next = NULL;
     if (ts->queue_tail)
-        link_of(ts->queue_tail)->next = call;
+        ts->queue_tail->queue_next = call;
     else
         ts->queue_head = call;
     ts->queue_tail = call;
@@ -129,31 +120,31 @@ static wx_call *dequeue(wx_call_thread *ts)
     wx_call *call = ts->queue_head;
     if (!call)
         return NULL;
-    ts->queue_head = link_of(call)->next;
+    ts->queue_head = call->queue_next;
     if (!ts->queue_head)
         ts->queue_tail = NULL;
-    link_of(call)->queued = 0;
+    call->queued = 0;
     return call;
 }
 
 /* Take a call out of the queue wherever it stands (a callback queued it again). */
 static void unqueue(wx_call_thread *ts, wx_call *call)
 {
-    if (!link_of(call)->queued)
+    if (!call->queued)
         return;
     wx_call *prev = NULL;
-    for (wx_call *q = ts->queue_head; q; prev = q, q = link_of(q)->next) {
+    for (wx_call *q = ts->queue_head; q; prev = q, q = q->queue_next) {
         if (q != call)
             continue;
         if (prev)
-            link_of(prev)->next = link_of(q)->next;
+            prev->queue_next = q->queue_next;
         else
-            ts->queue_head = link_of(q)->next;
+            ts->queue_head = q->queue_next;
         if (ts->queue_tail == q)
             ts->queue_tail = prev;
         break;
     }
-    link_of(call)->queued = 0;
+    call->queued = 0;
 }
 
 /* Fire the callbacks of completed calls; free released ones. Callbacks may start or
@@ -242,19 +233,86 @@ static void drive_until_done(wx_call *call)
     }
 }
 
-wx_response_t *wx_call_run_sync(wx_call *call)
+/* Submit a sync call and drive the transport until it is done and settled. */
+static void run_to_completion(wx_call *call)
 {
     call->is_async = 0;
     wx_call_submit(call);
     drive_until_done(call);
     wx_call_settle(call);
+}
+
+wx_response_t *wx_call_run_sync(wx_call *call)
+{
+    run_to_completion(call);
     wx_response_t *r = call->resp;
     call->resp = NULL;
     wx_call_free(call);
     return r;
 }
 
-/* ---------------------------------------------------------------- verbs */
+/* ---------------------------------------------------------------- the way in */
+
+/* When not even a failed future can be allocated: one future per mode shared by all
+ * threads, never written, complete with the static out-of-memory response. The async
+ * one's callback is kept per thread; the sync one never has a callback. */
+static const wx_call g_oom_future[2] = {{.pub = {f_then, f_wait}, .state = WX_CALL_DONE},
+                                        {.pub = {f_then, f_wait}, .state = WX_CALL_DONE}};
+static _Thread_local wx_done_fn t_oom_done;
+static _Thread_local void *t_oom_ud;
+
+static int is_oom_future(const wx_call *call)
+{
+    return call == &g_oom_future[0] || call == &g_oom_future[1];
+}
+
+/* A future that is complete from the start (a failure before anything was sent). A
+ * call without an owner is freed by wait/release directly. */
+static wx_future_t *failed_future(const wx_error_t *e, int async)
+{
+    wx_call *call = wx_call_new(NULL);
+    if (!call) {
+        call = (wx_call *)&g_oom_future[async != 0];
+        if (async)
+            t_oom_done = NULL;
+    } else {
+        call->state = WX_CALL_DONE;
+        call->resp->error = *e;
+    }
+    if (async)
+        t_future = call;
+    return &call->pub;
+}
+
+wx_future_t *wx_client_send(const wx_send *s)
+{
+    if (s->failure)
+        return failed_future(s->failure, s->async);
+    wx_call_thread *ts = s->async ? wx_client_thread(s->client) : NULL;
+    wx_call *call = !s->async || ts ? wx_call_new(s->client) : NULL;
+    if (!call) {
+        wx_error_t e;
+        wx_error_clear(&e);
+        wx_error_set(&e, WX_E_NOMEM, "", "out of memory");
+        return failed_future(&e, s->async);
+    }
+    if (s->async) {
+        call->is_async = 1;
+        list_add(ts, call);
+    }
+    if (wx_call_prepare(call, s->route, s->method, s->opts) != WX_OK)
+        call->state = WX_CALL_DONE;
+    if (!s->async) {
+        if (call->state != WX_CALL_DONE)
+            run_to_completion(call);
+        return &call->pub; /* no owner: wx_future_wait hands the response over */
+    }
+    wx_call_submit(call);
+    t_future = call;
+    return &call->pub;
+}
+
+/* ---------------------------------------------------------------- futures */
 
 static wx_response_t *error_response(const wx_error_t *e)
 {
@@ -265,88 +323,6 @@ static wx_response_t *error_response(const wx_error_t *e)
     return r;
 }
 
-/* 1 with the reason in @p e when @p node cannot be requested: NULL, or the error node
- * (whose reason the calling thread's chain remembers). */
-static int unusable_node(const wx_node_t *node, wx_error_t *e)
-{
-    wx_error_clear(e);
-    if (node && !wx_node_is_error(node))
-        return 0;
-    if (node)
-        *e = *wx_chain_error();
-    if (!node || e->code == WX_OK)
-        wx_error_set(e, node ? WX_E_CHAIN : WX_E_INVALID_ARG, "",
-                     node ? "invalid chain (built on another thread?)" : "node is NULL");
-    return 1;
-}
-
-wx_response_t *wx_request(wx_node_t *node, wx_method method, const wx_request_options_t *opts)
-{
-    wx_error_t e;
-    if (unusable_node(node, &e))
-        return error_response(&e);
-    wx_node_impl *n = (wx_node_impl *)node;
-    wx_call *call = wx_call_new(n->client);
-    if (!call)
-        return wx_response_oom();
-    if (wx_call_prepare(call, n, method, opts) != WX_OK) {
-        wx_response_t *r = call->resp;
-        call->resp = NULL;
-        wx_call_free(call);
-        return r;
-    }
-    return wx_call_run_sync(call);
-}
-
-/* When not even a failed future can be allocated: one future shared by all threads,
- * never written, complete with the static out-of-memory response. Its callback is
- * kept per thread. */
-static const wx_call g_oom_future = {.pub = {f_then, f_wait}, .state = WX_CALL_DONE};
-static _Thread_local wx_done_fn t_oom_done;
-static _Thread_local void *t_oom_ud;
-
-static int is_oom_future(const wx_call *call) { return call == &g_oom_future; }
-
-/* A future that is complete from the start (a failure before anything was sent). A
- * call without an owner is freed by wait/release directly. */
-static wx_future_t *failed_future(const wx_error_t *e)
-{
-    wx_call *call = wx_calloc(1, sizeof *call + sizeof(queue_link));
-    if (!call) {
-        t_oom_done = NULL;
-        t_future = (wx_call *)&g_oom_future;
-        return &t_future->pub;
-    }
-    call->pub = k_future_methods;
-    call->state = WX_CALL_DONE;
-    call->resp = error_response(e);
-    t_future = call;
-    return &call->pub;
-}
-
-wx_future_t *wx_request_async(wx_node_t *node, wx_method method, const wx_request_options_t *opts)
-{
-    wx_error_t e;
-    if (unusable_node(node, &e))
-        return failed_future(&e);
-    wx_node_impl *n = (wx_node_impl *)node;
-    wx_call_thread *ts = wx_client_thread(n->client);
-    wx_call *call = ts ? wx_call_new(n->client) : NULL;
-    if (!call) {
-        wx_error_set(&e, WX_E_NOMEM, "", "out of memory");
-        return failed_future(&e);
-    }
-    call->is_async = 1;
-    list_add(ts, call);
-    if (wx_call_prepare(call, n, method, opts) != WX_OK)
-        call->state = WX_CALL_DONE;
-    wx_call_submit(call);
-    t_future = call;
-    return &call->pub;
-}
-
-/* ---------------------------------------------------------------- futures */
-
 static wx_call *call_of(wx_future_t *f) { return (wx_call *)f; }
 
 wx_future_t *wx_future_then(wx_future_t *f, wx_done_fn done, void *ud)
@@ -355,6 +331,8 @@ wx_future_t *wx_future_then(wx_future_t *f, wx_done_fn done, void *ud)
         return NULL;
     wx_call *call = call_of(f);
     if (is_oom_future(call)) {
+        if (call != &g_oom_future[1])
+            return f; /* a sync request's future: nothing to call back */
         t_oom_done = done;
         t_oom_ud = ud;
         t_future = call;
@@ -372,8 +350,9 @@ wx_future_t *wx_future_then(wx_future_t *f, wx_done_fn done, void *ud)
 static wx_response_t *detached_wait(wx_call *call)
 {
     if (is_oom_future(call)) {
-        wx_done_fn done = t_oom_done;
-        t_oom_done = NULL;
+        wx_done_fn done = call == &g_oom_future[1] ? t_oom_done : NULL;
+        if (done)
+            t_oom_done = NULL;
         if (done)
             done(wx_response_oom(), t_oom_ud);
         return wx_response_oom();
@@ -384,7 +363,8 @@ static wx_response_t *detached_wait(wx_call *call)
         call->done(call->resp, call->done_ud);
     }
     wx_response_t *r = call->resp;
-    wx_free(call);
+    call->resp = NULL;
+    wx_call_free(call);
     return r;
 }
 

@@ -9,7 +9,6 @@
 
 #include <json-c/json.h>
 
-#include "chain/node.h"
 #include "client/client_internal.h"
 #include "request/target.h"
 #include "request/uritemplate_internal.h"
@@ -55,7 +54,7 @@ static void lookup_var(void *ud, const char *name, size_t len, wx_uri_value *out
  * path, then the caller's. The router's values belong to the node, which other threads
  * use at the same time: they are copied, never shared (json-c's reference counts are
  * not atomic). */
-static struct json_object *path_vars_view(const wx_node_spec *s, const wx_request_options_t *o)
+static struct json_object *path_vars_view(const wx_route_spec *s, const wx_request_options_t *o)
 {
     struct json_object *v = json_object_new_object();
     if (!v)
@@ -333,7 +332,7 @@ static wx_err fail_call(wx_call *call, wx_err code, wx_error_t *err)
     return code;
 }
 
-wx_err wx_call_prepare(wx_call *call, wx_node_impl *node, wx_method method,
+wx_err wx_call_prepare(wx_call *call, wx_route *node, wx_method method,
                        const wx_request_options_t *opts)
 {
     static const wx_request_options_t no_options;
@@ -351,7 +350,7 @@ wx_err wx_call_prepare(wx_call *call, wx_node_impl *node, wx_method method,
         wx_certs_maintain(c);
 
     /* 1. path and query */
-    const wx_uri_template_t *t = wx_node_template(node, &err);
+    const wx_uri_template_t *t = wx_route_template(node, &err);
     if (!t)
         return fail_call(call, err.code, &err);
     wx_buf target = WX_BUF_INIT;
@@ -408,7 +407,7 @@ wx_err wx_call_prepare(wx_call *call, wx_node_impl *node, wx_method method,
     }
 
     /* 3. spec: validate, and learn whether the answer will be signed */
-    const wx_node_spec *spec = wx_node_spec_for(node, method);
+    const wx_route_spec *spec = wx_route_spec_for(node, method);
     if (spec->rc == WX_E_NOMEM) { /* not knowing the spec is not "no spec" */
         rc = wx_error_set(&err, WX_E_NOMEM, "", "out of memory looking up the spec");
         goto out;

@@ -337,7 +337,7 @@ int wx_spec_segment_kind(wx_spec_t *spec, const char *parent, const char *seg_na
     while (plen && parent[plen - 1] == '/')
         plen--;
     size_t slen = strlen(seg_name);
-    int kind = 0;
+    int kind = WX_SPEC_SEGMENT_UNKNOWN;
     pthread_mutex_lock(&spec->lock);
     if (!spec->parents && !(spec->parents = wx_calloc(1, sizeof *spec->parents)))
         goto done;
@@ -357,16 +357,16 @@ int wx_spec_segment_kind(wx_spec_t *spec, const char *parent, const char *seg_na
         e->n = n;
         spec->parents->used++;
     }
-    for (size_t i = 0; i < e->n && kind != 1; i++) {
+    for (size_t i = 0; i < e->n && kind != WX_SPEC_SEGMENT_LITERAL; i++) {
         wx_dir *d = e->dirs[i];
         wx_child *lit = wx_dir_child(d, seg_name, slen);
         if (lit && (lit->dir || lit->file_rel)) {
-            kind = 1;
+            kind = WX_SPEC_SEGMENT_LITERAL;
             break;
         }
         for (size_t j = 0; j < d->n && !kind; j++)
             if (d->children[j].is_var)
-                kind = 2;
+                kind = WX_SPEC_SEGMENT_VARIABLE;
     }
 done:
     pthread_mutex_unlock(&spec->lock);

@@ -9,10 +9,15 @@
 
 struct json_object;
 
-/* Kind of the child segment `seg` under `parent` (a template or concrete path,
-   "" for the root): 1 = a literal child named seg exists in the spec tree,
-   2 = no such literal but a {variable} child exists at that position, 0 = the spec
-   tree says nothing there. Must be fast after the first call for a given parent. */
+/* What the spec tree says of a child segment under a parent path. */
+typedef enum wx_spec_segment {
+    WX_SPEC_SEGMENT_UNKNOWN = 0,  /* the spec tree says nothing there */
+    WX_SPEC_SEGMENT_LITERAL = 1,  /* a literal child of that name exists */
+    WX_SPEC_SEGMENT_VARIABLE = 2, /* no such literal, but a {variable} child at that position */
+} wx_spec_segment;
+
+/* Kind of the child segment `seg` under `parent` (a template or concrete path, "" for
+   the root), a wx_spec_segment. Must be fast after the first call for a given parent. */
 int wx_spec_segment_kind(wx_spec_t *spec, const char *parent, const char *seg);
 
 /* Test and fuzzing hook: a spec set over in-memory files (`path` relative to the tree,

@@ -19,7 +19,7 @@
 #endif
 
 #include "alloc_counter.h"
-#include "chain/node.h"
+#include "chain/chain_internal.h"
 #include "fake_server.h"
 #include "testutil.h"
 
@@ -76,7 +76,7 @@ static void test_normalise(void **state)
         assert_true(err.message[0] != 0);
         wx_buf_free(&b);
     }
-    /* keep_case: a value is kept verbatim and escaped, never a new segment */
+    /* variable: a value is kept verbatim and escaped, never a new segment */
     wx_buf b = WX_BUF_INIT;
     assert_int_equal(wx_segment_normalise("oUpF8uMu/AJO?x", 14, 1, &b, NULL), WX_OK);
     assert_string_equal(wx_buf_str(&b), "oUpF8uMu%2FAJO%3Fx");

@@ -108,10 +108,10 @@ static void test_plain_bill_to_file(void **state)
     wx_node_t *v3 = wx_chain(g_client, "v3");
     assert_int_equal(wx_download(g_client, &d, NULL, &err), WX_OK);
     assert_string_equal(wx_node_path(v3->seg("industryCoupon")), "v3/industry-coupon");
-    /* and a download URL whose path is no chain says so, with nothing sent */
+    /* and a download URL whose path is no URL path says so, with nothing sent */
     int before = g_fake.requests;
     d.download_url = "https://api.mch.weixin.qq.com/v3/bill download/file?token=x";
-    assert_int_equal(wx_download(g_client, &d, NULL, &err), WX_E_CHAIN);
+    assert_int_equal(wx_download(g_client, &d, NULL, &err), WX_E_INVALID_ARG);
     assert_non_null(strstr(err.message, "bill download"));
     assert_int_equal(g_fake.requests, before);
     free(out);
