@@ -163,73 +163,83 @@ static int have_param(const params_acc *acc, const wx_endpoint_t *ep, int in, co
     return 0;
 }
 
-static void compile_param(wx_compiler *c, wx_endpoint_t *ep, params_acc *acc, json_object *raw)
+/* A parameter's `in`, `name` and `required`; 0, or -1 after reporting what is wrong. */
+static int param_head(wx_compiler *c, json_object *p, int *in, const char **name, int *required)
 {
-    int frames;
-    json_object *p = resolve(c, raw, &frames);
-    if (!p) {
-        unwind(c, frames);
-        return;
-    }
     json_object *v;
     if (!json_object_is_type(p, json_type_object)) {
         wx_compile_fail(c, NULL, "a parameter must be an object");
-        unwind(c, frames);
-        return;
+        return -1;
     }
     if (!json_object_object_get_ex(p, "in", &v) || !json_object_is_type(v, json_type_string)) {
         wx_compile_fail(c, "in", "a parameter needs `in` (path, query, header, body or formData)");
-        unwind(c, frames);
-        return;
+        return -1;
     }
-    int in = param_in(json_object_get_string(v));
-    if (in < 0) {
+    *in = param_in(json_object_get_string(v));
+    if (*in < 0) {
         wx_compile_fail(c, "in", "unknown parameter location \"%s\"", json_object_get_string(v));
-        unwind(c, frames);
-        return;
+        return -1;
     }
-    const char *name = NULL;
+    *name = NULL;
     if (json_object_object_get_ex(p, "name", &v) && json_object_is_type(v, json_type_string))
-        name = json_object_get_string(v);
-    if (!name) {
+        *name = json_object_get_string(v);
+    if (!*name) {
         wx_compile_fail(c, "name", "a parameter needs a name");
-        unwind(c, frames);
-        return;
+        return -1;
     }
-    int required = in == WX_IN_PATH;
+    *required = *in == WX_IN_PATH;
     if (json_object_object_get_ex(p, "required", &v)) {
         if (!json_object_is_type(v, json_type_boolean)) {
             wx_compile_fail(c, "required", "a parameter's required must be true or false");
-            unwind(c, frames);
-            return;
+            return -1;
         }
-        required |= json_object_get_boolean(v);
+        *required |= json_object_get_boolean(v);
     }
-    if (have_param(acc, ep, in, name)) {
-        unwind(c, frames);
-        return; /* the operation's own parameter overrides the path-level one */
-    }
-    json_object *schema_node = NULL;
-    int has_schema = json_object_object_get_ex(p, "schema", &schema_node);
-    if (in == 0) {
-        if (!has_schema) {
-            wx_compile_fail(c, NULL, "a body parameter needs a schema");
-            unwind(c, frames);
-            return;
-        }
-        size_t old = push(c, "schema");
-        ep->body = wx_schema_compile(c, schema_node);
-        pop(c, old);
-        ep->body_required = required;
-        if (json_object_object_get_ex(p, "x-example", &v) ||
-            json_object_object_get_ex(p, "example", &v))
-            ep->body_example = v;
-        unwind(c, frames);
+    return 0;
+}
+
+/* Swagger 2.0's `in: body`: the parameter's schema is the body's. */
+static void body_param(wx_compiler *c, wx_endpoint_t *ep, json_object *p, int required)
+{
+    json_object *schema_node, *v;
+    if (!json_object_object_get_ex(p, "schema", &schema_node)) {
+        wx_compile_fail(c, NULL, "a body parameter needs a schema");
         return;
     }
+    size_t old = push(c, "schema");
+    ep->body = wx_schema_compile(c, schema_node);
+    pop(c, old);
+    ep->body_required = required;
+    if (json_object_object_get_ex(p, "x-example", &v) || json_object_object_get_ex(p, "example", &v))
+        ep->body_example = v;
+}
+
+static wx_param *param_slot(wx_compiler *c, params_acc *acc)
+{
+    if (acc->n == acc->cap) {
+        size_t cap = acc->cap ? acc->cap * 2 : 8;
+        wx_param *items = wx_arena_alloc(c->arena, cap * sizeof *items);
+        if (!items) {
+            nomem(c);
+            return NULL;
+        }
+        if (acc->n)
+            memcpy(items, acc->items, acc->n * sizeof *items);
+        acc->items = items;
+        acc->cap = cap;
+    }
+    return &acc->items[acc->n++];
+}
+
+/* A path, query, header or form parameter: its own schema keywords (Swagger 2.0) or an
+ * OpenAPI 3 `schema`. */
+static void value_param(wx_compiler *c, wx_endpoint_t *ep, params_acc *acc, json_object *p,
+                        int in, const char *name, int required)
+{
     const wx_schema *s;
-    json_object *example = NULL;
-    if (has_schema && !json_object_object_get_ex(p, "type", NULL)) {
+    json_object *example = NULL, *schema_node;
+    if (json_object_object_get_ex(p, "schema", &schema_node) &&
+        !json_object_object_get_ex(p, "type", NULL)) {
         size_t old = push(c, "schema");
         s = wx_schema_compile(c, schema_node);
         pop(c, old);
@@ -239,33 +249,28 @@ static void compile_param(wx_compiler *c, wx_endpoint_t *ep, params_acc *acc, js
         if (!json_object_object_get_ex(p, "example", &example))
             json_object_object_get_ex(p, "x-example", &example);
     }
-    if (!s) {
-        unwind(c, frames);
+    wx_param *dst = s ? param_slot(c, acc) : NULL;
+    if (!dst)
         return;
-    }
-    if (acc->n == acc->cap) {
-        size_t cap = acc->cap ? acc->cap * 2 : 8;
-        wx_param *items = wx_arena_alloc(c->arena, cap * sizeof *items);
-        if (!items) {
-            nomem(c);
-            unwind(c, frames);
-            return;
-        }
-        if (acc->n)
-            memcpy(items, acc->items, acc->n * sizeof *items);
-        acc->items = items;
-        acc->cap = cap;
-    }
-    wx_param *dst = &acc->items[acc->n++];
-    dst->name = wx_spec_arena_strdup(c->arena, name);
-    dst->in = in;
-    dst->required = required;
-    dst->schema = s;
-    dst->example = example;
+    *dst = (wx_param){wx_spec_arena_strdup(c->arena, name), in, required, s, example};
     if (in == WX_IN_FORM)
         ep->has_form = 1;
     if (!dst->name)
         nomem(c);
+}
+
+static void compile_param(wx_compiler *c, wx_endpoint_t *ep, params_acc *acc, json_object *raw)
+{
+    int frames, in, required;
+    const char *name;
+    json_object *p = resolve(c, raw, &frames);
+    /* The operation's own parameter overrides the path-level one of that name. */
+    if (p && param_head(c, p, &in, &name, &required) == 0 && !have_param(acc, ep, in, name)) {
+        if (in == 0)
+            body_param(c, ep, p, required);
+        else
+            value_param(c, ep, acc, p, in, name, required);
+    }
     unwind(c, frames);
 }
 

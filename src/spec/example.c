@@ -172,18 +172,18 @@ static json_object *example_number(const wx_schema *s, int integer)
 {
     double v = 0;
     if (s->flags & WX_SF_MIN) {
-        v = integer ? ceil(s->minimum) : s->minimum;
-        if ((s->flags & WX_SF_EXCL_MIN) && v <= s->minimum)
-            v = integer ? floor(s->minimum) + 1 : s->minimum + 1;
+        v = integer ? ceil(s->minimum.d) : s->minimum.d;
+        if ((s->flags & WX_SF_EXCL_MIN) && v <= s->minimum.d)
+            v = integer ? floor(s->minimum.d) + 1 : s->minimum.d + 1;
     }
-    if ((s->flags & WX_SF_MAX) && (v > s->maximum || ((s->flags & WX_SF_EXCL_MAX) && v >= s->maximum))) {
-        v = integer ? floor(s->maximum) : s->maximum;
-        if ((s->flags & WX_SF_EXCL_MAX) && v >= s->maximum)
-            v = integer ? ceil(s->maximum) - 1 : s->maximum - 1;
+    if ((s->flags & WX_SF_MAX) && (v > s->maximum.d || ((s->flags & WX_SF_EXCL_MAX) && v >= s->maximum.d))) {
+        v = integer ? floor(s->maximum.d) : s->maximum.d;
+        if ((s->flags & WX_SF_EXCL_MAX) && v >= s->maximum.d)
+            v = integer ? ceil(s->maximum.d) - 1 : s->maximum.d - 1;
     }
-    if ((s->flags & WX_SF_MULTIPLE) && s->multiple_of > 0) {
-        double q = ceil(v / s->multiple_of);
-        v = q * s->multiple_of;
+    if ((s->flags & WX_SF_MULTIPLE) && s->multiple_of.d > 0) {
+        double q = ceil(v / s->multiple_of.d);
+        v = q * s->multiple_of.d;
     }
     if (integer && fabs(v) < 9e15)
         return json_object_new_int64((int64_t)v);

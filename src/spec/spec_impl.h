@@ -114,6 +114,14 @@ enum { WX_FMT_NONE = 0, WX_FMT_DATE_TIME, WX_FMT_DATE, WX_FMT_TIME };
 
 typedef struct wx_schema wx_schema;
 
+/* A numeric bound: as a double, and exactly when it is an integer int64 holds. */
+typedef struct wx_bound {
+    double d;
+    int64_t i;
+    int exact;
+    const char *text; /* as the spec wrote it, for messages */
+} wx_bound;
+
 typedef struct wx_prop {
     const char *name;
     const wx_schema *schema;
@@ -157,8 +165,7 @@ struct wx_schema {
     const char *format_name;
 
     /* number */
-    double minimum, maximum, multiple_of;
-    const char *minimum_text, *maximum_text, *multiple_text;
+    wx_bound minimum, maximum, multiple_of;
 
     /* enum */
     json_object *const *enums; /* borrowed from the document */
@@ -249,6 +256,13 @@ void wx_compiler_init(wx_compiler *c, wx_spec_t *spec, wx_arena *arena, wx_regex
 int wx_compiler_finish(wx_compiler *c);
 /* Compile a schema node at the current frame (its key path already pushed). */
 const wx_schema *wx_schema_compile(wx_compiler *c, json_object *node);
+/* Every keyword of one schema object (keywords.c). In param mode (a Swagger 2.0
+ * parameter) the parameter's own keys (required, ...) are not schema keywords. */
+void wx_schema_compile_keywords(wx_compiler *c, wx_schema *s, json_object *node, int param);
+static inline int wx_compile_failed(const wx_compiler *c) { return c->problem->code != WX_OK; }
+/* Record "out of memory" at the current frame (unless a problem is already there). */
+void wx_compile_nomem(wx_compiler *c);
+wx_memo_entry *wx_memo_find(wx_memo *m, const json_object *key);
 /* Compile a Swagger 2.0 non-body parameter object as a schema (skipping name/in/...). */
 const wx_schema *wx_schema_compile_param(wx_compiler *c, json_object *param);
 /* Report a problem at the current frame's key path (with `key` appended if not NULL). */

@@ -200,42 +200,49 @@ static void check_string(const wx_schema *s, json_object *v, wx_vctx *c)
     }
 }
 
+/* -1, 0 or 1 as v compares with the bound: exactly (int64) when both are integers, so
+ * bounds beyond 2^53 hold; else as doubles. */
+static int compare(json_object *v, const wx_bound *b)
+{
+    if (b->exact && json_object_is_type(v, json_type_int)) {
+        if (json_object_get_uint64(v) > INT64_MAX)
+            return 1; /* json-c keeps integers above INT64_MAX as uint64 */
+        int64_t i = json_object_get_int64(v);
+        return i < b->i ? -1 : i > b->i;
+    }
+    double d = json_object_get_double(v);
+    return d < b->d ? -1 : d > b->d;
+}
+
+static int not_multiple(json_object *v, const wx_bound *m)
+{
+    if (json_object_is_type(v, json_type_int) && (m->exact || (floor(m->d) == m->d && m->d < 9.2e18))) {
+        uint64_t uv = json_object_get_uint64(v);
+        int64_t mi = m->exact ? m->i : (int64_t)m->d;
+        if (uv > INT64_MAX)
+            return uv % (uint64_t)mi != 0;
+        return json_object_get_int64(v) % mi != 0;
+    }
+    double q = json_object_get_double(v) / m->d;
+    return !isfinite(q) || fabs(q - nearbyint(q)) > 1e-9 * fmax(1.0, fabs(q));
+}
+
 static void check_number(const wx_schema *s, json_object *v, wx_vctx *c)
 {
-    int is_int = json_object_is_type(v, json_type_int);
-    double d = json_object_get_double(v);
     if (s->flags & WX_SF_MIN) {
-        int bad = (s->flags & WX_SF_EXCL_MIN) ? !(d > s->minimum) : !(d >= s->minimum);
-        if (bad) {
-            wx_vctx_reportf(c, NULL, "%s %s",
-                            (s->flags & WX_SF_EXCL_MIN) ? "not greater than" : "less than",
-                            s->minimum_text);
-        }
+        int excl = (s->flags & WX_SF_EXCL_MIN) != 0, cmp = compare(v, &s->minimum);
+        if (excl ? cmp <= 0 : cmp < 0)
+            wx_vctx_reportf(c, NULL, "%s %s", excl ? "not greater than" : "less than",
+                            s->minimum.text);
     }
     if (s->flags & WX_SF_MAX) {
-        int bad = (s->flags & WX_SF_EXCL_MAX) ? !(d < s->maximum) : !(d <= s->maximum);
-        if (bad) {
-            wx_vctx_reportf(c, NULL, "%s %s",
-                            (s->flags & WX_SF_EXCL_MAX) ? "not less than" : "greater than",
-                            s->maximum_text);
-        }
+        int excl = (s->flags & WX_SF_EXCL_MAX) != 0, cmp = compare(v, &s->maximum);
+        if (excl ? cmp >= 0 : cmp > 0)
+            wx_vctx_reportf(c, NULL, "%s %s", excl ? "not less than" : "greater than",
+                            s->maximum.text);
     }
-    if (s->flags & WX_SF_MULTIPLE) {
-        int bad;
-        double m = s->multiple_of;
-        if (is_int && floor(m) == m && m < 9.2e18) {
-            int64_t iv = json_object_get_int64(v);
-            uint64_t uv = json_object_get_uint64(v);
-            /* json-c keeps integers above INT64_MAX as uint64; int64 would clamp them. */
-            bad = uv > INT64_MAX ? uv % (uint64_t)m != 0 : iv % (int64_t)m != 0;
-        } else {
-            double q = d / m;
-            bad = !isfinite(q) || fabs(q - nearbyint(q)) > 1e-9 * fmax(1.0, fabs(q));
-        }
-        if (bad) {
-            wx_vctx_reportf(c, NULL, "not a multiple of %s", s->multiple_text);
-        }
-    }
+    if ((s->flags & WX_SF_MULTIPLE) && not_multiple(v, &s->multiple_of))
+        wx_vctx_reportf(c, NULL, "not a multiple of %s", s->multiple_of.text);
 }
 
 /* APIv2 bodies are XML, where every value is text: for an integer type a decimal

@@ -336,6 +336,24 @@ static void test_numbers(void **state)
     bad("{\"multipleOf\":2}", "18446744073709551615", "(root): not a multiple of 2");
     /* Bounds apply to numbers only. */
     ok("{\"minimum\":5}", "\"1\"");
+    /* Beyond 2^53 a double cannot tell neighbours apart: integer bounds compare as int64. */
+    const char *big = "{\"minimum\":9007199254740993,\"maximum\":9223372036854775806}";
+    ok(big, "9007199254740993");
+    bad(big, "9007199254740992", "(root): less than 9007199254740993");
+    ok(big, "9223372036854775806");
+    bad(big, "9223372036854775807", "(root): greater than 9223372036854775806");
+    bad(big, "18446744073709551615", "(root): greater than 9223372036854775806");
+    bad("{\"exclusiveMaximum\":9007199254740993}", "9007199254740993",
+        "(root): not less than 9007199254740993");
+    ok("{\"exclusiveMaximum\":9007199254740993}", "9007199254740992");
+    bad("{\"minimum\":-9007199254740993,\"exclusiveMinimum\":true}", "-9007199254740993",
+        "(root): not greater than -9007199254740993");
+    ok("{\"multipleOf\":9007199254740993}", "18014398509481986");
+    bad("{\"multipleOf\":9007199254740993}", "18014398509481985",
+        "(root): not a multiple of 9007199254740993");
+    bad("{\"multipleOf\":3}", "9007199254740995", "(root): not a multiple of 3");
+    /* A non-integer value against an integer bound compares as a double. */
+    bad("{\"minimum\":3}", "2.5", "(root): less than 3");
 }
 
 static void test_formats(void **state)
