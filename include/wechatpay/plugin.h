@@ -148,6 +148,14 @@ typedef struct wx_http_request {
     const char *upload_content_type;
     long low_speed_limit;     /**< abort when slower than this many bytes/s ... */
     long low_speed_time_s;    /**< ... for this many seconds (0: no limit) */
+    /* TLS client certificate (APIv2's x-api-cert-required calls); NULL for none. The
+       transport presents it on this request only. */
+    const char *client_cert;  /**< PEM certificate text, or PKCS#12 bytes */
+    size_t client_cert_len;
+    int client_cert_p12;      /**< 1: client_cert is PKCS#12 holding the key too */
+    const char *client_key;   /**< PEM private key text (PEM certificates), else NULL */
+    size_t client_key_len;
+    const char *client_key_password; /**< the key's or PKCS#12 passphrase, or NULL */
 } wx_http_request_t;
 
 typedef struct wx_http_response wx_http_response_t;

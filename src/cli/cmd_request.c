@@ -97,8 +97,8 @@ static const char *reason_phrase(int status)
 }
 
 /* Status line and headers (for -i), then the body: pretty JSON on a terminal,
- * otherwise exactly the verified bytes. */
-static void print_response(const wx_response_t *r, int include, int pretty)
+ * otherwise exactly the verified bytes; an APIv2 answer (XML) as its JSON object. */
+static void print_response(const wx_response_t *r, int include, int pretty, int v2)
 {
     if (include) {
         int status = wx_response_status(r);
@@ -116,10 +116,11 @@ static void print_response(const wx_response_t *r, int include, int pretty)
     const char *body = wx_response_body(r, &len);
     if (!body || !len)
         return;
-    struct json_object *j = pretty ? wx_response_json(r) : NULL;
+    struct json_object *j = pretty || v2 ? wx_response_json(r) : NULL;
     if (j) {
         const char *text = json_object_to_json_string_ext(
-            j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+            j, (pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN) |
+                   JSON_C_TO_STRING_NOSLASHESCAPE);
         if (text) {
             cli_write_stdout(text, strlen(text));
             cli_write_stdout("\n", 1);
@@ -141,6 +142,7 @@ static int is_unverified(wx_err e)
     case WX_E_TRANSPORT:
     case WX_E_TIMEOUT:
     case WX_E_TOO_LARGE:
+    case WX_E_XML:
         return 1;
     default:
         return 0;
@@ -153,18 +155,19 @@ static int report(const wx_response_t *r, const char *method, const char *path,
     wx_err e = wx_response_err(r);
     const wx_error_t *err = wx_response_error(r);
     int pretty = isatty(STDOUT_FILENO);
+    int v2 = !strncmp(path, "v2/", 3) || !strncmp(path, "/v2/", 4);
     if (e == WX_OK) {
-        print_response(r, a->include, pretty);
+        print_response(r, a->include, pretty, v2);
         return cli_finish(CLI_EXIT_OK);
     }
     if (e == WX_E_HTTP) {
         /* The error body is verified too, so it is the caller's to read. */
-        print_response(r, a->include, pretty);
+        print_response(r, a->include, pretty, v2);
         fprintf(stderr, "wxpay: %s\n", err->message[0] ? err->message : wx_strerror(e));
         return cli_finish(CLI_EXIT_FAIL);
     }
     if (is_unverified(e) || (wx_response_request_head(r) && e != WX_E_VALIDATION)) {
-        const char *what = e >= WX_E_VERIFY_HEADER && e <= WX_E_VERIFY_SIGNATURE
+        const char *what = (e >= WX_E_VERIFY_HEADER && e <= WX_E_VERIFY_SIGNATURE) || e == WX_E_XML
                                ? "the response does not verify"
                                : "no verified response";
         fprintf(stderr, "wxpay: %s: %s (%s)\n", what,

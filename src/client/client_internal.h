@@ -137,6 +137,9 @@ typedef struct wx_call {
     int cert_download;            /* the GET /v3/certificates of a refresh */
     int serial_pending;           /* unknown Wechatpay-Serial: the body waits, unseen, for
                                      a certificate refresh (wx_call_settle) */
+    /* APIv2 (apiv2_call.c) */
+    int v2;                       /* a call under "v2": XML, signed in the body */
+    int v2_sign_type;             /* the request's wx_v2_sign_type, which the answer uses */
 } wx_call;
 
 /* client.c */
@@ -147,6 +150,15 @@ int64_t wx_client_now(wx_client_t *c);
  * must match the merchant private key); free them. */
 wx_err wx_apiv2_setup(wx_client_t *c, const wx_client_options_t *o, wx_error_t *err);
 void wx_apiv2_free(wx_client_t *c);
+
+/* apiv2_call.c: a chain under "v2" (sent without the prefix, XML, signed with the APIv2
+ * key). wx_v2_node: 1 for such a node. The other three stand in for wx_call_prepare,
+ * wx_call_sign and wx_call_finish on those calls. */
+int wx_v2_node(const wx_route *node);
+wx_err wx_v2_prepare(wx_call *call, wx_route *node, wx_method method,
+                     const wx_request_options_t *o);
+wx_err wx_v2_aim(wx_call *call, const char *base_url, wx_error_t *err);
+void wx_v2_finish(wx_call *call, wx_err transport_rc, const wx_error_t *transport_err);
 
 /* response.c */
 wx_response_t *wx_response_new(void);

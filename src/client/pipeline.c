@@ -269,6 +269,8 @@ static int is_download_path(const char *target)
  * Authorization value, the URL and the record of the request head. */
 wx_err wx_call_sign(wx_call *call, const char *base_url, wx_error_t *err)
 {
+    if (call->v2)
+        return wx_v2_aim(call, base_url, err);
     wx_client_t *c = call->client;
     char nonce[64];
     nonce[sizeof nonce - 1] = 0;
@@ -345,6 +347,8 @@ wx_err wx_call_prepare(wx_call *call, wx_route *node, wx_method method,
     if (!mname)
         return wx_error_set(&err, WX_E_INVALID_ARG, "", "invalid method %d", (int)method),
                fail_call(call, WX_E_INVALID_ARG, &err);
+    if (wx_v2_node(node)) /* APIv2: XML, signed in the body (apiv2_call.c) */
+        return wx_v2_prepare(call, node, method, o);
     /* auto_refresh_certificates: certificates near their expiry are renewed first */
     if (!call->cert_download)
         wx_certs_maintain(c);
@@ -635,6 +639,10 @@ static void finish_verified(wx_call *call);
 
 void wx_call_finish(wx_call *call, wx_err transport_rc, const wx_error_t *transport_err)
 {
+    if (call->v2) {
+        wx_v2_finish(call, transport_rc, transport_err);
+        return;
+    }
     wx_client_t *c = call->client;
     wx_response_t *r = call->resp;
     r->error.http_status = r->http.status;

@@ -149,6 +149,13 @@ int wx_mock_config_load(const char *dir, wx_mock_config *cfg, char *why, size_t 
         }
         cfg->apiv3_key = strdup(s);
     }
+    if ((s = get_string(conf, "CONFIG.json", "apiv2_key", 0, &bad, why, why_len))) {
+        if (strlen(s) != 32) {
+            fail(why, why_len, "CONFIG.json: \"apiv2_key\" must be 32 characters long");
+            goto out;
+        }
+        cfg->apiv2_key = strdup(s);
+    }
     if ((s = get_string(conf, "CONFIG.json", "spec_dir", 0, &bad, why, why_len)))
         cfg->spec_dir = join_path(dir, s);
     if (bad)
@@ -248,6 +255,12 @@ void wx_mock_config_free(wx_mock_config *cfg)
         for (size_t i = 0; k[i]; i++)
             k[i] = 0;
         free(cfg->apiv3_key);
+    }
+    if (cfg->apiv2_key) {
+        volatile char *k = cfg->apiv2_key;
+        for (size_t i = 0; k[i]; i++)
+            k[i] = 0;
+        free(cfg->apiv2_key);
     }
     free(cfg->dir);
     free(cfg->mchid);

@@ -384,6 +384,9 @@ void wx_mock_handle(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
         wx_mock_control_answer(ctx, req, reply);
         return;
     }
+    /* APIv2 (XML, signed with the APIv2 key in the body) has its own rules. */
+    if (wx_mock_v2_answer(ctx, req, reply))
+        return;
     /* What the signature covers: the body, or for a media upload its `meta` part. */
     const char *signed_body = req->body;
     size_t signed_len = req->body_len;

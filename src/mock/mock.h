@@ -12,6 +12,8 @@
  *   faults.c       fault mode names and help text
  *   tls.c          the in-memory CA and server certificate for --tls
  *   store.c, ids.c the SQLite state and WeChat Pay-shaped ids (store.h)
+ *   apiv2.c        APIv2 calls: XML, the sign with the APIv2 key, validation, answers
+ *   apiv2_orders.c APIv2 micropay, orderquery, reverse, refund... on the state
  *   lifecycle.h    orders, refunds, the control API and callbacks played on that state
  *
  * Uses only the public API of libwechatpay (plus json-c and libmicrohttpd). */
@@ -66,6 +68,7 @@ typedef struct wx_mock_config {
     char *merchant_serial;      /* CONFIG.json "serial" */
     wx_pubkey_t *merchant_cert; /* verifies requests */
     char *apiv3_key;            /* 32 bytes, secret; NULL when CONFIG has none */
+    char *apiv2_key;            /* 32 characters, secret; NULL when CONFIG has none */
     wx_privkey_t *platform_key; /* signs responses (cert mode) */
     char *platform_cert_pem;
     char *platform_serial;
@@ -136,6 +139,11 @@ typedef struct wx_mock_handler_ctx {
     struct wx_mock_store *store;       /* orders, refunds, callbacks (store.h); NULL: examples only */
     struct wx_mock_notifier *notifier; /* told when a callback is queued; may be NULL */
 } wx_mock_handler_ctx;
+
+/* An APIv2 call (a POST whose path, under /v2, is an XML endpoint of the spec tree):
+ * returns 1 with @p reply set (an XML answer), or 0 when @p req is not one (apiv2.c). */
+int wx_mock_v2_answer(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
+                      wx_mock_reply *reply);
 
 /* Decide the reply for one request: auth, routing, validation, example response. */
 void wx_mock_handle(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,

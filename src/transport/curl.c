@@ -334,6 +334,23 @@ static void set_limits(CURL *e, const wx_http_request_t *req, setup_status *st)
         SETOPT(st, e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_response_bytes);
 }
 
+/* APIv2's merchant certificate as the TLS client certificate, from memory (curl copies
+ * the blobs). Connections made with it are not reused for requests without it: curl
+ * compares client certificates when it looks for a connection to reuse. */
+static void set_client_cert(CURL *e, const wx_http_request_t *req, setup_status *st)
+{
+    struct curl_blob cert = {(void *)req->client_cert, req->client_cert_len, CURL_BLOB_COPY};
+    SETOPT(st, e, CURLOPT_SSLCERT_BLOB, &cert);
+    SETOPT(st, e, CURLOPT_SSLCERTTYPE, req->client_cert_p12 ? "P12" : "PEM");
+    if (req->client_key) {
+        struct curl_blob key = {(void *)req->client_key, req->client_key_len, CURL_BLOB_COPY};
+        SETOPT(st, e, CURLOPT_SSLKEY_BLOB, &key);
+        SETOPT(st, e, CURLOPT_SSLKEYTYPE, "PEM");
+    }
+    if (req->client_key_password)
+        SETOPT(st, e, CURLOPT_KEYPASSWD, req->client_key_password);
+}
+
 static void set_options(xfer *x, const wx_http_request_t *req, setup_status *st)
 {
     curl_transport *t = x->th->t;
@@ -368,6 +385,8 @@ static void set_options(xfer *x, const wx_http_request_t *req, setup_status *st)
         SETOPT(st, e, CURLOPT_SSL_VERIFYPEER, 0L);
         SETOPT(st, e, CURLOPT_SSL_VERIFYHOST, 0L);
     }
+    if (req->client_cert)
+        set_client_cert(e, req, st);
     set_method(e, req, st);
 }
 
