@@ -47,7 +47,7 @@ static int is_plain_download(const wx_call *call)
     size_t i = 0;
     while (i < b->len && (b->data[i] == ' ' || b->data[i] == '\n' || b->data[i] == '\r'))
         i++;
-    return call->unsigned_2xx && (i == b->len || b->data[i] != '<');
+    return call->answer.unsigned_2xx && (i == b->len || b->data[i] != '<');
 }
 
 void wx_v2_finish(wx_call *call, wx_err transport_rc, const wx_error_t *transport_err)
@@ -83,8 +83,8 @@ void wx_v2_finish(wx_call *call, wx_err transport_rc, const wx_error_t *transpor
     const char *ret = field(f, "return_code"), *result = field(f, "result_code");
     int failed_return = !ret || strcmp(ret, "SUCCESS") != 0;
     /* WeChat Pay does not sign a return_code FAIL; everything else must verify. */
-    if (!failed_return && !call->unsigned_2xx &&
-        (rc = wx_v2_verify(f, call->client->v2.key, (wx_v2_sign_type)call->v2_sign_type, &e)) !=
+    if (!failed_return && !call->answer.unsigned_2xx &&
+        (rc = wx_v2_verify(f, call->client->v2.key, (wx_v2_sign_type)call->v2.sign_type, &e)) !=
             WX_OK) {
         json_object_put(f);
         wx_error_prefix(&e, "APIv2 answer");

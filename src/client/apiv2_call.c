@@ -110,14 +110,14 @@ static wx_err validate(wx_call *call, const wx_route_spec *spec, json_object *fi
             *err = *spec->err;
         return spec->err ? WX_E_SPEC : wx_error_set(err, WX_E_SPEC, "", "the spec is unusable");
     }
-    if (!call->ep)
+    if (!call->answer.ep)
         return WX_OK;
     int add_sign = !json_object_object_get_ex(fields, "sign", NULL);
     if (add_sign)
         json_object_object_add(fields, "sign", json_object_new_string(PLACEHOLDER_SIGN));
     wx_violations_t *v = NULL;
     wx_request_view_t view = {.headers = o->headers, .body = fields, .has_body = 1};
-    wx_err rc = wx_endpoint_validate_request(call->ep, &view, &v);
+    wx_err rc = wx_endpoint_validate_request(call->answer.ep, &view, &v);
     if (add_sign)
         json_object_object_del(fields, "sign");
     if (rc == WX_OK) {
@@ -128,7 +128,7 @@ static wx_err validate(wx_call *call, const wx_route_spec *spec, json_object *fi
     const wx_violation_t *first = wx_violations_at(v, 0);
     if (rc == WX_E_VALIDATION && first)
         return wx_error_set(err, rc, first->path, "POST %s: %zu violation%s, first: %s: %s",
-                            wx_endpoint_template(call->ep), wx_violations_count(v),
+                            wx_endpoint_template(call->answer.ep), wx_violations_count(v),
                             wx_violations_count(v) == 1 ? "" : "s", first->path, first->reason);
     return wx_error_set(err, rc, "", "request validation failed: %s", wx_strerror(rc));
 }
@@ -139,7 +139,7 @@ static void judge_by_path(wx_call *call, const char *target, int *cert)
 {
     int mkt = !strncmp(target, "/mmpaymkttransfers/", 19);
     *cert = !strncmp(target, "/secapi/", 8) || mkt;
-    call->unsigned_2xx = mkt || !strcmp(target, "/pay/downloadbill") ||
+    call->answer.unsigned_2xx = mkt || !strcmp(target, "/pay/downloadbill") ||
                          !strcmp(target, "/pay/downloadfundflow");
 }
 
@@ -151,7 +151,7 @@ static wx_err sign_and_encode(wx_call *call, json_object *fields, wx_error_t *er
     wx_err rc = wx_v2_sign_type_of(fields, &type, err);
     if (rc != WX_OK)
         return rc;
-    call->v2_sign_type = type;
+    call->v2.sign_type = type;
     if (!json_object_object_get_ex(fields, "nonce_str", NULL)) {
         char nonce[64];
         nonce[sizeof nonce - 1] = 0;
@@ -163,7 +163,7 @@ static wx_err sign_and_encode(wx_call *call, json_object *fields, wx_error_t *er
     if ((rc = wx_v2_sign(fields, c->v2.key, type, sign, err)) != WX_OK)
         return rc;
     json_object_object_add(fields, "sign", json_object_new_string(sign));
-    return wx_v2_xml_encode(fields, &call->body, &call->body_len, err);
+    return wx_v2_xml_encode(fields, &call->wire.body, &call->wire.body_len, err);
 }
 
 /* The method, path and checks that come before the body is looked at. */
@@ -197,13 +197,13 @@ static wx_err make_headers(wx_call *call, const wx_kv_t *given, wx_error_t *err)
     size_t n = 0;
     while (given && given[n].key)
         n++;
-    call->headers = wx_calloc(n + 4, sizeof *call->headers);
-    if (!call->headers)
+    call->wire.headers = wx_calloc(n + 4, sizeof *call->wire.headers);
+    if (!call->wire.headers)
         return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
     size_t k = 0;
-    call->headers[k++] = (wx_kv_t){"Content-Type", "text/xml; charset=utf-8"};
-    call->headers[k++] = (wx_kv_t){"Accept", "text/xml, application/xml, text/plain"};
-    call->headers[k++] = (wx_kv_t){"User-Agent", call->client->user_agent};
+    call->wire.headers[k++] = (wx_kv_t){"Content-Type", "text/xml; charset=utf-8"};
+    call->wire.headers[k++] = (wx_kv_t){"Accept", "text/xml, application/xml, text/plain"};
+    call->wire.headers[k++] = (wx_kv_t){"User-Agent", call->client->user_agent};
     for (size_t i = 0; i < n; i++) {
         const char *v = given[i].value ? given[i].value : "";
         if (wx_has_crlf_nul(given[i].key, strlen(given[i].key)) || wx_has_crlf_nul(v, strlen(v)))
@@ -214,7 +214,7 @@ static wx_err make_headers(wx_call *call, const wx_kv_t *given, wx_error_t *err)
             !wx_strcasecmp_ascii(given[i].key, "Host"))
             return wx_error_set(err, WX_E_INVALID_ARG, given[i].key,
                                 "header %s is set by the library and cannot be given", given[i].key);
-        call->headers[k++] = (wx_kv_t){given[i].key, v};
+        call->wire.headers[k++] = (wx_kv_t){given[i].key, v};
     }
     return WX_OK;
 }
@@ -226,12 +226,12 @@ static wx_err fill_request(wx_call *call, int cert, const wx_request_options_t *
     if (cert && !c->v2.cert)
         return wx_error_set(err, WX_E_CONFIG, "merchant_cert",
                             "POST %s needs the merchant certificate (merchant_cert) as the TLS "
-                            "client certificate: nothing was sent", call->target);
-    call->req = (wx_http_request_t){
-        .method = call->method,
-        .headers = call->headers,
-        .body = call->body,
-        .body_len = call->body_len,
+                            "client certificate: nothing was sent", call->wire.target);
+    call->wire.req = (wx_http_request_t){
+        .method = call->wire.method,
+        .headers = call->wire.headers,
+        .body = call->wire.body,
+        .body_len = call->wire.body_len,
         .connect_timeout_ms = c->connect_timeout_ms,
         .timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : c->timeout_ms,
         .max_response_bytes = c->max_response_bytes,
@@ -240,17 +240,17 @@ static wx_err fill_request(wx_call *call, int cert, const wx_request_options_t *
         .low_speed_time_s = c->low_speed_time_s,
     };
     if (cert) {
-        call->req.client_cert = c->v2.cert;
-        call->req.client_cert_len = c->v2.cert_len;
-        call->req.client_cert_p12 = c->v2.cert_is_p12;
-        call->req.client_key = c->v2.tls_key;
-        call->req.client_key_len = c->v2.tls_key_len;
-        call->req.client_key_password =
+        call->wire.req.client_cert = c->v2.cert;
+        call->wire.req.client_cert_len = c->v2.cert_len;
+        call->wire.req.client_cert_p12 = c->v2.cert_is_p12;
+        call->wire.req.client_key = c->v2.tls_key;
+        call->wire.req.client_key_len = c->v2.tls_key_len;
+        call->wire.req.client_key_password =
             c->v2.cert_is_p12 ? c->v2.cert_password : c->v2.tls_key_password;
     }
-    if (!(call->resp->request_body = wx_memdup(call->body, call->body_len)))
+    if (!(call->resp->request_body = wx_memdup(call->wire.body, call->wire.body_len)))
         return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
-    call->resp->request_body_len = call->body_len;
+    call->resp->request_body_len = call->wire.body_len;
     call->resp->http.body.limit = c->max_response_bytes;
     return WX_OK;
 }
@@ -260,7 +260,7 @@ wx_err wx_v2_prepare(wx_call *call, wx_route *node, wx_method method,
 {
     wx_error_t err;
     wx_error_clear(&err);
-    call->v2 = 1;
+    call->v2.on = 1;
     wx_buf target = WX_BUF_INIT;
     json_object *fields = NULL;
     int cert = 0;
@@ -269,18 +269,18 @@ wx_err wx_v2_prepare(wx_call *call, wx_route *node, wx_method method,
         rc = check_merchant(call->client, fields, &err);
     if (rc == WX_OK) {
         const wx_route_spec *spec = wx_route_spec_for(node, method);
-        call->ep = spec->rc == WX_OK ? spec->ep : NULL;
+        call->answer.ep = spec->rc == WX_OK ? spec->ep : NULL;
         judge_by_path(call, target.data, &cert);
-        if (call->ep) {
-            cert = wx_endpoint_cert_required(call->ep);
-            call->unsigned_2xx = wx_endpoint_unsigned_response(call->ep);
+        if (call->answer.ep) {
+            cert = wx_endpoint_cert_required(call->answer.ep);
+            call->answer.unsigned_2xx = wx_endpoint_unsigned_response(call->answer.ep);
         }
         rc = validate(call, spec, fields, o, &err);
     }
     if (rc == WX_OK)
         rc = sign_and_encode(call, fields, &err);
-    if (rc == WX_OK && (!(call->method = wx_strdup("POST")) ||
-                        !(call->target = wx_strdup(target.data))))
+    if (rc == WX_OK && (!(call->wire.method = wx_strdup("POST")) ||
+                        !(call->wire.target = wx_strdup(target.data))))
         rc = wx_error_set(&err, WX_E_NOMEM, "", "out of memory");
     if (rc == WX_OK)
         rc = make_headers(call, o->headers, &err);
@@ -297,18 +297,18 @@ wx_err wx_v2_aim(wx_call *call, const char *base_url, wx_error_t *err)
 {
     wx_buf url = WX_BUF_INIT, head = WX_BUF_INIT;
     wx_buf_puts(&url, base_url);
-    wx_buf_puts(&url, call->target + 1);
-    wx_buf_printf(&head, "POST %s HTTP/1.1\n", call->target);
-    for (size_t i = 0; call->headers[i].key; i++)
-        wx_buf_printf(&head, "%s: %s\n", call->headers[i].key, call->headers[i].value);
+    wx_buf_puts(&url, call->wire.target + 1);
+    wx_buf_printf(&head, "POST %s HTTP/1.1\n", call->wire.target);
+    for (size_t i = 0; call->wire.headers[i].key; i++)
+        wx_buf_printf(&head, "%s: %s\n", call->wire.headers[i].key, call->wire.headers[i].value);
     if (!wx_buf_ok(&url) || !wx_buf_ok(&head)) {
         wx_buf_free(&url);
         wx_buf_free(&head);
         return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
     }
-    wx_buf_free(&call->url);
-    call->url = url;
-    call->req.url = call->url.data;
+    wx_buf_free(&call->wire.url);
+    call->wire.url = url;
+    call->wire.req.url = call->wire.url.data;
     wx_free(call->resp->request_head);
     call->resp->request_head = wx_buf_steal(&head, NULL);
     return WX_OK;

@@ -173,7 +173,7 @@ static wx_err refresh_locked(wx_client_t *c, const wx_cert_refresh_options_t *o,
     wx_call *call = wx_call_new(c);
     if (!call)
         return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
-    call->cert_download = 1;
+    call->answer.cert_download = 1;
     wx_response_t *r;
     wx_request_options_t ro = {.headers = o ? o->headers : NULL};
     if (wx_call_prepare(call, node, WX_GET, &ro) != WX_OK) {
@@ -238,7 +238,7 @@ wx_err wx_certificates_refresh(wx_client_t *c, const wx_cert_refresh_options_t *
 int wx_certs_hold_for_serial(const wx_call *call)
 {
     const wx_client_t *c = call->client;
-    return call->cert_download || (c->auto_refresh_certs && c->ring && c->apiv3_key);
+    return call->answer.cert_download || (c->auto_refresh_certs && c->ring && c->apiv3_key);
 }
 
 /* A refresh is due when none ran within @p interval (a clock going back allows one). */

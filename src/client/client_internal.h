@@ -95,51 +95,63 @@ struct wx_response {
 
 typedef struct wx_call_thread wx_call_thread;
 
+typedef enum wx_call_state { WX_CALL_NEW, WX_CALL_IN_FLIGHT, WX_CALL_DONE } wx_call_state;
+
 /* One request from preparation to completion; the public future is its first member. */
 typedef struct wx_call {
     wx_future_t pub;
     wx_client_t *client;
-    wx_call_thread *owner;
-    struct wx_call *prev, *next;  /* in the owner's list */
-    struct wx_call *queue_next;   /* in the owner's queue of completed calls */
-    int queued;
-    enum { WX_CALL_NEW, WX_CALL_IN_FLIGHT, WX_CALL_DONE } state;
-    int released;
-    int callback_fired;
-    int orphaned;                 /* its client was freed while another thread had it in
-                                     flight on a shared transport: free it on completion */
-    int is_async;
-    wx_done_fn done;
-    void *done_ud;
     wx_response_t *resp;
-    /* what goes on the wire, owned */
-    wx_http_request_t req;
-    char *method;
-    char *target;                 /* "/v3/...?query" as signed */
-    char *auth;                   /* the Authorization value (headers[0]) */
-    int attempts;                 /* sends so far */
-    int on_backup;                /* aimed at backup_base_url */
-    wx_buf url;
-    wx_buf head_store;            /* header names and values, NUL-separated */
-    wx_kv_t *headers;
-    char *body;
-    size_t body_len;
-    char *upload_meta;
-    char *upload_filename;
-    char *upload_path;
-    void *upload_data;
-    /* how to judge the answer */
-    const wx_endpoint_t *ep;
-    int unsigned_2xx;             /* downloads WeChat Pay does not sign */
-    wx_body_sink_fn sink;
-    void *sink_ud;
-    /* platform certificates (certificates.c) */
-    int cert_download;            /* the GET /v3/certificates of a refresh */
-    int serial_pending;           /* unknown Wechatpay-Serial: the body waits, unseen, for
+    struct {                      /* where it stands (future.c) */
+        wx_call_state state;
+        int is_async;
+        int released;             /* the caller gave up its claim (wx_future_release) */
+        int orphaned;             /* its client was freed while another thread had it in
+                                     flight on a shared transport: free it on completion */
+    } run;
+    struct {                      /* the completion callback */
+        wx_done_fn fn;
+        void *ud;
+        int fired;
+    } done;
+    struct {                      /* an async call in its owner thread's lists */
+        wx_call_thread *owner;
+        struct wx_call *prev, *next;  /* every call the owner has not freed */
+        struct wx_call *queue_next;   /* completed calls awaiting dispatch */
+        int queued;
+    } link;
+    struct {                      /* what goes on the wire, owned */
+        wx_http_request_t req;
+        char *method;
+        char *target;             /* "/v3/...?query" as signed */
+        char *auth;               /* the Authorization value (headers[0]) */
+        wx_buf url;
+        wx_buf head_store;        /* header names and values, NUL-separated */
+        wx_kv_t *headers;
+        char *body;
+        size_t body_len;
+        int attempts;             /* sends so far */
+        int on_backup;            /* aimed at backup_base_url */
+    } wire;
+    struct {                      /* a multipart upload's parts, owned */
+        char *meta;               /* the meta JSON, which is what is signed */
+        char *filename;
+        char *path;
+        void *data;
+    } upload;
+    struct {                      /* how to judge the answer */
+        const wx_endpoint_t *ep;
+        int unsigned_2xx;         /* downloads WeChat Pay does not sign */
+        wx_body_sink_fn sink;
+        void *sink_ud;
+        int cert_download;        /* the GET /v3/certificates of a refresh */
+        int serial_pending;       /* unknown Wechatpay-Serial: the body waits, unseen, for
                                      a certificate refresh (wx_call_settle) */
-    /* APIv2 (apiv2_call.c) */
-    int v2;                       /* a call under "v2": XML, signed in the body */
-    int v2_sign_type;             /* the request's wx_v2_sign_type, which the answer uses */
+    } answer;
+    struct {                      /* APIv2 (apiv2_call.c) */
+        int on;                   /* a call under "v2": XML, signed in the body */
+        int sign_type;            /* the request's wx_v2_sign_type, which the answer uses */
+    } v2;
 } wx_call;
 
 /* client.c */

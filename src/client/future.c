@@ -31,8 +31,8 @@ wx_call *wx_call_new(wx_client_t *c)
         return NULL;
     call->pub = k_future_methods;
     call->client = c;
-    wx_buf_init(&call->url);
-    wx_buf_init(&call->head_store);
+    wx_buf_init(&call->wire.url);
+    wx_buf_init(&call->wire.head_store);
     call->resp = wx_response_new();
     if (!call->resp) {
         wx_free(call);
@@ -46,17 +46,17 @@ void wx_call_free(wx_call *call)
     if (!call)
         return;
     wx_response_free(call->resp);
-    wx_buf_free(&call->url);
-    wx_buf_free(&call->head_store);
-    wx_free(call->headers);
-    wx_free(call->body);
-    wx_free(call->method);
-    wx_free(call->target);
-    wx_free(call->auth);
-    wx_free(call->upload_meta);
-    wx_free(call->upload_filename);
-    wx_free(call->upload_path);
-    wx_free(call->upload_data);
+    wx_buf_free(&call->wire.url);
+    wx_buf_free(&call->wire.head_store);
+    wx_free(call->wire.headers);
+    wx_free(call->wire.body);
+    wx_free(call->wire.method);
+    wx_free(call->wire.target);
+    wx_free(call->wire.auth);
+    wx_free(call->upload.meta);
+    wx_free(call->upload.filename);
+    wx_free(call->upload.path);
+    wx_free(call->upload.data);
     wx_free(call);
 }
 
@@ -75,7 +75,7 @@ void wx_call_thread_destroy(void *state)
     wx_call_thread *ts = state;
     while (ts->calls) {
         wx_call *c = ts->calls;
-        ts->calls = c->next;
+        ts->calls = c->link.next;
         wx_call_free(c);
     }
     wx_free(ts);
@@ -83,33 +83,33 @@ void wx_call_thread_destroy(void *state)
 
 static void list_add(wx_call_thread *ts, wx_call *call)
 {
-    call->owner = ts;
-    call->prev = NULL;
-    call->next = ts->calls;
+    call->link.owner = ts;
+    call->link.prev = NULL;
+    call->link.next = ts->calls;
     if (ts->calls)
-        ts->calls->prev = call;
+        ts->calls->link.prev = call;
     ts->calls = call;
 }
 
 static void list_remove(wx_call_thread *ts, wx_call *call)
 {
-    if (call->prev)
-        call->prev->next = call->next;
+    if (call->link.prev)
+        call->link.prev->link.next = call->link.next;
     else
-        ts->calls = call->next;
-    if (call->next)
-        call->next->prev = call->prev;
-    call->prev = call->next = NULL;
+        ts->calls = call->link.next;
+    if (call->link.next)
+        call->link.next->link.prev = call->link.prev;
+    call->link.prev = call->link.next = NULL;
 }
 
 static void enqueue(wx_call_thread *ts, wx_call *call)
 {
-    if (call->queued)
+    if (call->link.queued)
         return;
-    call->queued = 1;
-    call->queue_next = NULL;
+    call->link.queued = 1;
+    call->link.queue_next = NULL;
     if (ts->queue_tail)
-        ts->queue_tail->queue_next = call;
+        ts->queue_tail->link.queue_next = call;
     else
         ts->queue_head = call;
     ts->queue_tail = call;
@@ -120,31 +120,31 @@ static wx_call *dequeue(wx_call_thread *ts)
     wx_call *call = ts->queue_head;
     if (!call)
         return NULL;
-    ts->queue_head = call->queue_next;
+    ts->queue_head = call->link.queue_next;
     if (!ts->queue_head)
         ts->queue_tail = NULL;
-    call->queued = 0;
+    call->link.queued = 0;
     return call;
 }
 
 /* Take a call out of the queue wherever it stands (a callback queued it again). */
 static void unqueue(wx_call_thread *ts, wx_call *call)
 {
-    if (!call->queued)
+    if (!call->link.queued)
         return;
     wx_call *prev = NULL;
-    for (wx_call *q = ts->queue_head; q; prev = q, q = q->queue_next) {
+    for (wx_call *q = ts->queue_head; q; prev = q, q = q->link.queue_next) {
         if (q != call)
             continue;
         if (prev)
-            prev->queue_next = q->queue_next;
+            prev->link.queue_next = q->link.queue_next;
         else
-            ts->queue_head = q->queue_next;
+            ts->queue_head = q->link.queue_next;
         if (ts->queue_tail == q)
             ts->queue_tail = prev;
         break;
     }
-    call->queued = 0;
+    call->link.queued = 0;
 }
 
 /* Fire the callbacks of completed calls; free released ones. Callbacks may start or
@@ -154,11 +154,11 @@ static void dispatch(wx_call_thread *ts)
     wx_call *call;
     while ((call = dequeue(ts))) {
         wx_call_settle(call); /* a certificate refresh, outside the transport's perform */
-        if (call->done && !call->callback_fired) {
-            call->callback_fired = 1;
-            call->done(call->resp, call->done_ud);
+        if (call->done.fn && !call->done.fired) {
+            call->done.fired = 1;
+            call->done.fn(call->resp, call->done.ud);
         }
-        if (call->released) {
+        if (call->run.released) {
             unqueue(ts, call); /* released from inside its own callback */
             list_remove(ts, call);
             wx_call_free(call);
@@ -171,43 +171,43 @@ static void dispatch(wx_call_thread *ts)
 static void on_transport_done(void *ud, wx_err rc, const wx_error_t *err)
 {
     wx_call *call = ud;
-    if (call->orphaned) { /* its client is gone: nothing to report to */
+    if (call->run.orphaned) { /* its client is gone: nothing to report to */
         wx_call_free(call);
         return;
     }
     if (wx_call_retry(call, rc)) {
         wx_client_t *c = call->client;
-        wx_err again = c->transport->submit(c->transport->ctx, &call->req, &call->resp->http,
+        wx_err again = c->transport->submit(c->transport->ctx, &call->wire.req, &call->resp->http,
                                             on_transport_done, call);
         if (again == WX_OK)
             return;
         rc = again;
     }
     wx_call_finish(call, rc, err);
-    call->state = WX_CALL_DONE;
-    if (call->is_async) {
-        call->owner->in_flight--;
-        enqueue(call->owner, call);
+    call->run.state = WX_CALL_DONE;
+    if (call->run.is_async) {
+        call->link.owner->in_flight--;
+        enqueue(call->link.owner, call);
     }
 }
 
 void wx_call_submit(wx_call *call)
 {
     wx_client_t *c = call->client;
-    if (call->state == WX_CALL_DONE) { /* failed before sending */
-        if (call->is_async)
-            enqueue(call->owner, call);
+    if (call->run.state == WX_CALL_DONE) { /* failed before sending */
+        if (call->run.is_async)
+            enqueue(call->link.owner, call);
         return;
     }
-    call->state = WX_CALL_IN_FLIGHT;
-    if (call->is_async)
-        call->owner->in_flight++;
-    wx_err rc = c->transport->submit(c->transport->ctx, &call->req, &call->resp->http,
+    call->run.state = WX_CALL_IN_FLIGHT;
+    if (call->run.is_async)
+        call->link.owner->in_flight++;
+    wx_err rc = c->transport->submit(c->transport->ctx, &call->wire.req, &call->resp->http,
                                      on_transport_done, call);
-    if (rc != WX_OK && call->state != WX_CALL_DONE) {
+    if (rc != WX_OK && call->run.state != WX_CALL_DONE) {
         wx_error_t e;
         wx_error_clear(&e);
-        wx_error_set(&e, rc, call->req.url, "request could not be started: %s", wx_strerror(rc));
+        wx_error_set(&e, rc, call->wire.req.url, "request could not be started: %s", wx_strerror(rc));
         on_transport_done(call, rc, &e);
     }
 }
@@ -216,18 +216,18 @@ void wx_call_submit(wx_call *call)
 static void drive_until_done(wx_call *call)
 {
     wx_client_t *c = call->client;
-    while (call->state != WX_CALL_DONE) {
+    while (call->run.state != WX_CALL_DONE) {
         size_t left = c->transport->perform(c->transport->ctx, 1000);
-        if (call->state != WX_CALL_DONE && left == 0) {
+        if (call->run.state != WX_CALL_DONE && left == 0) {
             wx_error_t e;
             wx_error_clear(&e);
-            wx_error_set(&e, WX_E_INTERNAL, call->req.url,
+            wx_error_set(&e, WX_E_INTERNAL, call->wire.req.url,
                          "the transport finished without completing the request");
-            call->state = WX_CALL_DONE;
+            call->run.state = WX_CALL_DONE;
             wx_response_fail(call->resp, WX_E_INTERNAL, &e);
-            if (call->is_async) {
-                call->owner->in_flight--;
-                enqueue(call->owner, call);
+            if (call->run.is_async) {
+                call->link.owner->in_flight--;
+                enqueue(call->link.owner, call);
             }
         }
     }
@@ -236,7 +236,7 @@ static void drive_until_done(wx_call *call)
 /* Submit a sync call and drive the transport until it is done and settled. */
 static void run_to_completion(wx_call *call)
 {
-    call->is_async = 0;
+    call->run.is_async = 0;
     wx_call_submit(call);
     drive_until_done(call);
     wx_call_settle(call);
@@ -256,8 +256,8 @@ wx_response_t *wx_call_run_sync(wx_call *call)
 /* When not even a failed future can be allocated: one future per mode shared by all
  * threads, never written, complete with the static out-of-memory response. The async
  * one's callback is kept per thread; the sync one never has a callback. */
-static const wx_call g_oom_future[2] = {{.pub = {f_then, f_wait}, .state = WX_CALL_DONE},
-                                        {.pub = {f_then, f_wait}, .state = WX_CALL_DONE}};
+static const wx_call g_oom_future[2] = {{.pub = {f_then, f_wait}, .run.state = WX_CALL_DONE},
+                                        {.pub = {f_then, f_wait}, .run.state = WX_CALL_DONE}};
 static _Thread_local wx_done_fn t_oom_done;
 static _Thread_local void *t_oom_ud;
 
@@ -276,7 +276,7 @@ static wx_future_t *failed_future(const wx_error_t *e, int async)
         if (async)
             t_oom_done = NULL;
     } else {
-        call->state = WX_CALL_DONE;
+        call->run.state = WX_CALL_DONE;
         call->resp->error = *e;
     }
     if (async)
@@ -297,13 +297,13 @@ wx_future_t *wx_client_send(const wx_send *s)
         return failed_future(&e, s->async);
     }
     if (s->async) {
-        call->is_async = 1;
+        call->run.is_async = 1;
         list_add(ts, call);
     }
     if (wx_call_prepare(call, s->route, s->method, s->opts) != WX_OK)
-        call->state = WX_CALL_DONE;
+        call->run.state = WX_CALL_DONE;
     if (!s->async) {
-        if (call->state != WX_CALL_DONE)
+        if (call->run.state != WX_CALL_DONE)
             run_to_completion(call);
         return &call->pub; /* no owner: wx_future_wait hands the response over */
     }
@@ -338,11 +338,11 @@ wx_future_t *wx_future_then(wx_future_t *f, wx_done_fn done, void *ud)
         t_future = call;
         return f;
     }
-    call->done = done;
-    call->done_ud = ud;
-    call->callback_fired = 0;
-    if (call->state == WX_CALL_DONE && call->owner)
-        enqueue(call->owner, call);
+    call->done.fn = done;
+    call->done.ud = ud;
+    call->done.fired = 0;
+    if (call->run.state == WX_CALL_DONE && call->link.owner)
+        enqueue(call->link.owner, call);
     t_future = call;
     return f;
 }
@@ -358,9 +358,9 @@ static wx_response_t *detached_wait(wx_call *call)
         return wx_response_oom();
     }
     /* A future that failed before it had an owner: fire and hand over. */
-    if (call->done && !call->callback_fired) {
-        call->callback_fired = 1;
-        call->done(call->resp, call->done_ud);
+    if (call->done.fn && !call->done.fired) {
+        call->done.fired = 1;
+        call->done.fn(call->resp, call->done.ud);
     }
     wx_response_t *r = call->resp;
     call->resp = NULL;
@@ -379,9 +379,9 @@ wx_response_t *wx_future_wait(wx_future_t *f)
     wx_call *call = call_of(f);
     if (t_future == call)
         t_future = NULL;
-    if (!call->owner)
+    if (!call->link.owner)
         return detached_wait(call);
-    wx_call_thread *ts = call->owner;
+    wx_call_thread *ts = call->link.owner;
     if (wx_thread_map_peek(call->client->threads) != ts) {
         wx_error_t e;
         wx_error_clear(&e);
@@ -389,16 +389,16 @@ wx_response_t *wx_future_wait(wx_future_t *f)
                      "wx_future_wait: a future must be waited for on the thread that created it");
         return error_response(&e);
     }
-    while (call->state != WX_CALL_DONE) {
+    while (call->run.state != WX_CALL_DONE) {
         dispatch(ts);
-        if (call->state != WX_CALL_DONE)
+        if (call->run.state != WX_CALL_DONE)
             drive_until_done(call);
     }
     dispatch(ts); /* callbacks of everything completed so far, this call's included */
     wx_call_settle(call);
-    if (call->done && !call->callback_fired) {
-        call->callback_fired = 1;
-        call->done(call->resp, call->done_ud);
+    if (call->done.fn && !call->done.fired) {
+        call->done.fired = 1;
+        call->done.fn(call->resp, call->done.ud);
     }
     unqueue(ts, call); /* then() again inside a callback */
     list_remove(ts, call);
@@ -415,18 +415,18 @@ void wx_future_release(wx_future_t *f)
     wx_call *call = call_of(f);
     if (t_future == call)
         t_future = NULL;
-    if (!call->owner) {
+    if (!call->link.owner) {
         wx_response_free(detached_wait(call));
         return;
     }
-    call->released = 1;
-    if (call->state == WX_CALL_DONE)
-        enqueue(call->owner, call); /* freed at the next dispatch, after its callback */
+    call->run.released = 1;
+    if (call->run.state == WX_CALL_DONE)
+        enqueue(call->link.owner, call); /* freed at the next dispatch, after its callback */
 }
 
 int wx_future_done(const wx_future_t *f)
 {
-    return f && ((const wx_call *)f)->state == WX_CALL_DONE;
+    return f && ((const wx_call *)f)->run.state == WX_CALL_DONE;
 }
 
 static wx_call *future_cursor(void) { return t_future; }
@@ -469,12 +469,12 @@ void wx_client_wait_all(wx_client_t *c)
         size_t left = c->transport->perform(c->transport->ctx, 1000);
         if (left == 0 && ts->in_flight) {
             /* The transport lost calls: fail them rather than wait forever. */
-            for (wx_call *call = ts->calls; call; call = call->next) {
-                if (call->state != WX_CALL_IN_FLIGHT)
+            for (wx_call *call = ts->calls; call; call = call->link.next) {
+                if (call->run.state != WX_CALL_IN_FLIGHT)
                     continue;
                 wx_error_t e;
                 wx_error_clear(&e);
-                wx_error_set(&e, WX_E_INTERNAL, call->req.url,
+                wx_error_set(&e, WX_E_INTERNAL, call->wire.req.url,
                              "the transport finished without completing the request");
                 on_transport_done(call, WX_E_INTERNAL, &e);
             }
@@ -499,15 +499,15 @@ static void collect_thread(void *state, void *ud)
     while (ts->calls) {
         wx_call *call = ts->calls;
         list_remove(ts, call);
-        if (call->state == WX_CALL_IN_FLIGHT && cx->transport_alive) {
+        if (call->run.state == WX_CALL_IN_FLIGHT && cx->transport_alive) {
             if (ts != cx->mine || !t->cancel) {
                 /* Another thread's engine still holds it: it frees itself when done. */
-                call->orphaned = 1;
+                call->run.orphaned = 1;
                 continue;
             }
             t->cancel(t->ctx, call);
         }
-        call->next = cx->doomed;
+        call->link.next = cx->doomed;
         cx->doomed = call;
     }
     ts->in_flight = 0;
@@ -516,17 +516,17 @@ static void collect_thread(void *state, void *ud)
 
 static void cancel_doomed(wx_call *call)
 {
-    if (call->state != WX_CALL_DONE) {
+    if (call->run.state != WX_CALL_DONE) {
         wx_error_t e;
         wx_error_clear(&e);
-        wx_error_set(&e, WX_E_TRANSPORT, call->req.url ? call->req.url : "",
+        wx_error_set(&e, WX_E_TRANSPORT, call->wire.req.url ? call->wire.req.url : "",
                      "cancelled: the client was freed");
         wx_response_fail(call->resp, WX_E_TRANSPORT, &e);
-        call->state = WX_CALL_DONE;
+        call->run.state = WX_CALL_DONE;
     }
-    if (call->done && !call->callback_fired) {
-        call->callback_fired = 1;
-        call->done(call->resp, call->done_ud);
+    if (call->done.fn && !call->done.fired) {
+        call->done.fired = 1;
+        call->done.fn(call->resp, call->done.ud);
     }
     wx_call_free(call);
 }
@@ -537,7 +537,7 @@ void wx_client_cancel_all(wx_client_t *c, int transport_alive)
     wx_thread_map_each(c->threads, collect_thread, &cx);
     while (cx.doomed) {
         wx_call *call = cx.doomed;
-        cx.doomed = call->next;
+        cx.doomed = call->link.next;
         cancel_doomed(call);
     }
 }

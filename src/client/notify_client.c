@@ -4,8 +4,8 @@
 #include <wechatpay/notify.h>
 
 #include "client/client_internal.h"
-#include "sign/sign_internal.h"
 #include "util/error.h"
+#include "util/strutil.h"
 
 wx_err wx_notify_verify(wx_client_t *c, const wx_kv_t *headers, const char *body,
                         size_t body_len, wx_notification_t **out, wx_error_t *err)

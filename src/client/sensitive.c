@@ -13,6 +13,7 @@
 #include "sign/sign_internal.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/strutil.h"
 
 typedef struct encrypt_job {
     struct json_object *body;

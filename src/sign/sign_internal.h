@@ -17,9 +17,6 @@ wx_err wx_apiv3_check(wx_keyring_t *ring, int max_skew_s, int64_t now, const cha
                       const char *nonce, const char *signature, const char *serial,
                       const char *body, size_t body_len, wx_error_t *err);
 
-/* Case-insensitive header lookup in a {NULL,NULL}-terminated list. */
-const char *wx_kv_find_ci(const wx_kv_t *kv, const char *name);
-
 /* keyring.c, for the security toolkit (sensitive fields, certificate rotation). */
 typedef wx_err (*wx_keyring_use_fn)(void *ud, const char *id, const wx_pubkey_t *key,
                                     wx_error_t *err);

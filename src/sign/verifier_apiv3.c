@@ -19,14 +19,6 @@ typedef struct apiv3_verifier {
     int max_skew_s;
 } apiv3_verifier;
 
-const char *wx_kv_find_ci(const wx_kv_t *kv, const char *name)
-{
-    for (size_t i = 0; kv && kv[i].key; i++)
-        if (wx_strcasecmp_ascii(kv[i].key, name) == 0)
-            return kv[i].value;
-    return NULL;
-}
-
 /* A timestamp is decimal digits only, as WeChat Pay sends it. */
 static int parse_timestamp(const char *s, int64_t *out)
 {

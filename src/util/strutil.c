@@ -30,6 +30,14 @@ int wx_strncasecmp_ascii(const char *a, const char *b, size_t n)
     return 0;
 }
 
+const char *wx_kv_find_ci(const wx_kv_t *kv, const char *name)
+{
+    for (size_t i = 0; kv && kv[i].key; i++)
+        if (wx_strcasecmp_ascii(kv[i].key, name) == 0)
+            return kv[i].value;
+    return NULL;
+}
+
 int wx_has_crlf_nul(const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++)

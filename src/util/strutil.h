@@ -9,6 +9,9 @@
 
 int wx_strcasecmp_ascii(const char *a, const char *b);
 int wx_strncasecmp_ascii(const char *a, const char *b, size_t n);
+/* The value of @p name in a {NULL, NULL}-terminated list, names compared without regard
+ * to ASCII case (HTTP headers); NULL when absent or kv is NULL. Borrowed from kv. */
+const char *wx_kv_find_ci(const wx_kv_t *kv, const char *name);
 /* 1 if s[0..len) contains CR, LF or NUL. */
 int wx_has_crlf_nul(const char *s, size_t len);
 /* 0..15 for a hex digit, -1 otherwise. */
