@@ -6,7 +6,7 @@ JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
 DEB_PACKAGES = build-essential cmake pkg-config libcurl4-openssl-dev libmbedtls-dev \
-               libjson-c-dev libexpat1-dev zlib1g-dev libmicrohttpd-dev libsqlite3-dev libyaml-dev libpcre2-dev libcmocka-dev libssl-dev openssl \
+               libjson-c-dev libexpat1-dev zlib1g-dev libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libyaml-dev libpcre2-dev libcmocka-dev libssl-dev openssl \
                valgrind clang libclang-rt-14-dev
 
 .PHONY: all deps configure build test demo bench fuzz docs clean
@@ -70,7 +70,7 @@ test-valgrind: deps
 	cmake -S . -B $(VALGRIND_BUILD) "-DCMAKE_CROSSCOMPILING_EMULATOR=$(VALGRIND)" $(CMAKE_ARGS)
 	cmake --build $(VALGRIND_BUILD) -j $(JOBS)
 	cd $(VALGRIND_BUILD) && WX_CLI_WRAPPER="$(subst ;, ,$(VALGRIND))" \
-	    ctest --output-on-failure -j $(JOBS) --timeout 2400 -L 'unit|integration' -LE 'soak|bench'
+	    ctest --output-on-failure -j $(JOBS) --timeout 2400 -L 'unit|integration' -LE 'soak|bench|load'
 
 # The whole suite with each crypto backend forced (the default build picks OpenSSL 3
 # when it is installed, so test-openssl then repeats `make test`).

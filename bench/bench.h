@@ -59,6 +59,9 @@ typedef struct bench_sandbox {
 /* Generate keys with `wxpay keys gen` and start `wxpay mock --port 0 --quiet` on
  * loopback; 0 on success, -1 after a message on stderr. */
 int bench_sandbox_start(bench_sandbox *s, const char *wxpay);
+/* A second sandbox on the keys of @p keys_of, keeping its state in a SQLite file
+ * (`--state`) in its own temporary folder. */
+int bench_sandbox_start_state(bench_sandbox *s, const bench_sandbox *keys_of, const char *wxpay);
 /* CPU seconds the sandbox process has used so far (user + system). */
 double bench_sandbox_cpu(const bench_sandbox *s);
 void bench_sandbox_stop(bench_sandbox *s);
@@ -110,6 +113,7 @@ void bench_group_crypto(const bench_ctx *ctx);  /* group_crypto.c */
 void bench_group_e2e(const bench_ctx *ctx);     /* group_e2e.c */
 void bench_group_memory(const bench_ctx *ctx);  /* group_memory.c (once) */
 void bench_group_spec(const bench_ctx *ctx);    /* group_spec.c */
+void bench_group_state(const bench_ctx *ctx);   /* group_state.c */
 
 /* A signed, verified client of the sandbox (NULL after a message). */
 wx_client_t *bench_sandbox_client(const bench_sandbox *s);

@@ -64,8 +64,8 @@ static wx_err counter_nonce(void *ud, char out[64])
 
 static wx_client_t *no_crypto_client(void)
 {
-    static wx_signer_t signer = {NULL, null_authorization, nothing};
-    static wx_verifier_t verifier = {NULL, null_verify, nothing};
+    static wx_signer_t signer = {.authorization = null_authorization, .destroy = nothing};
+    static wx_verifier_t verifier = {.verify = null_verify, .destroy = nothing};
     wx_client_options_t o = {.mchid = "1900000001", .serial = "00", .signer = &signer,
                              .verifier = &verifier, .base_url = "http://127.0.0.1:9/",
                              .clock = fixed_clock, .nonce = counter_nonce, .no_env_spec_path = 1};

@@ -3,7 +3,7 @@
  * and targets, and writes the same as JSON.
  *
  *   wxpay_bench [--wxpay PATH] [--json OUT.json] [--repeat N] [--seconds S]
- *               [--only micro,crypto,spec,e2e,memory]
+ *               [--only micro,crypto,spec,e2e,state,memory]
  *
  * A target missed is printed as MISS; it never makes the program fail. */
 #include <stdio.h>
@@ -25,6 +25,7 @@ static const group k_groups[] = {
     {"crypto", bench_group_crypto, 0, 0},
     {"spec", bench_group_spec, 0, 0},
     {"e2e", bench_group_e2e, 0, 1},
+    {"state", bench_group_state, 0, 1},
     {"memory", bench_group_memory, 1, 1},
 };
 #define GROUP_COUNT (sizeof k_groups / sizeof k_groups[0])
@@ -43,7 +44,7 @@ static int selected(const char *only, const char *name)
 static void usage(FILE *out)
 {
     fputs("usage: wxpay_bench [--wxpay PATH] [--json OUT.json] [--repeat N] [--seconds S]\n"
-          "                   [--only micro,crypto,spec,e2e,memory]\n",
+          "                   [--only micro,crypto,spec,e2e,state,memory]\n",
           out);
 }
 

@@ -102,27 +102,10 @@ static int write_text(const char *path, const char *text)
     return fclose(f);
 }
 
-int bench_sandbox_start(bench_sandbox *s, const char *wxpay)
+/* Start `wxpay mock` on the keys folder @p keys (with --state @p state unless NULL), its
+ * log in s->dir, and wait for its "listening on" line. */
+static int spawn_mock(bench_sandbox *s, const char *wxpay, const char *keys, const char *state)
 {
-    memset(s, 0, sizeof *s);
-    snprintf(s->dir, sizeof s->dir, "/tmp/wxbench-XXXXXX");
-    if (!mkdtemp(s->dir)) {
-        fprintf(stderr, "bench: mkdtemp: %s\n", strerror(errno));
-        return -1;
-    }
-    char keys[128];
-    snprintf(keys, sizeof keys, "%s/keys", s->dir);
-    snprintf(s->config, sizeof s->config, "%s/CONFIG.json", keys);
-    snprintf(s->key_path, sizeof s->key_path, "%s/merchant_key.pem", keys);
-    snprintf(s->body_path, sizeof s->body_path, "%s/seed.json", s->dir);
-    char *gen[] = {(char *)wxpay, "keys", "gen", keys, NULL};
-    if (bench_run_child(gen, NULL, 0, NULL) != 0) {
-        fprintf(stderr, "bench: %s keys gen %s failed\n", wxpay, keys);
-        return -1;
-    }
-    if (write_text(s->body_path, BENCH_SEED_BODY) != 0)
-        return -1;
-
     char log[300];
     snprintf(log, sizeof log, "%s/mock.log", s->dir);
     pid_t pid = fork();
@@ -132,7 +115,11 @@ int bench_sandbox_start(bench_sandbox *s, const char *wxpay)
         int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         dup2(fd, 1);
         dup2(fd, 2);
-        execl(wxpay, wxpay, "mock", "--port", "0", "--keys", keys, "--quiet", (char *)NULL);
+        if (state)
+            execl(wxpay, wxpay, "mock", "--port", "0", "--keys", keys, "--quiet", "--state", state,
+                  (char *)NULL);
+        else
+            execl(wxpay, wxpay, "mock", "--port", "0", "--keys", keys, "--quiet", (char *)NULL);
         _exit(127);
     }
     s->pid = pid;
@@ -160,6 +147,47 @@ int bench_sandbox_start(bench_sandbox *s, const char *wxpay)
     }
     fprintf(stderr, "bench: wxpay mock did not start\n");
     return -1;
+}
+
+int bench_sandbox_start(bench_sandbox *s, const char *wxpay)
+{
+    memset(s, 0, sizeof *s);
+    snprintf(s->dir, sizeof s->dir, "/tmp/wxbench-XXXXXX");
+    if (!mkdtemp(s->dir)) {
+        fprintf(stderr, "bench: mkdtemp: %s\n", strerror(errno));
+        return -1;
+    }
+    char keys[128];
+    snprintf(keys, sizeof keys, "%s/keys", s->dir);
+    snprintf(s->config, sizeof s->config, "%s/CONFIG.json", keys);
+    snprintf(s->key_path, sizeof s->key_path, "%s/merchant_key.pem", keys);
+    snprintf(s->body_path, sizeof s->body_path, "%s/seed.json", s->dir);
+    char *gen[] = {(char *)wxpay, "keys", "gen", keys, NULL};
+    if (bench_run_child(gen, NULL, 0, NULL) != 0) {
+        fprintf(stderr, "bench: %s keys gen %s failed\n", wxpay, keys);
+        return -1;
+    }
+    if (write_text(s->body_path, BENCH_SEED_BODY) != 0)
+        return -1;
+
+    return spawn_mock(s, wxpay, keys, NULL);
+}
+
+int bench_sandbox_start_state(bench_sandbox *s, const bench_sandbox *keys_of, const char *wxpay)
+{
+    memset(s, 0, sizeof *s);
+    snprintf(s->dir, sizeof s->dir, "/tmp/wxbench-XXXXXX");
+    if (!mkdtemp(s->dir)) {
+        fprintf(stderr, "bench: mkdtemp: %s\n", strerror(errno));
+        return -1;
+    }
+    memcpy(s->config, keys_of->config, sizeof s->config);
+    memcpy(s->key_path, keys_of->key_path, sizeof s->key_path);
+    memcpy(s->body_path, keys_of->body_path, sizeof s->body_path);
+    char keys[300], state[128];
+    snprintf(keys, sizeof keys, "%s/keys", keys_of->dir);
+    snprintf(state, sizeof state, "%s/state.db", s->dir);
+    return spawn_mock(s, wxpay, keys, state);
 }
 
 double bench_sandbox_cpu(const bench_sandbox *s)

@@ -80,7 +80,7 @@ int main(int argc, char **argv)
     loop l = {epoll_create1(0), timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK)};
     struct epoll_event tev = {.events = EPOLLIN, .data.fd = l.timerfd};
     epoll_ctl(l.epfd, EPOLL_CTL_ADD, l.timerfd, &tev);
-    wx_event_hooks_t hooks = {watch_fd, set_timer, &l};
+    wx_event_hooks_t hooks = {.watch_fd = watch_fd, .set_timer = set_timer, .ud = &l};
     if (wx_client_use_event_loop(c, &hooks) != WX_OK) {
         fprintf(stderr, "this transport cannot be driven by an event loop\n");
         return 2;

@@ -78,11 +78,17 @@ WX_API void wx_client_wait_all(wx_client_t *client);
 /** Socket events for wx_event_hooks_t::watch_fd and wx_client_socket_action(). */
 enum { WX_EV_IN = 1, WX_EV_OUT = 2, WX_EV_REMOVE = 4 };
 
+/** Version of wx_event_hooks_t in these headers (common.h, "Growing structs"). */
+#define WX_EVENT_HOOKS_VERSION 1
+/** A wx_event_hooks_t of this version with every other member zero. */
+#define WX_EVENT_HOOKS_INIT {.version = WX_EVENT_HOOKS_VERSION}
+
 /**
  * How the library asks an application's event loop (epoll, libuv, libevent, ...) to
  * watch its sockets and its one timer, as curl's multi_socket interface does.
  */
 typedef struct wx_event_hooks {
+    unsigned version;               /**< WX_EVENT_HOOKS_VERSION; 0 means 1 */
     /** Watch @p fd for @p events (WX_EV_IN and/or WX_EV_OUT), replacing what was
      *  watched before; WX_EV_REMOVE: stop watching it. */
     void (*watch_fd)(void *ud, int fd, int events);

@@ -63,8 +63,14 @@ WX_API const char *wx_cert_set_signer(const wx_cert_set_t *set);
 /** @brief Free a set. Accepts NULL. */
 WX_API void wx_cert_set_free(wx_cert_set_t *set);
 
+/** Version of wx_cert_refresh_options_t in these headers (common.h, "Growing structs"). */
+#define WX_CERT_REFRESH_OPTIONS_VERSION 1
+/** A wx_cert_refresh_options_t of this version with every other member zero. */
+#define WX_CERT_REFRESH_OPTIONS_INIT {.version = WX_CERT_REFRESH_OPTIONS_VERSION}
+
 /** Options of wx_certificates_refresh(); the zero value installs and saves nothing. */
 typedef struct wx_cert_refresh_options {
+    unsigned version;               /**< WX_CERT_REFRESH_OPTIONS_VERSION; 0 means 1 */
     const char *save_dir;  /**< write `SERIAL.pem` for each certificate here (created if
                                 missing, files replaced atomically); NULL: do not save */
     int no_install;        /**< 1: download, decrypt and check, but leave the keyring alone */

@@ -63,6 +63,11 @@ typedef struct wx_upload {
     const char *content_type; /**< default guessed from the filename */
 } wx_upload_t;
 
+/** Version of wx_request_options_t in these headers (common.h, "Growing structs"). */
+#define WX_REQUEST_OPTIONS_VERSION 1
+/** A wx_request_options_t of this version with every other member zero. */
+#define WX_REQUEST_OPTIONS_INIT {.version = WX_REQUEST_OPTIONS_VERSION}
+
 /**
  * Per-request options. The zero value means "no variables, no body". Everything is
  * borrowed for the duration of the call (for `_async` calls, until the call returns:
@@ -71,6 +76,7 @@ typedef struct wx_upload {
  * same object to requests running on several threads at once.
  */
 typedef struct wx_request_options {
+    unsigned version;               /**< WX_REQUEST_OPTIONS_VERSION; 0 means 1 */
     const wx_kv_t *vars;            /**< path variables, ends with {NULL, NULL} */
     struct json_object *vars_json;  /**< or/also: an object of strings, numbers, lists, maps */
     const wx_kv_t *query;           /**< query parameters in order, ends with {NULL, NULL} */

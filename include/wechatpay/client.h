@@ -37,12 +37,18 @@ typedef int64_t (*wx_clock_fn)(void *ud);
  */
 typedef wx_err (*wx_nonce_fn)(void *ud, char out[64]);
 
+/** Version of wx_client_options_t in these headers (common.h, "Growing structs"). */
+#define WX_CLIENT_OPTIONS_VERSION 2
+/** A wx_client_options_t of this version with every other member zero. */
+#define WX_CLIENT_OPTIONS_INIT {.version = WX_CLIENT_OPTIONS_VERSION}
+
 /**
  * Client options. The all-zero value is valid apart from the identity fields;
  * every zero member means "the default" given on it. All pointers are borrowed
  * for the duration of wx_client_new() only: the client copies what it keeps.
  */
 typedef struct wx_client_options {
+    unsigned version;               /**< WX_CLIENT_OPTIONS_VERSION; 0 means 1 */
     const char *mchid;              /**< merchant id (required unless a custom signer) */
     const char *serial;             /**< merchant certificate serial (required, ditto) */
     const char *private_key_pem;    /**< merchant RSA key, PEM text (PKCS#1 or PKCS#8) */
@@ -108,6 +114,10 @@ typedef struct wx_client_options {
      *  merchant_cert_password). NULL: such calls fail with WX_E_CONFIG before sending. */
     const char *merchant_cert_path;
     const char *merchant_cert_password; /**< the PKCS#12 passphrase (WeChat Pay's is the mchid) */
+    /* ---- version 2: read only from a struct whose version is 2 or more */
+    /** How far a response's Wechatpay-Timestamp may be from the client's clock for the
+     *  default verifier, in seconds; 0: 300 (WeChat Pay's own rule). */
+    int max_clock_skew_s;
 } wx_client_options_t;
 
 /**

@@ -143,6 +143,21 @@ WX_API void wx_set_allocator(const wx_allocator_t *allocator);
  */
 WX_API void wx_free(void *ptr);
 
+/**
+ * @name Growing structs
+ * How the options and plugin structs an application fills in grow without breaking a
+ * program built against older headers. Each begins with `unsigned version` and has a
+ * `WX_..._VERSION` and a `WX_..._INIT` macro beside it. Members are only appended, and
+ * each appended member raises the version (the header marks it "version N"). The library
+ * reads a member only from a struct whose version says it has it, so an older program's
+ * shorter struct is never read past its end. 0 means version 1: the zero value of every
+ * options struct stays valid, but a program that sets a member added later must also
+ * set the version (start from `WX_..._INIT`). A version newer than the library knows is
+ * refused with WX_E_INVALID_ARG. Structs the library fills in and hands out
+ * (wx_error_t, wx_http_request_t, wx_sign_input_t, ...) also only grow at the end and
+ * carry no version; arrays of structs (wx_kv_t, wx_platform_key_t) never grow.
+ */
+
 /** A borrowed name/value pair; arrays of these end with a `{NULL, NULL}` entry. */
 typedef struct wx_kv {
     const char *key;

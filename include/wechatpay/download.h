@@ -21,8 +21,14 @@
 extern "C" {
 #endif
 
+/** Version of wx_download_options_t in these headers (common.h, "Growing structs"). */
+#define WX_DOWNLOAD_OPTIONS_VERSION 1
+/** A wx_download_options_t of this version with every other member zero. */
+#define WX_DOWNLOAD_OPTIONS_INIT {.version = WX_DOWNLOAD_OPTIONS_VERSION}
+
 /** What to download and where to put it. All pointers borrowed for the call. */
 typedef struct wx_download_options {
+    unsigned version;               /**< WX_DOWNLOAD_OPTIONS_VERSION; 0 means 1 */
     /** The `download_url` of a bill request's answer. Only its path and query are used:
      *  the request is signed and sent to the client's base URL. */
     const char *download_url;

@@ -40,8 +40,14 @@ typedef enum wx_paysign_kind {
     WX_PAYSIGN_APP = 1    /**< mobile apps (OpenSDK) */
 } wx_paysign_kind;
 
+/** Version of wx_paysign_options_t in these headers (common.h, "Growing structs"). */
+#define WX_PAYSIGN_OPTIONS_VERSION 1
+/** A wx_paysign_options_t of this version with every other member zero. */
+#define WX_PAYSIGN_OPTIONS_INIT {.version = WX_PAYSIGN_OPTIONS_VERSION}
+
 /** What to sign. Strings are borrowed for the call. */
 typedef struct wx_paysign_options {
+    unsigned version;               /**< WX_PAYSIGN_OPTIONS_VERSION; 0 means 1 */
     wx_paysign_kind kind;
     const char *appid;      /**< required: the appid the prepay_id was made for */
     const char *prepay_id;  /**< required: from the JSAPI/APP pre-order ("wx2017...") */

@@ -31,7 +31,13 @@ typedef struct wx_sign_input {
     const char *nonce;     /**< from the client's nonce source */
 } wx_sign_input_t;
 
+/** Version of struct wx_signer in these headers (common.h, "Growing structs"). */
+#define WX_SIGNER_VERSION 1
+/** A struct wx_signer of this version with every other member zero. */
+#define WX_SIGNER_INIT {.version = WX_SIGNER_VERSION}
+
 struct wx_signer {
+    unsigned version;               /**< WX_SIGNER_VERSION; 0 means 1 */
     void *ctx;
     /** Write the whole Authorization header value into @p out (NUL-terminated). */
     wx_err (*authorization)(void *ctx, const wx_sign_input_t *in, char *out, size_t out_size,
@@ -67,7 +73,13 @@ typedef struct wx_verify_input {
     int64_t now;              /**< UNIX seconds, from the client's clock */
 } wx_verify_input_t;
 
+/** Version of struct wx_verifier in these headers (common.h, "Growing structs"). */
+#define WX_VERIFIER_VERSION 1
+/** A struct wx_verifier of this version with every other member zero. */
+#define WX_VERIFIER_INIT {.version = WX_VERIFIER_VERSION}
+
 struct wx_verifier {
+    unsigned version;               /**< WX_VERIFIER_VERSION; 0 means 1 */
     void *ctx;
     /** WX_OK or a WX_E_VERIFY_* code with the reason in @p err. */
     wx_err (*verify)(void *ctx, const wx_verify_input_t *in, wx_error_t *err);
@@ -172,7 +184,13 @@ WX_API wx_err wx_http_response_append(wx_http_response_t *r, const void *data, s
 /** Called exactly once per submitted request, from inside `perform`. */
 typedef void (*wx_http_done_fn)(void *done_ud, wx_err result, const wx_error_t *err);
 
+/** Version of struct wx_transport in these headers (common.h, "Growing structs"). */
+#define WX_TRANSPORT_VERSION 1
+/** A struct wx_transport of this version with every other member zero. */
+#define WX_TRANSPORT_INIT {.version = WX_TRANSPORT_VERSION}
+
 struct wx_transport {
+    unsigned version;               /**< WX_TRANSPORT_VERSION; 0 means 1 */
     void *ctx;
     /**
      * Start @p req; fill @p resp as bytes arrive; call @p done when finished. May call

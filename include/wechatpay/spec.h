@@ -39,8 +39,14 @@ typedef struct wx_spec wx_spec_t;
 typedef struct wx_endpoint wx_endpoint_t;
 typedef struct wx_violations wx_violations_t;
 
+/** Version of wx_spec_options_t in these headers (common.h, "Growing structs"). */
+#define WX_SPEC_OPTIONS_VERSION 1
+/** A wx_spec_options_t of this version with every other member zero. */
+#define WX_SPEC_OPTIONS_INIT {.version = WX_SPEC_OPTIONS_VERSION}
+
 /** Where spec files come from. Zero value: the compiled-in tree plus WXPAY_SPEC_PATH. */
 typedef struct wx_spec_options {
+    unsigned version;               /**< WX_SPEC_OPTIONS_VERSION; 0 means 1 */
     const char *const *dirs;  /**< NULL-terminated directories, searched after the built-in
                                    tree and WXPAY_SPEC_PATH; later ones win */
     int no_builtin;           /**< 1: leave out the compiled-in tree */

@@ -17,6 +17,7 @@ static void help(void)
     fputs("usage: wxpay notify [-c CONFIG.json] [--now UNIX_TIME] --headers HEADERS_FILE\n"
           "                    [BODY_FILE|-]\n"
           "       wxpay notify --v2 [-c CONFIG.json] [BODY_FILE|-]\n"
+          "       wxpay notify make ...   (write one for a unit test: wxpay notify make --help)\n"
           "\n"
           "Verifies a WeChat Pay callback notification as a merchant's notify_url receives\n"
           "it: the Wechatpay-Timestamp, -Nonce, -Signature and -Serial headers (serial of a\n"
@@ -130,6 +131,9 @@ static int notify_v2(const char *config, const char *body_path)
 
 int wx_cmd_notify(int argc, char **argv)
 {
+    /* `wxpay notify make` writes a notification (with the sandbox's keys: src/mock/) */
+    if (argc > 1 && !strcmp(argv[1], "make"))
+        return wx_cmd_notify_make(argc - 1, argv + 1);
     enum { OPT_CONFIG, OPT_NOW, OPT_HEADERS, OPT_V2 };
     static const cli_option opts[] = {{"config", 'c', 1, OPT_CONFIG},
                                       {"now", 0, 1, OPT_NOW},

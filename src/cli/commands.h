@@ -18,6 +18,7 @@ int wx_cmd_decrypt(int argc, char **argv);   /* wxpay decrypt                (cm
 int wx_cmd_keys(int argc, char **argv);      /* wxpay keys gen               (cmd_keys.c) */
 int wx_cmd_mock(int argc, char **argv);      /* wxpay mock                   (src/mock/) */
 int wx_cmd_notify(int argc, char **argv);    /* wxpay notify                 (cmd_notify.c) */
+int wx_cmd_notify_make(int argc, char **argv); /* wxpay notify make        (src/mock/) */
 int wx_cmd_certs(int argc, char **argv);     /* wxpay certs                  (cmd_certs.c) */
 int wx_cmd_bench(int argc, char **argv);     /* wxpay bench                  (cmd_bench.c) */
 

@@ -17,6 +17,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/struct_version.h"
 
 /* An unknown serial refreshes at most this often, so a stream of forged responses
  * cannot turn into a stream of downloads. */
@@ -224,6 +225,9 @@ wx_err wx_certificates_refresh(wx_client_t *c, const wx_cert_refresh_options_t *
         *out = NULL;
     if (!c)
         return wx_error_set(err, WX_E_INVALID_ARG, "", "client is required");
+    if (o && o->version > WX_CERT_REFRESH_OPTIONS_VERSION)
+        return wx_struct_version_check(o->version, WX_CERT_REFRESH_OPTIONS_VERSION,
+                                       "wx_cert_refresh_options_t", err);
     wx_error_clear(err);
     pthread_mutex_lock(&c->cert_lock);
     c->cert_refreshed = 1;

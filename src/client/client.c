@@ -14,6 +14,7 @@
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/strutil.h"
+#include "util/struct_version.h"
 
 #define WX_DEFAULT_BASE_URL "https://api.mch.weixin.qq.com/"
 
@@ -138,7 +139,7 @@ static wx_err load_platform_keys(wx_client_t *c, const wx_client_options_t *o, w
         if (rc != WX_OK)
             return rc;
     }
-    c->verifier = wx_verifier_apiv3(c->ring, 300);
+    c->verifier = wx_verifier_apiv3(c->ring, o->max_clock_skew_s);
     return c->verifier ? WX_OK : wx_error_set(err, WX_E_NOMEM, "", "out of memory");
 }
 
@@ -170,12 +171,36 @@ static int identity_ok(const char *s)
     return 1;
 }
 
-wx_err wx_client_new(const wx_client_options_t *o, wx_client_t **out, wx_error_t *err)
+/* The size of each version of wx_client_options_t (common.h, "Growing structs"). */
+static const size_t k_client_options_sizes[WX_CLIENT_OPTIONS_VERSION] = {
+    offsetof(wx_client_options_t, max_clock_skew_s), sizeof(wx_client_options_t)};
+
+wx_err wx_client_options_import(wx_client_options_t *dst, const wx_client_options_t *src,
+                                wx_error_t *err)
+{
+    wx_err rc = wx_struct_import(dst, sizeof *dst, src, k_client_options_sizes,
+                                 WX_CLIENT_OPTIONS_VERSION, "wx_client_options_t", err);
+    if (rc == WX_OK && dst->signer)
+        rc = wx_struct_version_check(dst->signer->version, WX_SIGNER_VERSION, "wx_signer_t", err);
+    if (rc == WX_OK && dst->verifier)
+        rc = wx_struct_version_check(dst->verifier->version, WX_VERIFIER_VERSION, "wx_verifier_t",
+                                     err);
+    if (rc == WX_OK && dst->transport)
+        rc = wx_struct_version_check(dst->transport->version, WX_TRANSPORT_VERSION,
+                                     "wx_transport_t", err);
+    return rc;
+}
+
+wx_err wx_client_new(const wx_client_options_t *given, wx_client_t **out, wx_error_t *err)
 {
     if (out)
         *out = NULL;
-    if (!o || !out)
+    if (!given || !out)
         return wx_error_set(err, WX_E_INVALID_ARG, "", "wx_client_new: options and out are required");
+    wx_client_options_t own;
+    if (wx_client_options_import(&own, given, err) != WX_OK)
+        return WX_E_INVALID_ARG;
+    const wx_client_options_t *o = &own;
     wx_error_clear(err);
     if (!o->signer) {
         if (!o->mchid || !*o->mchid)

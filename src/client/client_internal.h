@@ -176,6 +176,10 @@ void wx_v2_finish(wx_call *call, wx_err transport_rc, const wx_error_t *transpor
 wx_response_t *wx_response_new(void);
 wx_response_t *wx_response_oom(void);
 /* Record a failure on a response (copies err, or formats a message when err is NULL). */
+/* The caller's client options as this library's full layout (common.h, "Growing
+ * structs"), with the versions of custom signer, verifier and transport checked. */
+wx_err wx_client_options_import(wx_client_options_t *dst, const wx_client_options_t *src,
+                                wx_error_t *err);
 void wx_response_fail(wx_response_t *r, wx_err code, const wx_error_t *err);
 
 /* pipeline.c: assemble, validate and sign; nothing is sent. On failure the call's

@@ -9,6 +9,7 @@
 #include <wechatpay/wechatpay.h>
 #include <wechatpay/plugin.h>
 
+#include "client/client_internal.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -257,12 +258,11 @@ wx_err wx_client_new_from_config(const char *path, const wx_client_options_t *ov
     rc = wx_json_parse(text, len, path, &root, err);
     wx_free_secret(text, len); /* the file holds the APIv3 key */
     if (root) {
-        wx_client_options_t o;
+        wx_client_options_t o = WX_CLIENT_OPTIONS_INIT;
         if (overrides)
-            o = *overrides;
-        else
-            memset(&o, 0, sizeof o);
-        rc = parse(&l, root, &o, err);
+            rc = wx_client_options_import(&o, overrides, err);
+        if (rc == WX_OK)
+            rc = parse(&l, root, &o, err);
         if (rc == WX_OK)
             rc = parse_apiv2(&l, root, &o, err);
         if (rc == WX_E_NOMEM)

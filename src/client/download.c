@@ -15,6 +15,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/struct_version.h"
 #include "util/strutil.h"
 
 typedef struct stream {
@@ -210,6 +211,9 @@ wx_err wx_download(wx_client_t *c, const wx_download_options_t *o, size_t *bytes
         *bytes = 0;
     if (!c || !o || !o->download_url)
         return wx_error_set(err, WX_E_INVALID_ARG, "download_url", "a download_url is required");
+    if (o->version > WX_DOWNLOAD_OPTIONS_VERSION)
+        return wx_struct_version_check(o->version, WX_DOWNLOAD_OPTIONS_VERSION,
+                                       "wx_download_options_t", err);
     if (!o->path == !o->sink)
         return wx_error_set(err, WX_E_INVALID_ARG, "path", "give exactly one of path and sink");
     int alg = 0;

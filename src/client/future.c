@@ -8,6 +8,7 @@
 #include "client/send.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/struct_version.h"
 
 struct wx_call_thread {
     wx_client_t *client;
@@ -288,6 +289,13 @@ wx_future_t *wx_client_send(const wx_send *s)
 {
     if (s->failure)
         return failed_future(s->failure, s->async);
+    if (s->opts && s->opts->version > WX_REQUEST_OPTIONS_VERSION) {
+        wx_error_t e;
+        wx_error_clear(&e);
+        wx_struct_version_check(s->opts->version, WX_REQUEST_OPTIONS_VERSION,
+                                "wx_request_options_t", &e);
+        return failed_future(&e, s->async);
+    }
     wx_call_thread *ts = s->async ? wx_client_thread(s->client) : NULL;
     wx_call *call = !s->async || ts ? wx_call_new(s->client) : NULL;
     if (!call) {

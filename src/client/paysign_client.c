@@ -4,6 +4,7 @@
 
 #include "client/client_internal.h"
 #include "util/error.h"
+#include "util/struct_version.h"
 
 wx_err wx_paysign(wx_client_t *c, const wx_paysign_options_t *opts, char **json, wx_error_t *err)
 {
@@ -16,6 +17,10 @@ wx_err wx_paysign(wx_client_t *c, const wx_paysign_options_t *opts, char **json,
         return wx_error_set(err, WX_E_CONFIG, "private_key",
                             "paysign: this client has a custom signer and holds no merchant "
                             "private key");
+    /* all of version 1; a later version is imported (util/struct_version.h) */
+    if (opts->version > WX_PAYSIGN_OPTIONS_VERSION)
+        return wx_struct_version_check(opts->version, WX_PAYSIGN_OPTIONS_VERSION,
+                                       "wx_paysign_options_t", err);
     wx_paysign_options_t o = *opts;
     char nonce[64];
     if (!o.nonce) {

@@ -72,10 +72,17 @@ static void first_violation(const wx_violations_t *v, char *out, size_t size)
 }
 
 /* The checks before the fields are used; 0 when the call may go on. */
-static int admit(const wx_mock_handler_ctx *ctx, const wx_endpoint_t *ep, json_object *fields,
-                 wx_v2_sign_type *type, wx_mock_reply *reply)
+static int admit(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
+                 const wx_endpoint_t *ep, json_object *fields, wx_v2_sign_type *type,
+                 wx_mock_reply *reply)
 {
     wx_error_t err = {0};
+    /* Over TLS, as WeChat Pay does, the secure calls need the merchant certificate. */
+    if (req->tls && wx_endpoint_cert_required(ep) && !req->merchant_client_cert) {
+        return_fail(reply, "证书不存在",
+                    "this call needs the merchant certificate as the TLS client certificate");
+        return -1;
+    }
     if (!ctx->cfg->apiv2_key) {
         return_fail(reply, "the sandbox has no apiv2_key in CONFIG.json", NULL);
         return -1;
@@ -195,7 +202,7 @@ int wx_mock_v2_answer(const wx_mock_handler_ctx *ctx, const wx_mock_request *req
         return_fail(reply, "XML格式错误", err.message);
         return 1;
     }
-    if (admit(ctx, ep, fields, &type, reply) != 0) {
+    if (admit(ctx, req, ep, fields, &type, reply) != 0) {
         json_object_put(fields);
         return 1;
     }

@@ -318,6 +318,7 @@ static int run(const mock_args *a)
         .handler = {.cfg = &cfg, .spec = spec, .default_fault = a->fault, .max_skew_s = 300,
                     .tls = a->tls, .store = store, .notifier = notifier},
         .tls_material = &tls,
+        .client_ca_pem = cfg.merchant_cert_pem,
     };
     server = wx_mock_server_start(&so, why, sizeof why);
     if (!server) {

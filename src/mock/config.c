@@ -162,8 +162,8 @@ int wx_mock_config_load(const char *dir, wx_mock_config *cfg, char *why, size_t 
         goto out;
 
     if (!(s = get_string(mock, "mock.json", "merchant_certificate", 1, &bad, why, why_len)) ||
-        load_pub(dir, "mock.json", "merchant_certificate", s, &cfg->merchant_cert, NULL, why,
-                 why_len))
+        load_pub(dir, "mock.json", "merchant_certificate", s, &cfg->merchant_cert,
+                 &cfg->merchant_cert_pem, why, why_len))
         goto out;
     const char *msn = wx_pubkey_serial(cfg->merchant_cert);
     if (!msn || strcasecmp(msn, cfg->merchant_serial) != 0) {
@@ -266,6 +266,7 @@ void wx_mock_config_free(wx_mock_config *cfg)
     free(cfg->mchid);
     free(cfg->merchant_serial);
     wx_pubkey_free(cfg->merchant_cert);
+    free(cfg->merchant_cert_pem);
     wx_privkey_free(cfg->platform_key);
     free(cfg->platform_cert_pem);
     free(cfg->platform_serial);

@@ -1,7 +1,8 @@
 /* The control API: plain JSON under /mock/ on the sandbox's port, no signature, for
  * tests only and refused to any peer that is not loopback.
  *
- *   POST /mock/pay {"out_trade_no": ".."}            pay an order (the next-payment outcome)
+ *   POST /mock/pay {"out_trade_no": ".."}            pay an order (the next-payment outcome);
+ *                  {"combine_out_trade_no": ".."}    or every sub-order of a combined order
  *   POST /mock/refund/succeed {"out_refund_no": ".."} complete a PROCESSING refund
  *   GET  /mock/notifications                         {"data": [callbacks, oldest first]}
  *   POST /mock/next-payment {"outcome": "PAYERROR"}  how the next /mock/pay ends: SUCCESS
@@ -43,10 +44,45 @@ static void finish(const control_call *c, struct json_object *view, wx_mock_repl
     wx_mock_reply_json(reply, 200, view, 1);
 }
 
+/* POST /mock/pay {"combine_out_trade_no"}: every sub-order of a combined order. */
+static void pay_combine(const control_call *c, const char *key, wx_mock_reply *reply)
+{
+    wx_mock_store *s = c->ctx->store;
+    struct json_object *view = NULL;
+    char outcome[16];
+    if (wx_mock_store_begin(s) != WX_STORE_OK) {
+        wx_mock_reply_store_error(reply);
+        return;
+    }
+    wx_mock_store_rc rc = take_outcome(s, outcome);
+    if (rc == WX_STORE_OK)
+        rc = wx_mock_combine_pay(s, key, outcome, &view);
+    if (rc == WX_STORE_OK) {
+        finish(c, view, reply);
+        return;
+    }
+    wx_mock_store_rollback(s);
+    if (rc == WX_STORE_NOT_FOUND)
+        wx_mock_reply_error(reply, 404, "ORDER_NOT_EXIST", "订单不存在 (no combine %s)", key);
+    else if (rc == WX_STORE_EXISTS)
+        wx_mock_reply_error(reply, 400, "ORDERPAID", "combine %s is paid or closed", key);
+    else
+        wx_mock_reply_store_error(reply);
+}
+
 static void pay(const control_call *c, wx_mock_reply *reply)
 {
     wx_mock_store *s = c->ctx->store;
     const char *key = wx_mock_jstr(c->body, "out_trade_no");
+    if (!*key && *wx_mock_jstr(c->body, "combine_out_trade_no")) {
+        pay_combine(c, wx_mock_jstr(c->body, "combine_out_trade_no"), reply);
+        return;
+    }
+    if (!*key) {
+        wx_mock_reply_error(reply, 400, "PARAM_ERROR", "POST /mock/pay needs a JSON body "
+                            "{\"out_trade_no\": \"...\"} or {\"combine_out_trade_no\": \"...\"}");
+        return;
+    }
     wx_mock_order o = {0};
     char outcome[16];
     if (wx_mock_store_begin(s) != WX_STORE_OK) {
@@ -164,7 +200,7 @@ typedef struct control_route {
 } control_route;
 
 static const control_route k_routes[] = {
-    {"POST", "/mock/pay", pay, "out_trade_no"},
+    {"POST", "/mock/pay", pay, NULL}, /* out_trade_no or combine_out_trade_no: pay() checks */
     {"POST", "/mock/refund/succeed", refund_succeed, "out_refund_no"},
     {"GET", "/mock/notifications", notifications, NULL},
     {"POST", "/mock/next-payment", next_payment, "outcome"},
@@ -185,15 +221,13 @@ void wx_mock_control_answer(const wx_mock_handler_ctx *ctx, const wx_mock_reques
         if (strlen(k_routes[i].path) == plen && !strncmp(k_routes[i].path, req->target, plen) &&
             !strcmp(k_routes[i].method, req->method))
             route = &k_routes[i];
-    control_call c = {ctx, NULL};
+    control_call c = {ctx, req->body_len ? json_tokener_parse(req->body) : NULL};
     if (!route) {
         wx_mock_reply_error(reply, 404, "NOT_FOUND", "no control call %s %.*s (see wxpay mock --help)",
                             req->method, (int)(plen > 200 ? 200 : plen), req->target);
     } else if (!ctx->store) {
         wx_mock_reply_error(reply, 500, "SYSTEM_ERROR", "the sandbox has no state store");
-    } else if (route->needs &&
-               (!(c.body = json_tokener_parse(req->body_len ? req->body : "null")) ||
-                !*wx_mock_jstr(c.body, route->needs))) {
+    } else if (route->needs && !*wx_mock_jstr(c.body, route->needs)) {
         wx_mock_reply_error(reply, 400, "PARAM_ERROR",
                             "%s %s needs a JSON body {\"%s\": \"...\"}", route->method, route->path,
                             route->needs);

@@ -246,8 +246,7 @@ static int decode_vars(struct json_object *vars)
     return 0;
 }
 
-/* The spec's example response for a call the state does not play. */
-static void answer_example(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
+void wx_mock_answer_example(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
                            const wx_endpoint_t *ep, wx_mock_reply *reply)
 {
     struct json_object *example = NULL;
@@ -349,11 +348,11 @@ static void answer_endpoint(const wx_mock_handler_ctx *ctx, const wx_mock_reques
         goto out;
     }
     /* Orders, refunds and the like answer from the state (lifecycle.h). */
-    wx_mock_call call = {ctx, req, wx_endpoint_template(ep), vars, qv, body};
+    wx_mock_call call = {ctx, req, wx_endpoint_template(ep), vars, qv, body, ep};
     if (wx_mock_lifecycle_answer(&call, reply))
         goto out;
 
-    answer_example(ctx, req, ep, reply);
+    wx_mock_answer_example(ctx, req, ep, reply);
 out:
     json_object_put(vars);
     json_object_put(body);

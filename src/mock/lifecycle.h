@@ -4,6 +4,8 @@
  *   orders.c       POST /v3/pay/transactions/{jsapi,native,app,h5}, queries, close
  *   refunds.c      POST /v3/refund/domestic/refunds and the refund query
  *   views.c        an order or refund as WeChat Pay shows it (answers and callbacks)
+ *   tradebill.c    trade bills built from the day's orders, and their download
+ *   combine.c      combined orders (/v3/combine-transactions/...) over ordinary sub-orders
  *   control.c      the unsigned /mock/ control API (pay, refund/succeed, notifications...)
  *   notification.c a callback's signed, encrypted envelope (also `wxpay notify make`)
  *   notifier.c     the delivery thread: libcurl POSTs, retries, records
@@ -29,6 +31,7 @@ typedef struct wx_mock_call {
     struct json_object *vars;    /* decoded path variables (may be NULL) */
     const wx_kv_t *query;        /* decoded query pairs */
     struct json_object *body;    /* the parsed JSON body, or NULL */
+    const wx_endpoint_t *ep;     /* its endpoint (for wx_mock_answer_example) */
 } wx_mock_call;
 
 /* A state handler: fills @p reply and returns. */
@@ -45,9 +48,11 @@ typedef struct wx_mock_route {
  * spec example. Thread-safe (the store serialises). */
 int wx_mock_lifecycle_answer(const wx_mock_call *call, wx_mock_reply *reply);
 
-/* The routes of orders.c and refunds.c ({NULL}-terminated). */
+/* The routes of orders.c, refunds.c and tradebill.c ({NULL}-terminated). */
 extern const wx_mock_route wx_mock_order_routes[];
 extern const wx_mock_route wx_mock_refund_routes[];
+extern const wx_mock_route wx_mock_bill_routes[];
+extern const wx_mock_route wx_mock_combine_routes[];
 
 /* A signed business error: {"code","message"} with @p status. */
 void wx_mock_reply_error(wx_mock_reply *reply, int status, const char *code, const char *fmt, ...)
@@ -74,6 +79,12 @@ wx_mock_store_rc wx_mock_order_settle(wx_mock_store *s, wx_mock_order *o, const 
 /* Complete refund @p r (PROCESSING): SUCCESS and its REFUND.SUCCESS callback to the
  * refund's notify_url, else the order's. */
 wx_mock_store_rc wx_mock_refund_settle(wx_mock_store *s, wx_mock_refund *r);
+/* Pay the combined order @p combine_out_trade_no (every sub-order) with @p outcome; on
+ * SUCCESS queues its one TRANSACTION.SUCCESS callback. *view receives the combine's view
+ * (json_object_put). WX_STORE_NOT_FOUND: no such combine; WX_STORE_EXISTS: it is paid or
+ * closed already. (combine.c) */
+wx_mock_store_rc wx_mock_combine_pay(wx_mock_store *s, const char *combine_out_trade_no,
+                                     const char *outcome, struct json_object **view);
 /* Queue an APIv3 callback of @p event_type with @p resource (JSON, taken over) to @p url,
  * due now. Nothing is queued for an empty url. */
 wx_mock_store_rc wx_mock_queue_callback(wx_mock_store *s, const char *url, const char *event_type,

@@ -11,6 +11,7 @@
  *   certificates.c the GET /v3/certificates answer
  *   faults.c       fault mode names and help text
  *   tls.c          the in-memory CA and server certificate for --tls
+ *   client_cert.c  --tls: did the client present the merchant certificate?
  *   store.c, ids.c the SQLite state and WeChat Pay-shaped ids (store.h)
  *   apiv2.c        APIv2 calls: XML, the sign with the APIv2 key, validation, answers
  *   apiv2_orders.c APIv2 micropay, orderquery, reverse, refund... on the state
@@ -67,6 +68,7 @@ typedef struct wx_mock_config {
     char *mchid;
     char *merchant_serial;      /* CONFIG.json "serial" */
     wx_pubkey_t *merchant_cert; /* verifies requests */
+    char *merchant_cert_pem;    /* its PEM: the TLS client certificate --tls asks for */
     char *apiv3_key;            /* 32 bytes, secret; NULL when CONFIG has none */
     char *apiv2_key;            /* 32 characters, secret; NULL when CONFIG has none */
     wx_privkey_t *platform_key; /* signs responses (cert mode) */
@@ -118,6 +120,8 @@ typedef struct wx_mock_request {
     size_t body_len;
     int body_too_large;
     int peer_loopback;         /* the peer is 127.0.0.0/8 or ::1 (the control API needs it) */
+    int tls;                   /* it came over --tls */
+    int merchant_client_cert;  /* over TLS, the peer presented the merchant certificate */
 } wx_mock_request;
 
 /* What to send back (before signing and faults are applied to the wire). */
@@ -149,6 +153,9 @@ int wx_mock_v2_answer(const wx_mock_handler_ctx *ctx, const wx_mock_request *req
 void wx_mock_handle(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
                     wx_mock_reply *reply);
 void wx_mock_reply_free(wx_mock_reply *reply);
+/* The spec's example response of @p ep, for a call the state does not play. */
+void wx_mock_answer_example(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
+                            const wx_endpoint_t *ep, wx_mock_reply *reply);
 /* A bill request's example answer, made to agree with the bill download (bills.c). */
 void wx_mock_bill_answer(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
                          struct json_object *example);
@@ -190,6 +197,19 @@ typedef struct wx_mock_tls {
     char *server_key_pem; /* secret: wx_free_secret */
 } wx_mock_tls;
 
+/* The merchant certificate a TLS client must present for x-api-cert-required calls
+ * (client_cert.c, on GnuTLS as libmicrohttpd uses it). */
+struct MHD_Connection;
+typedef struct wx_mock_client_cert {
+    unsigned char *der;
+    size_t len;
+} wx_mock_client_cert;
+/* From the PEM certificate; 0, or -1 when it is not one. */
+int wx_mock_client_cert_init(wx_mock_client_cert *cc, const char *pem);
+void wx_mock_client_cert_free(wx_mock_client_cert *cc);
+/* 1 when the TLS peer of @p conn presented exactly that certificate. */
+int wx_mock_client_cert_presented(const wx_mock_client_cert *cc, struct MHD_Connection *conn);
+
 /* Generate a CA and a server certificate for 127.0.0.1/localhost signed by it. */
 int wx_mock_tls_generate(wx_mock_tls *tls, char *why, size_t why_len);
 void wx_mock_tls_free(wx_mock_tls *tls);
@@ -202,6 +222,7 @@ typedef struct wx_mock_server_options {
     wx_mock_sign_with sign_with;
     wx_mock_handler_ctx handler;
     const wx_mock_tls *tls_material;
+    const char *client_ca_pem; /* --tls: the client certificate asked for (the merchant's) */
 } wx_mock_server_options;
 
 /* Start listening on 127.0.0.1. Returns NULL with @p why on failure. */

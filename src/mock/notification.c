@@ -5,9 +5,12 @@
  * with the resource encrypted under the APIv3 key, and the Wechatpay-* headers signing
  * the envelope's exact bytes like a response. */
 #include <json-c/json.h>
+#include <wechatpay/sys/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <wechatpay/sys/crypto.h>
 
 #include "lifecycle.h"
 

@@ -27,6 +27,7 @@ struct wx_mock_server {
     pthread_mutex_t stats_lock;
     uint64_t requests, faults, dropped;
     uint64_t by_status[600];
+    wx_mock_client_cert merchant; /* --tls: asked of clients */
 };
 
 /* One request on a connection; made when the request line arrives. */
@@ -236,6 +237,8 @@ static enum MHD_Result answer(wx_mock_server *s, struct MHD_Connection *conn, re
         .body_len = rc->body.len,
         .body_too_large = rc->body_too_large,
         .peer_loopback = peer_is_loopback(conn),
+        .tls = s->opts.tls,
+        .merchant_client_cert = s->opts.tls && wx_mock_client_cert_presented(&s->merchant, conn),
     };
     wx_mock_reply reply;
     wx_mock_handle(&s->opts.handler, &req, &reply);
@@ -359,14 +362,19 @@ wx_mock_server *wx_mock_server_start(const wx_mock_server_options *opts, char *w
 
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                      MHD_USE_POLL | MHD_USE_ERROR_LOG;
-    struct MHD_OptionItem tls_opts[3] = {{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL},
-                                         {MHD_OPTION_END, 0, NULL}};
+    struct MHD_OptionItem tls_opts[4] = {{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL},
+                                         {MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL}};
     if (opts->tls) {
         flags |= MHD_USE_TLS;
         tls_opts[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0,
                                               opts->tls_material->server_key_pem};
         tls_opts[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0,
                                               opts->tls_material->server_cert_pem};
+        /* Ask for (not require) a client certificate: APIv2's secure calls want the
+         * merchant's; every other call does without. */
+        if (opts->client_ca_pem && wx_mock_client_cert_init(&s->merchant, opts->client_ca_pem) == 0)
+            tls_opts[2] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0,
+                                                  (void *)opts->client_ca_pem};
     }
     s->daemon = MHD_start_daemon(
         flags, (uint16_t)opts->port, NULL, NULL, on_request, s,
@@ -421,6 +429,7 @@ void wx_mock_server_stop(wx_mock_server *s, char *summary, size_t summary_len)
     if (summary && summary_len)
         summarize(s, summary, summary_len);
     wx_mock_sigcache_free(s->cache);
+    wx_mock_client_cert_free(&s->merchant);
     pthread_mutex_destroy(&s->stats_lock);
     free(s);
 }

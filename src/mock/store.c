@@ -15,10 +15,20 @@
 #include "mock.h"
 #include "store.h"
 
+#define STMT_CACHE 48
+
+/* Statements are made once per SQL text and kept: preparing costs about as much as
+ * running one of these small statements. */
+typedef struct cached_stmt {
+    char *sql;
+    sqlite3_stmt *st;
+} cached_stmt;
+
 struct wx_mock_store {
     sqlite3 *db;
     pthread_mutex_t lock;
     int in_txn;
+    cached_stmt cache[STMT_CACHE];
 };
 
 typedef enum kind { K_INT, K_I64, K_TEXT, K_OWNED } kind;
@@ -79,7 +89,8 @@ static const field k_notification_fields[] = {
 
 #define COUNT(a) (sizeof a / sizeof a[0])
 static const table k_orders = {"orders", k_order_fields, COUNT(k_order_fields),
-                               "CREATE UNIQUE INDEX IF NOT EXISTS orders_txn ON orders(transaction_id);"
+                               "CREATE UNIQUE INDEX IF NOT EXISTS orders_txn ON orders(transaction_id) "
+                               "WHERE transaction_id <> '';"
                                "CREATE INDEX IF NOT EXISTS orders_day ON orders(create_time);"};
 static const table k_refunds = {"refunds", k_refund_fields, COUNT(k_refund_fields),
                                 "CREATE INDEX IF NOT EXISTS refunds_order ON refunds(out_trade_no);"};
@@ -155,13 +166,44 @@ static void free_owned(const table *t, void *rec)
         }
 }
 
+/* The statement for @p sql (taken over), from the cache or made and cached. Use it, then
+ * release it with done(). Only inside a transaction (the lock guards the cache). */
 static wx_mock_store_rc prepare(wx_mock_store *s, wx_mock_str *sql, sqlite3_stmt **st)
 {
     *st = NULL;
-    int ok = s->in_txn && !sql->failed &&
-             sqlite3_prepare_v2(s->db, sql->data, -1, st, NULL) == SQLITE_OK;
+    if (!s->in_txn || sql->failed) {
+        wx_mock_str_free(sql);
+        return WX_STORE_ERROR;
+    }
+    size_t i = 0;
+    for (; i < STMT_CACHE && s->cache[i].sql; i++)
+        if (!strcmp(s->cache[i].sql, sql->data)) {
+            *st = s->cache[i].st;
+            wx_mock_str_free(sql);
+            return WX_STORE_OK;
+        }
+    int ok = sqlite3_prepare_v3(s->db, sql->data, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) ==
+             SQLITE_OK;
+    if (ok && i < STMT_CACHE) {
+        s->cache[i].sql = sql->data; /* the cache keeps the text */
+        s->cache[i].st = *st;
+        memset(sql, 0, sizeof *sql);
+    }
     wx_mock_str_free(sql);
     return ok ? WX_STORE_OK : WX_STORE_ERROR;
+}
+
+/* Release a statement from prepare(): reset for its next use (or freed when the cache
+ * was full). */
+static void done(wx_mock_store *s, sqlite3_stmt *st)
+{
+    for (size_t i = 0; i < STMT_CACHE && s->cache[i].sql; i++)
+        if (s->cache[i].st == st) {
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+            return;
+        }
+    sqlite3_finalize(st);
 }
 
 static wx_mock_store_rc insert(wx_mock_store *s, const table *t, const void *rec)
@@ -180,7 +222,7 @@ static wx_mock_store_rc insert(wx_mock_store *s, const table *t, const void *rec
     for (size_t i = 0; i < t->n; i++)
         bind_field(st, (int)i + 1, &t->fields[i], rec);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    done(s, st);
     if (rc == SQLITE_CONSTRAINT)
         return WX_STORE_EXISTS;
     return rc == SQLITE_DONE ? WX_STORE_OK : WX_STORE_ERROR;
@@ -200,7 +242,7 @@ static wx_mock_store_rc update(wx_mock_store *s, const table *t, const void *rec
         bind_field(st, (int)i, &t->fields[i], rec);
     bind_field(st, (int)t->n, &t->fields[0], rec);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    done(s, st);
     if (rc != SQLITE_DONE)
         return WX_STORE_ERROR;
     return sqlite3_changes(s->db) ? WX_STORE_OK : WX_STORE_NOT_FOUND;
@@ -239,7 +281,7 @@ static wx_mock_store_rc select_each(wx_mock_store *s, const table *t, const char
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         out = WX_STORE_ERROR;
-    sqlite3_finalize(st);
+    done(s, st);
     return out;
 }
 
@@ -332,6 +374,10 @@ void wx_mock_store_close(wx_mock_store *s)
 {
     if (!s)
         return;
+    for (size_t i = 0; i < STMT_CACHE && s->cache[i].sql; i++) {
+        sqlite3_finalize(s->cache[i].st);
+        free(s->cache[i].sql);
+    }
     sqlite3_close(s->db);
     pthread_mutex_destroy(&s->lock);
     free(s);
@@ -382,7 +428,7 @@ wx_mock_store_rc wx_mock_store_next(wx_mock_store *s, const char *counter, int64
         *out = sqlite3_column_int64(st, 0);
         rc = sqlite3_step(st) == SQLITE_DONE ? WX_STORE_OK : WX_STORE_ERROR;
     }
-    sqlite3_finalize(st);
+    done(s, st);
     return rc;
 }
 
@@ -400,7 +446,7 @@ wx_mock_store_rc wx_mock_store_setting_get(wx_mock_store *s, const char *name, c
     const unsigned char *v = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
     if (v && !(*out = strdup((const char *)v)))
         out_rc = WX_STORE_ERROR;
-    sqlite3_finalize(st);
+    done(s, st);
     return out_rc;
 }
 
@@ -416,7 +462,7 @@ wx_mock_store_rc wx_mock_store_setting_set(wx_mock_store *s, const char *name, c
     if (value)
         sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    done(s, st);
     return rc == SQLITE_DONE ? WX_STORE_OK : WX_STORE_ERROR;
 }
 
@@ -524,7 +570,7 @@ wx_mock_store_rc wx_mock_notification_due(wx_mock_store *s, int64_t now_ms,
             return WX_STORE_ERROR;
         if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
             *next_ms = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
+        done(s, st);
     }
     char now[24];
     snprintf(now, sizeof now, "%lld", (long long)now_ms);
@@ -548,7 +594,7 @@ wx_mock_store_rc wx_mock_notification_record(wx_mock_store *s, const char *id, i
     sqlite3_bind_int64(st, 3, next_attempt_ms);
     sqlite3_bind_text(st, 4, id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    done(s, st);
     if (rc != SQLITE_DONE)
         return WX_STORE_ERROR;
     return sqlite3_changes(s->db) ? WX_STORE_OK : WX_STORE_NOT_FOUND;

@@ -44,7 +44,8 @@ typedef struct wx_mock_order {
     char out_trade_no[64];
     char mchid[33];
     char appid[64];
-    char transaction_id[33];  /* 28 digits, given at creation; shown once paid */
+    char transaction_id[33];  /* 28 digits, given at creation; shown once paid; unique
+                                 unless "" */
     char prepay_id[65];       /* "wx" + 34 more; "" for orders without one (micropay) */
     char trade_type[16];      /* JSAPI NATIVE APP MWEB MICROPAY */
     char trade_state[16];
@@ -135,7 +136,7 @@ wx_mock_store_rc wx_mock_order_find_by_transaction(wx_mock_store *s, const char 
 wx_mock_store_rc wx_mock_order_insert(wx_mock_store *s, const wx_mock_order *o);
 wx_mock_store_rc wx_mock_order_update(wx_mock_store *s, const wx_mock_order *o);
 /* Call @p fn for each order created on @p day ("2026-12-03", +08:00), oldest first;
- * stops early when fn returns non-zero. */
+ * stops early when fn returns non-zero. fn must not call the store. */
 wx_mock_store_rc wx_mock_order_each_of_day(wx_mock_store *s, const char *day,
                                            int (*fn)(void *ud, const wx_mock_order *o), void *ud);
 void wx_mock_order_clear(wx_mock_order *o);

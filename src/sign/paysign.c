@@ -13,6 +13,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/struct_version.h"
 
 /* A value goes into one line of the signed message: a control character (a newline
  * above all) would let two different parameter sets sign the same bytes. */
@@ -39,6 +40,9 @@ wx_err wx_paysign_with(const wx_privkey_t *key, const wx_paysign_options_t *o, c
         *json = NULL;
     if (!key || !o || !json)
         return wx_error_set(err, WX_E_INVALID_ARG, "", "paysign: key, options and out are required");
+    if (o->version > WX_PAYSIGN_OPTIONS_VERSION)
+        return wx_struct_version_check(o->version, WX_PAYSIGN_OPTIONS_VERSION,
+                                       "wx_paysign_options_t", err);
     if (o->kind != WX_PAYSIGN_JSAPI && o->kind != WX_PAYSIGN_APP)
         return wx_error_set(err, WX_E_INVALID_ARG, "kind", "paysign: unknown kind %d",
                             (int)o->kind);

@@ -10,6 +10,7 @@
 #include "spec/spec_internal.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/struct_version.h"
 #include "util/strutil.h"
 
 static wx_err add_source(wx_spec_t *spec, int kind, const char *root,
@@ -66,6 +67,10 @@ wx_err wx_spec_new(const wx_spec_options_t *opts, wx_spec_t **out, wx_error_t *e
     *out = NULL;
     if (!opts)
         opts = &zero;
+    wx_err vr = wx_struct_version_check(opts->version, WX_SPEC_OPTIONS_VERSION,
+                                        "wx_spec_options_t", err);
+    if (vr != WX_OK)
+        return vr;
     wx_spec_t *spec;
     wx_err e = spec_alloc(&spec, err);
     if (e)

@@ -114,7 +114,7 @@ static wx_client_t *make_client(int validate)
     platform[0] = (wx_platform_key_t){WXF_PLATFORM_SERIAL, wxf_golden("platform_cert.pem")};
     platform[1] = (wx_platform_key_t){WXF_OTHER_SERIAL, wxf_golden("other_cert.pem")};
     wx_client_options_t o = {0};
-    signers[validate] = (wx_signer_t){NULL, fixed_authorization, no_destroy};
+    signers[validate] = (wx_signer_t){.authorization = fixed_authorization, .destroy = no_destroy};
     o.signer = &signers[validate];
     o.platform = platform;
     o.platform_count = 2;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <curl/curl.h>
 #include <json-c/json.h>
 #include <wechatpay/wechatpay.h>
 
@@ -207,6 +208,108 @@ static void test_cli(void **state)
     free(out);
 }
 
+/* ---------------------------------------------------------------- --tls */
+
+static wx_client_t *tls_client(const wxt_mock *m, const char *cert, const char *password)
+{
+    char *ca = wxt_path(m->keys_dir, "mock-ca.pem");
+    wx_client_options_t o = {.base_url = m->base_url, .ca_file = ca,
+                             .merchant_cert_path = cert, .merchant_cert_password = password};
+    wx_client_t *c = NULL;
+    wx_error_t err = {0};
+    if (wx_client_new_from_config(m->config, &o, &c, &err) != WX_OK)
+        fail_msg("client: %s", err.message);
+    free(ca);
+    return c;
+}
+
+typedef struct answer_buf {
+    char *data;
+    size_t len;
+} answer_buf;
+
+static size_t collect(char *p, size_t size, size_t n, void *ud)
+{
+    answer_buf *a = ud;
+    char *d = realloc(a->data, a->len + size * n + 1);
+    if (!d)
+        return 0;
+    memcpy(d + a->len, p, size * n);
+    a->len += size * n;
+    d[a->len] = 0;
+    a->data = d;
+    return size * n;
+}
+
+/* A reversal POSTed over TLS by hand (libcurl), with no client certificate. */
+static char *reverse_without_certificate(const wxt_mock *m, const char *key)
+{
+    json_object *f = json_tokener_parse("{\"appid\":\"wx1\",\"mch_id\":\"1900000001\","
+                                        "\"out_trade_no\":\"TLS-PAID\",\"nonce_str\":\"n1\"}");
+    char sign[WX_V2_SIGN_MAX], *xml = NULL;
+    assert_int_equal(wx_v2_sign(f, key, WX_V2_SIGN_MD5, sign, NULL), WX_OK);
+    json_object_object_add(f, "sign", json_object_new_string(sign));
+    assert_int_equal(wx_v2_xml_encode(f, &xml, NULL, NULL), WX_OK);
+    json_object_put(f);
+    char *ca = wxt_path(m->keys_dir, "mock-ca.pem"), url[256];
+    snprintf(url, sizeof url, "%ssecapi/pay/reverse", m->base_url);
+    answer_buf a = {0};
+    CURL *h = curl_easy_init();
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, xml);
+    curl_easy_setopt(h, CURLOPT_CAINFO, ca);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &a);
+    assert_int_equal(curl_easy_perform(h), CURLE_OK);
+    curl_easy_cleanup(h);
+    wx_free(xml);
+    free(ca);
+    return a.data ? a.data : strdup("");
+}
+
+static void test_tls_client_certificate(void **state)
+{
+    (void)state;
+    wxt_mock m;
+    const char *args[] = {"--tls", NULL};
+    wxt_mock_start(&m, args);
+    char buf[512];
+    /* PEM merchant_cert (CONFIG.json's): the secure call goes with it */
+    wx_client_t *c = tls_client(&m, NULL, NULL);
+    wx_response_t *r = wx_chain(c, "v2/pay/micropay")->post(body(buf, sizeof buf, "TLS-PAID",
+        ",\"body\":\"b\",\"total_fee\":5,\"spbill_create_ip\":\"1.2.3.4\",\"auth_code\":\"134567890123456781\""));
+    expect_ok(r);
+    wx_response_free(r);
+    r = wx_chain(c, "v2/secapi/pay/refund")->post(body(buf, sizeof buf, "TLS-PAID",
+        ",\"out_refund_no\":\"TLS-R1\",\"total_fee\":5,\"refund_fee\":1"));
+    expect_ok(r);
+    wx_response_free(r);
+    wx_client_free(c);
+    /* the merchant's PKCS#12 file with its passphrase, as merchants download it */
+    char *dir = wxt_tmpdir("apiv2-p12"), *p12 = wxt_path(dir, "apiclient_cert.p12");
+    assert_int_equal(wxt_sh(NULL, NULL, "%s pkcs12 -export -in '%s/merchant_cert.pem' -inkey "
+                                        "'%s/merchant_key.pem' -passout pass:1900000001 -out '%s'",
+                            OPENSSL_CLI, m.keys_dir, m.keys_dir, p12), 0);
+    c = tls_client(&m, p12, "1900000001");
+    r = wx_chain(c, "v2/secapi/pay/refund")->post(body(buf, sizeof buf, "TLS-PAID",
+        ",\"out_refund_no\":\"TLS-R2\",\"total_fee\":5,\"refund_fee\":1"));
+    expect_ok(r);
+    wx_response_free(r);
+    wx_client_free(c);
+    /* without the certificate the sandbox refuses the secure call, as WeChat Pay does */
+    char *cfg = wxt_read_file(m.config, NULL);
+    json_object *j = json_tokener_parse(cfg);
+    char *out = reverse_without_certificate(&m, json_object_get_string(json_object_object_get(j, "apiv2_key")));
+    assert_non_null(strstr(out, "FAIL"));
+    assert_non_null(strstr(out, "merchant certificate"));
+    free(out);
+    json_object_put(j);
+    free(cfg);
+    free(p12);
+    free(dir);
+    assert_int_equal(wxt_mock_stop(&m), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -215,6 +318,7 @@ int main(void)
         cmocka_unit_test(test_wrong_key),
         cmocka_unit_test(test_till_example),
         cmocka_unit_test(test_cli),
+        cmocka_unit_test(test_tls_client_certificate),
     };
     return cmocka_run_group_tests_name("APIv2 against the sandbox", tests, setup, teardown);
 }

@@ -42,3 +42,12 @@ add_test(NAME packaging_exported_symbols
          COMMAND ${WX_SH} ${CMAKE_CURRENT_LIST_DIR}/exported_symbols.sh $<TARGET_FILE:wechatpay>
                  ${CMAKE_SOURCE_DIR}/include ${WX_GCC})
 set_tests_properties(packaging_exported_symbols PROPERTIES LABELS "packaging" TIMEOUT 120)
+
+# A program built against an older layout of the options (a copy of it in the test
+# source) runs on this library: common.h, "Growing structs". Linked to the shared library.
+add_executable(test_struct_growth ${CMAKE_CURRENT_LIST_DIR}/test_struct_growth.c)
+target_link_libraries(test_struct_growth PRIVATE wechatpay wx_testutil)
+target_compile_options(test_struct_growth PRIVATE ${WX_WARNINGS} -Wno-missing-prototypes)
+add_test(NAME test_struct_growth COMMAND test_struct_growth)
+set_tests_properties(test_struct_growth PROPERTIES LABELS "packaging;unit" TIMEOUT 120
+                     ENVIRONMENT "WXPAY_SPEC_PATH=")

@@ -234,15 +234,22 @@ void wxt_mock_start(wxt_mock *m, const char *const *extra)
     char logname[64];
     snprintf(logname, sizeof logname, "mock-%ld-%d.log", (long)getpid(), seq++);
     m->log = wxt_path(WX_TEST_TMP, logname);
-    const char *argv[32];
+    const char *argv[48];
     int n = 0;
+    /* WX_MOCK_WRAPPER="valgrind --error-exitcode=99 ..." runs the sandbox under a tool
+     * (words split on spaces; the server's exit status then reports its findings). */
+    static char wrapper[512];
+    const char *w = getenv("WX_MOCK_WRAPPER");
+    snprintf(wrapper, sizeof wrapper, "%s", w ? w : "");
+    for (char *tok = strtok(wrapper, " "); tok && n < 14; tok = strtok(NULL, " "))
+        argv[n++] = tok;
     argv[n++] = WXPAY_BIN;
     argv[n++] = "mock";
     argv[n++] = "--port";
     argv[n++] = "0";
     argv[n++] = "--keys";
     argv[n++] = m->keys_dir;
-    for (int i = 0; extra && extra[i] && n < 30; i++)
+    for (int i = 0; extra && extra[i] && n < 46; i++)
         argv[n++] = extra[i];
     argv[n] = NULL;
     pid_t pid = fork();

@@ -303,8 +303,8 @@ static void test_threads_share_a_concrete_path(void **state)
     char dir[512];
     snprintf(dir, sizeof dir, "%s/tests/data/chain-spec", WX_SOURCE_DIR);
     const char *dirs[] = {dir, NULL};
-    wx_signer_t signer = {NULL, quick_authorization, no_destroy};
-    wx_verifier_t verifier = {NULL, accept_all, no_destroy};
+    wx_signer_t signer = {.authorization = quick_authorization, .destroy = no_destroy};
+    wx_verifier_t verifier = {.verify = accept_all, .destroy = no_destroy};
     wx_client_options_t o = {.signer = &signer, .verifier = &verifier, .spec_dirs = dirs,
                              .no_env_spec_path = 1,
                              .transport = wx_transport_memory(answer_ok, NULL)};

@@ -225,7 +225,7 @@ static void test_sensitive_sample(void **state)
         fail_msg("the community OpenAPI sample is not here: it is ../shared/openapi-sample from "
                  "the project root, or set WX_OPENAPI_SAMPLE");
     const char *dirs[] = {dir, NULL};
-    wx_spec_options_t o = {dirs, 1, 1};
+    wx_spec_options_t o = {.dirs = dirs, .no_builtin = 1, .no_env = 1};
     wx_spec_t *s = NULL;
     assert_int_equal(wx_spec_new(&o, &s, NULL), WX_OK);
     const wx_endpoint_t *ep = NULL;

@@ -17,7 +17,7 @@
 
 static wx_spec_t *open_dirs(const char *const *dirs, int builtin)
 {
-    wx_spec_options_t o = {dirs, !builtin, 1};
+    wx_spec_options_t o = {.dirs = dirs, .no_builtin = !builtin, .no_env = 1};
     wx_spec_t *s = NULL;
     wx_error_t err;
     memset(&err, 0, sizeof err);
@@ -357,19 +357,19 @@ static void test_override_order(void **state)
     wx_spec_free(s);
 
     setenv("WXPAY_SPEC_PATH", DATA "/override/a:" DATA "/override/b", 1);
-    wx_spec_options_t env_only = {NULL, 1, 0};
+    wx_spec_options_t env_only = {.dirs = NULL, .no_builtin = 1, .no_env = 0};
     assert_int_equal(wx_spec_new(&env_only, &s, NULL), WX_OK);
     assert_string_equal(summary_of(s, "/v3/thing"), DATA "/override/b/v3/thing.yaml");
     wx_spec_free(s);
     /* Option directories come after the environment. */
     const char *a[] = {DATA "/override/a", NULL};
     setenv("WXPAY_SPEC_PATH", DATA "/override/b", 1);
-    wx_spec_options_t both = {a, 1, 0};
+    wx_spec_options_t both = {.dirs = a, .no_builtin = 1, .no_env = 0};
     assert_int_equal(wx_spec_new(&both, &s, NULL), WX_OK);
     assert_string_equal(summary_of(s, "/v3/thing"), DATA "/override/a/v3/thing.json");
     wx_spec_free(s);
     /* no_env leaves the variable out. */
-    wx_spec_options_t no_env = {NULL, 1, 1};
+    wx_spec_options_t no_env = {.dirs = NULL, .no_builtin = 1, .no_env = 1};
     assert_int_equal(wx_spec_new(&no_env, &s, NULL), WX_OK);
     assert_int_equal(wx_spec_find(s, "GET", "/v3/thing", &ep, NULL, NULL), WX_E_NOT_FOUND);
     wx_spec_free(s);
@@ -382,7 +382,7 @@ static void test_override_order(void **state)
     assert_string_equal(err.where, DATA "/nope");
     unsetenv("WXPAY_SPEC_PATH");
     const char *missing[] = {DATA "/missing-dir", NULL};
-    wx_spec_options_t o = {missing, 1, 1};
+    wx_spec_options_t o = {.dirs = missing, .no_builtin = 1, .no_env = 1};
     assert_int_equal(wx_spec_new(&o, &s, &err), WX_E_IO);
     assert_string_equal(err.where, DATA "/missing-dir");
     assert_non_null(strstr(err.message, "not a readable directory"));
@@ -589,7 +589,7 @@ static void test_failing_allocations(void **state)
 {
     (void)state;
     const char *dirs[] = {DATA "/basic", NULL};
-    wx_spec_options_t o = {dirs, 1, 1};
+    wx_spec_options_t o = {.dirs = dirs, .no_builtin = 1, .no_env = 1};
     wx_allocator_t a = {fail_malloc, fail_realloc, free};
     wx_set_allocator(&a);
     for (long n = 0;; n++) {
@@ -640,7 +640,7 @@ static void test_lint_one_failure(void **state)
 {
     (void)state;
     const char *dirs[] = {DATA "/basic", NULL};
-    wx_spec_options_t o = {dirs, 1, 1};
+    wx_spec_options_t o = {.dirs = dirs, .no_builtin = 1, .no_env = 1};
     wx_allocator_t a = {fail_once_malloc, fail_once_realloc, free};
     for (long n = 0;; n++) {
         wx_spec_t *s = NULL;

@@ -18,7 +18,7 @@
 static wx_spec_t *open_basic(void)
 {
     const char *dirs[] = {DATA "/basic", NULL};
-    wx_spec_options_t o = {dirs, 1, 1};
+    wx_spec_options_t o = {.dirs = dirs, .no_builtin = 1, .no_env = 1};
     wx_spec_t *s = NULL;
     wx_error_t err;
     memset(&err, 0, sizeof err);

@@ -294,7 +294,7 @@ static void remember(void *ud, const wx_lint_item_t *it)
 static void exercise_tree(const char *dir, size_t expected_endpoints)
 {
     const char *dirs[] = {dir, NULL};
-    wx_spec_options_t o = {dirs, 1, 1};
+    wx_spec_options_t o = {.dirs = dirs, .no_builtin = 1, .no_env = 1};
     wx_spec_t *s = NULL;
     wx_error_t err;
     memset(&err, 0, sizeof err);
@@ -348,7 +348,7 @@ static void test_sample_details(void **state)
         fail_msg("the community OpenAPI sample is not here: it is ../shared/openapi-sample from "
                  "the project root, or set WX_OPENAPI_SAMPLE");
     const char *dirs[] = {dir, NULL};
-    wx_spec_options_t o = {dirs, 1, 1};
+    wx_spec_options_t o = {.dirs = dirs, .no_builtin = 1, .no_env = 1};
     wx_spec_t *s = NULL;
     assert_int_equal(wx_spec_new(&o, &s, NULL), WX_OK);
     const wx_endpoint_t *ep = NULL;
