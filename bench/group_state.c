@@ -26,7 +26,7 @@ static int ok(wx_response_t *r, job *j)
     if (!good) {
         j->failed++;
         if (!j->error[0])
-            snprintf(j->error, sizeof j->error, "%.190s", wx_response_error(r)->message);
+            snprintf(j->error, sizeof j->error, "%.190s", wx_response_error_detail(r)->message);
     } else {
         j->ops++;
     }

@@ -20,7 +20,7 @@ static void count(bench_load *out, const wx_response_t *r)
     }
     if (!out->failed++)
         snprintf(out->first_error, sizeof out->first_error, "%.150s (%s)",
-                 wx_response_error(r)->message, wx_err_name(wx_response_err(r)));
+                 wx_response_error_detail(r)->message, wx_err_name(wx_response_err(r)));
 }
 
 static void on_done(const wx_response_t *r, void *ud)

@@ -60,7 +60,7 @@ static void on_done(const wx_response_t *r, void *ud)
     if (wx_response_err(r) == WX_OK)
         t->ok++;
     else if (t->done - t->ok <= 3)
-        fprintf(stderr, "failed: %s\n", wx_response_error(r)->message);
+        fprintf(stderr, "failed: %s\n", wx_response_error_detail(r)->message);
 }
 
 int main(int argc, char **argv)

@@ -33,7 +33,7 @@ int main(int argc, char **argv)
     wx_response_t *r = wx_chain(c, "v3/bill/tradebill")->get(&(wx_request_options_t){
         .query = (wx_kv_t[]){{"bill_date", date}, {"bill_type", "ALL"}, {NULL, NULL}}});
     if (wx_response_err(r) != WX_OK) {
-        fprintf(stderr, "bill request: %s\n", wx_response_error(r)->message);
+        fprintf(stderr, "bill request: %s\n", wx_response_error_detail(r)->message);
         wx_response_free(r);
         wx_client_free(c);
         return 1;

@@ -48,7 +48,7 @@ static int report(wx_response_t *r)
                                                       JSON_C_TO_STRING_PRETTY |
                                                           JSON_C_TO_STRING_NOSLASHESCAPE));
     } else {
-        const wx_error_t *e = wx_response_error(r);
+        const wx_error_t *e = wx_response_error_detail(r);
         printf("--> failed: %s: %s\n", wx_err_name(e->code), e->message);
         for (size_t i = 0; i < wx_response_violation_count(r); i++)
             printf("    %s: %s\n", wx_response_violation(r, i)->path,
@@ -62,7 +62,7 @@ static int report(wx_response_t *r)
 static void on_done(const wx_response_t *r, void *ud)
 {
     struct json_object *j = wx_response_json(r);
-    printf("(then) %s\n", j ? json_object_to_json_string(j) : wx_response_error(r)->message);
+    printf("(then) %s\n", j ? json_object_to_json_string(j) : wx_response_error_detail(r)->message);
 }
 
 int main(int argc, char **argv)

@@ -167,7 +167,7 @@ static int ok_or_say(wx_response_t *r, const char *what)
 {
     if (wx_response_err(r) == WX_OK)
         return 1;
-    fprintf(stderr, "merchant: %s: %s\n", what, wx_response_error(r)->message);
+    fprintf(stderr, "merchant: %s: %s\n", what, wx_response_error_detail(r)->message);
     return 0;
 }
 

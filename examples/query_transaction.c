@@ -16,7 +16,7 @@ static int show(wx_response_t *r)
         json_object_object_get_ex(wx_response_json(r), "trade_state", &state);
         printf("trade_state: %s\n", json_object_get_string(state));
     } else {
-        fprintf(stderr, "%s\n", wx_response_error(r)->message);
+        fprintf(stderr, "%s\n", wx_response_error_detail(r)->message);
     }
     wx_response_free(r);
     return ok;

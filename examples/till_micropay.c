@@ -53,7 +53,7 @@ static int query(wx_client_t *c, const char *out_trade_no)
         if (state == 1)
             printf("paid %s\n", field(r, "transaction_id"));
     } else {
-        fprintf(stderr, "orderquery: %s\n", wx_response_error(r)->message);
+        fprintf(stderr, "orderquery: %s\n", wx_response_error_detail(r)->message);
     }
     wx_response_free(r);
     return state;
@@ -65,7 +65,7 @@ static int reverse(wx_client_t *c, const char *out_trade_no)
         wx_response_t *r = call(c, "v2/secapi/pay/reverse", out_trade_no, NULL);
         int ok = wx_response_err(r) == WX_OK, again = ok && !strcmp(field(r, "recall"), "Y");
         if (!ok)
-            fprintf(stderr, "reverse: %s\n", wx_response_error(r)->message);
+            fprintf(stderr, "reverse: %s\n", wx_response_error_detail(r)->message);
         wx_response_free(r);
         if (ok && !again) {
             printf("reversed\n");
@@ -106,7 +106,7 @@ int main(int argc, char **argv)
              auth_code);
     wx_response_t *r = call(c, "v2/pay/micropay", out_trade_no, extra);
     wx_err e = wx_response_err(r);
-    const char *code = wx_response_error(r)->server_code;
+    const char *code = wx_response_error_detail(r)->server_code;
     int paid = e == WX_OK, rc = 1;
     /* Only these leave the sale open; any other failure means nothing was charged. */
     int pending = e == WX_E_HTTP && (!strcmp(code, "USERPAYING") || !strcmp(code, "SYSTEMERROR") ||
@@ -114,7 +114,7 @@ int main(int argc, char **argv)
     if (paid)
         printf("paid %s\n", field(r, "transaction_id"));
     else
-        printf("micropay: %s\n", wx_response_error(r)->message);
+        printf("micropay: %s\n", wx_response_error_detail(r)->message);
     wx_response_free(r);
     if (paid) {
         rc = 0;

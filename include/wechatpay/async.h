@@ -14,7 +14,19 @@
  * wx_future_wait(), wx_client_perform() or wx_client_wait_all() on that thread;
  * the response it receives is borrowed for the duration of the callback.
  * `->then` and `->wait` act on the thread's future cursor, set by every call that
- * returns a future (as chain nodes do); the explicit forms take the future.
+ * returns a future (as chain nodes do), not on the future they are read from.
+ *
+ * @warning So a future kept in a variable must not be used through its members: with
+ * `f1` and `f2` started in turn, `f1->then(cb, ud)` sets the callback of `f2`, and
+ * `f1->wait()` waits for `f2`. (The evaluation-order hazard of chain.h applies too:
+ * no chain in the arguments of `->then`.) Use the explicit forms, which take the future:
+ * @code
+ *   wx_future_t *f1 = wx_chain(c, "v3/industry-coupon/tokens")->post_async(&a);
+ *   wx_future_t *f2 = wx_chain(c, "v3/industry-coupon/tokens")->post_async(&b);
+ *   wx_future_then(f1, print_it, NULL);          // not f1->then(print_it, NULL)
+ *   wx_response_t *r1 = wx_future_wait(f1);      // not f1->wait()
+ *   wx_response_t *r2 = wx_future_wait(f2);
+ * @endcode
  */
 #ifndef WECHATPAY_ASYNC_H
 #define WECHATPAY_ASYNC_H
@@ -31,6 +43,8 @@ extern "C" {
 /** Completion callback: @p r is borrowed for the duration of the call. */
 typedef void (*wx_done_fn)(const wx_response_t *r, void *ud);
 
+/** A future. The members act on the calling thread's future cursor (see the file
+ *  comment): call them only in the expression that produced the future. */
 struct wx_future {
     wx_future_t *(*then)(wx_done_fn done, void *ud);
     wx_response_t *(*wait)(void);

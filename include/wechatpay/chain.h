@@ -17,8 +17,24 @@
  *
  * C has no closures, so `->seg` cannot see its receiver: every call that returns a
  * node also sets a thread-local cursor, and `->seg`/`->post`/... act on the cursor.
- * Write a chain in one expression; across statements, threads or callbacks use the
- * explicit forms wx_seg() and wx_request(), which take the node.
+ *
+ * @warning The one hazard of the chain form, in two shapes:
+ *  - **Evaluation order.** C does not say whether `wx_chain(c, "v3")->seg` is read before
+ *    or after the argument of `->seg(...)` is evaluated. If that argument itself uses a
+ *    chain (`->seg(order_path(c))` where order_path() calls wx_chain()), the member may
+ *    act on the argument's chain. Compute such arguments first, into a variable.
+ *  - **Kept nodes.** A node kept in a variable and used through a member
+ *    (`tokens->post(&o)`) acts on whatever chain the thread used last, not on `tokens`:
+ *    after another wx_chain() in between, it sends to the other endpoint.
+ *
+ * The safe forms take the node and never read the cursor:
+ * @code
+ *   wx_node_t *tokens = wx_seg(wx_chain(c, "v3"), "industryCoupon/tokens");
+ *   wx_response_t *r = wx_request(tokens, WX_POST, &opts);        // not tokens->post(&opts)
+ *   wx_future_t *f = wx_request_async(tokens, WX_POST, &opts);    // not tokens->post_async(...)
+ * @endcode
+ * Write a chain in one expression with plain arguments; across statements, threads or
+ * callbacks use wx_seg(), wx_request() and wx_request_async().
  *
  * Nodes are interned per client (the same path gives the same node, a warm chain
  * allocates nothing) and live until wx_client_free(). So each distinct value written
@@ -100,7 +116,8 @@ typedef struct wx_request_options {
 
 /**
  * A chain node. The members are the chain's methods; they act on the calling
- * thread's cursor (see the file comment). Never construct or copy one.
+ * thread's cursor, not on the node they are read from (see the file comment): call them
+ * only in the expression that produced the node. Never construct or copy one.
  */
 struct wx_node {
     wx_node_t *(*seg)(const char *segment);

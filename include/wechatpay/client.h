@@ -21,6 +21,15 @@ typedef struct wx_signer wx_signer_t;
 typedef struct wx_verifier wx_verifier_t;
 typedef struct wx_transport wx_transport_t;
 
+/** @name Defaults of wx_client_options_t, used for a member left zero. */
+/** @{ */
+#define WX_DEFAULT_CONNECT_TIMEOUT_MS 10000           /**< connect_timeout_ms: 10 s */
+#define WX_DEFAULT_TIMEOUT_MS 30000                   /**< timeout_ms: 30 s */
+#define WX_DEFAULT_MAX_RESPONSE_BYTES ((size_t)64 << 20) /**< max_response_bytes: 64 MiB */
+#define WX_DEFAULT_CERT_REFRESH_MARGIN_S 86400        /**< cert_refresh_margin_s: one day */
+#define WX_DEFAULT_MAX_RETRIES 1                      /**< max_retries */
+/** @} */
+
 /** A platform verification key: a certificate serial or a `PUB_KEY_ID_...` and its PEM. */
 typedef struct wx_platform_key {
     const char *serial;  /**< certificate serial (hex) or WeChat Pay public key id */
@@ -65,10 +74,11 @@ typedef struct wx_client_options {
     int no_env_spec_path;           /**< 1: ignore the WXPAY_SPEC_PATH environment variable */
     int no_request_validation;      /**< 1: send requests without spec validation */
     int validate_responses;         /**< 1: check 2xx response bodies against the spec */
-    long connect_timeout_ms;        /**< default 10000 */
-    long timeout_ms;                /**< whole request, default 30000 */
-    size_t max_response_bytes;      /**< largest body kept in memory, default 64 MiB (a body
-                                         streamed to a sink, e.g. a bill, is not limited) */
+    long connect_timeout_ms;        /**< default WX_DEFAULT_CONNECT_TIMEOUT_MS */
+    long timeout_ms;                /**< whole request, default WX_DEFAULT_TIMEOUT_MS */
+    size_t max_response_bytes;      /**< largest body kept in memory, default
+                                         WX_DEFAULT_MAX_RESPONSE_BYTES (a body streamed to a
+                                         sink, e.g. a bill, is not limited) */
     const char *user_agent_suffix;  /**< appended to the library's User-Agent */
     const char *ca_file;            /**< CA bundle for TLS, default system */
     const char *ca_path;            /**< CA directory for TLS */
@@ -87,7 +97,7 @@ typedef struct wx_client_options {
     void *debug_ud;
     long low_speed_limit;           /**< bytes/s below which a transfer is too slow ... */
     long low_speed_time_s;          /**< ... for this long (0: no low-speed limit) */
-    /** Extra attempts after a failed one (default 1; -1 for none). A request is sent
+    /** Extra attempts after a failed one (default WX_DEFAULT_MAX_RETRIES; -1 for none). A request is sent
      *  again only when nothing reached the server (WX_E_CONNECT, going to
      *  backup_base_url when one is set), or, for requests marked retry_safe, also after
      *  a timeout, a broken connection or a 5xx answer. Each attempt is signed afresh. */
@@ -104,7 +114,7 @@ typedef struct wx_client_options {
      *  accepted only if the refreshed set holds that serial and the signature verifies
      *  with it. So a client configured with no platform key bootstraps itself. */
     int auto_refresh_certificates;
-    int64_t cert_refresh_margin_s;  /**< default 86400 (one day) */
+    int64_t cert_refresh_margin_s;  /**< default WX_DEFAULT_CERT_REFRESH_MARGIN_S */
     /* APIv2 (wechatpay/apiv2.h): chains under "v2". */
     const char *apiv2_key;          /**< the 32-character APIv2 key (signs, refund callbacks) */
     /** The merchant certificate, the TLS client certificate of the APIv2 endpoints that

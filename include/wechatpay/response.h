@@ -34,8 +34,13 @@ typedef struct wx_violation {
  */
 WX_API wx_err wx_response_err(const wx_response_t *r);
 
-/** @brief The error detail (borrowed; lives as long as the response). Never NULL. */
-WX_API const wx_error_t *wx_response_error(const wx_response_t *r);
+/**
+ * @brief The detail of wx_response_err()'s code: where (a field path, a header), the
+ *        message, the HTTP status and the server's `code`/`message`. Borrowed; lives as
+ *        long as the response. Never NULL (for a NULL response, a static out-of-memory
+ *        detail). Thread-safety: as the response (read-only, any thread).
+ */
+WX_API const wx_error_t *wx_response_error_detail(const wx_response_t *r);
 
 /** @brief HTTP status, or 0 when no response was received. */
 WX_API int wx_response_status(const wx_response_t *r);

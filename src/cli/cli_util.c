@@ -1,6 +1,7 @@
 #include "cli_util.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,96 +59,110 @@ int cli_fail_err(int code, const char *cmd, const char *pfx, const wx_error_t *e
 
 /* ------------------------------------------------------------------ options */
 
+/* getopt_long() values: an option of the table is CLI_LONG_BASE + its index, above
+ * every short option character. */
+enum { CLI_LONG_BASE = 256, CLI_HELP_VALUE = 255 };
+
 void cli_parser_init(cli_parser *p, const char *cmd, int argc, char **argv, int first)
 {
     memset(p, 0, sizeof *p);
     p->cmd = cmd;
-    p->argc = argc;
-    p->argv = argv;
-    p->next = first;
+    /* getopt_long() takes its element 0 for the program name */
+    p->argc = argc - first + 1;
+    p->argv = argv + first - 1;
 }
 
-static const cli_option *find_long(const cli_option *opts, const char *name, size_t len)
+static const cli_option *find_short(const cli_option *opts, int c)
 {
     for (; opts->long_name || opts->short_name; opts++)
-        if (opts->long_name && strlen(opts->long_name) == len &&
-            !strncmp(opts->long_name, name, len))
+        if (opts->short_name && opts->short_name == c)
             return opts;
     return NULL;
 }
 
-static const cli_option *find_short(const cli_option *opts, char c)
+/* The getopt_long() tables for @p opts, and a fresh scan of the arguments. */
+static void start(cli_parser *p, const cli_option *opts)
 {
-    for (; opts->long_name || opts->short_name; opts++)
-        if (opts->short_name == c)
-            return opts;
-    return NULL;
+    size_t s = 0, n = 0;
+    /* '-': positional arguments come back in order (as 1); ':': a missing value is ':' */
+    p->shortopts[s++] = '-';
+    p->shortopts[s++] = ':';
+    p->shortopts[s++] = 'h';
+    for (size_t i = 0; (opts[i].long_name || opts[i].short_name) && n < CLI_MAX_OPTIONS; i++) {
+        if (opts[i].short_name && s + 3 < sizeof p->shortopts) {
+            p->shortopts[s++] = opts[i].short_name;
+            if (opts[i].has_value)
+                p->shortopts[s++] = ':';
+        }
+        if (opts[i].long_name)
+            p->longopts[n++] = (struct option){opts[i].long_name,
+                                               opts[i].has_value ? required_argument : no_argument,
+                                               NULL, CLI_LONG_BASE + (int)i};
+    }
+    p->longopts[n++] = (struct option){"help", no_argument, NULL, CLI_HELP_VALUE};
+    p->longopts[n] = (struct option){0};
+    p->shortopts[s] = 0;
+    optind = 0; /* glibc: start a new scan */
+    opterr = 0; /* the messages below name the command */
+    p->started = 1;
+}
+
+/* The usage error for getopt_long()'s '?' (an unknown option, or a value given to an
+ * option that takes none) and ':' (a missing value), named as the user wrote it. */
+static int bad_option(const cli_parser *p, const cli_option *opts, int missing)
+{
+    const char *a = p->argv[optind - 1];
+    if (a[0] == '-' && a[1] == '-') {
+        const char *name = a + 2, *eq = strchr(name, '=');
+        int len = eq ? (int)(eq - name) : (int)strlen(name);
+        if (missing)
+            cli_usage_error(p->cmd, "option --%.*s needs a value", len, name);
+        else if (eq && optopt)
+            cli_usage_error(p->cmd, "option --%.*s takes no value", len, name);
+        else
+            cli_usage_error(p->cmd, "unknown option --%.*s", len, name);
+    } else if (missing) {
+        cli_usage_error(p->cmd, "option -%c needs a value", optopt);
+    } else {
+        cli_usage_error(p->cmd, "unknown option -%c", optopt);
+    }
+    (void)opts;
+    return CLI_BAD;
 }
 
 int cli_next(cli_parser *p, const cli_option *opts)
 {
     p->value = NULL;
-    if (p->next >= p->argc)
-        return CLI_END;
-    const char *a = p->argv[p->next++];
-    if (p->no_more_options || a[0] != '-' || a[1] == 0) {
-        p->value = a;
+    if (!p->started)
+        start(p, opts);
+    if (p->no_more_options) { /* after "--" every argument is positional */
+        if (p->next >= p->argc)
+            return CLI_END;
+        p->value = p->argv[p->next++];
         return CLI_POSITIONAL;
     }
-    if (!strcmp(a, "--")) {
+    int c = getopt_long(p->argc, p->argv, p->shortopts, p->longopts, NULL);
+    switch (c) {
+    case -1: /* the end, or "--" */
         p->no_more_options = 1;
+        p->next = optind;
         return cli_next(p, opts);
+    case 1:
+        p->value = optarg;
+        return CLI_POSITIONAL;
+    case 'h':
+    case CLI_HELP_VALUE:
+        return CLI_HELP;
+    case '?':
+    case ':':
+        return bad_option(p, opts, c == ':');
+    default:
+        break;
     }
-    const cli_option *o;
-    const char *inline_value = NULL;
-    if (a[1] == '-') {
-        const char *name = a + 2, *eq = strchr(name, '=');
-        size_t len = eq ? (size_t)(eq - name) : strlen(name);
-        if (len == 4 && !strncmp(name, "help", 4) && !eq)
-            return CLI_HELP;
-        o = find_long(opts, name, len);
-        if (!o) {
-            cli_usage_error(p->cmd, "unknown option --%.*s", (int)len, name);
-            return CLI_BAD;
-        }
-        if (eq) {
-            if (!o->has_value) {
-                cli_usage_error(p->cmd, "option --%s takes no value", o->long_name);
-                return CLI_BAD;
-            }
-            inline_value = eq + 1;
-        }
-    } else {
-        if (a[1] == 'h' && a[2] == 0)
-            return CLI_HELP;
-        o = find_short(opts, a[1]);
-        if (!o) {
-            cli_usage_error(p->cmd, "unknown option -%c", a[1]);
-            return CLI_BAD;
-        }
-        if (a[2]) {
-            if (!o->has_value) {
-                cli_usage_error(p->cmd, "option -%c takes no value (write each option apart)",
-                                a[1]);
-                return CLI_BAD;
-            }
-            inline_value = a + 2;
-        }
-    }
-    if (o->has_value) {
-        if (inline_value) {
-            p->value = inline_value;
-        } else if (p->next < p->argc) {
-            p->value = p->argv[p->next++];
-        } else {
-            /* named as the user wrote it */
-            if (a[1] == '-')
-                cli_usage_error(p->cmd, "option --%s needs a value", o->long_name);
-            else
-                cli_usage_error(p->cmd, "option -%c needs a value", o->short_name);
-            return CLI_BAD;
-        }
-    }
+    const cli_option *o = c >= CLI_LONG_BASE ? &opts[c - CLI_LONG_BASE] : find_short(opts, c);
+    if (!o)
+        return bad_option(p, opts, 0);
+    p->value = o->has_value ? optarg : NULL;
     return o->id;
 }
 

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <getopt.h>
 
 #include <wechatpay/wechatpay.h>
 
@@ -32,13 +33,23 @@ typedef struct cli_option {
 /* cli_next() results besides an option id. */
 enum { CLI_END = -1, CLI_POSITIONAL = -2, CLI_BAD = -3, CLI_HELP = -4 };
 
+/* Most options a table may have. */
+#define CLI_MAX_OPTIONS 48
+
+/* A scan of the arguments with getopt_long(): options and positional arguments in the
+ * order given, "--" ending the options; short options may be grouped (-iv) and long ones
+ * abbreviated while unambiguous, as getopt_long() allows. One scan at a time (getopt's
+ * state is global). */
 typedef struct cli_parser {
     const char *cmd;      /* "expand", or NULL for the request mode (messages) */
     int argc;
-    char **argv;
-    int next;             /* index of the next argument */
+    char **argv;          /* argv[0] stands for the program name, as getopt wants */
+    int next;             /* after "--": index of the next positional argument */
     int no_more_options;  /* after "--" */
+    int started;
     const char *value;    /* the option's value or the positional argument */
+    struct option longopts[CLI_MAX_OPTIONS + 2];
+    char shortopts[3 * CLI_MAX_OPTIONS + 4];
 } cli_parser;
 
 /* Parse argv[first..argc-1]. */

@@ -200,7 +200,7 @@ static double percentile_us(const uint64_t *hist, uint64_t total, uint64_t max_u
 static void note_failure(thread_stats *st, const wx_response_t *r)
 {
     wx_err code = wx_response_err(r);
-    const wx_error_t *e = wx_response_error(r);
+    const wx_error_t *e = wx_response_error_detail(r);
     char msg[sizeof st->reasons[0].message];
     snprintf(msg, sizeof msg, "%.150s", e->message[0] ? e->message : wx_strerror(code));
     for (size_t i = 0; i < st->reason_count; i++) {

@@ -153,7 +153,7 @@ static int report(const wx_response_t *r, const char *method, const char *path,
                   const request_args *a)
 {
     wx_err e = wx_response_err(r);
-    const wx_error_t *err = wx_response_error(r);
+    const wx_error_t *err = wx_response_error_detail(r);
     int pretty = isatty(STDOUT_FILENO);
     int v2 = !strncmp(path, "v2/", 3) || !strncmp(path, "/v2/", 4);
     if (e == WX_OK) {

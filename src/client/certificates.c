@@ -190,7 +190,7 @@ static wx_err refresh_locked(wx_client_t *c, const wx_cert_refresh_options_t *o,
      * an unknown key stays unverified. */
     int bootstrap = rc == WX_E_VERIFY_SERIAL && status >= 200 && status < 300;
     if (rc != WX_OK && !bootstrap) {
-        wx_error_copy(err, wx_response_error(r));
+        wx_error_copy(err, wx_response_error_detail(r));
         wx_error_prefix(err, "certificate download");
         wx_response_free(r);
         return rc;

@@ -1,4 +1,4 @@
-/* Creating and freeing a client: keys, verifier, transport, spec tree, chain root. */
+/* Creating and freeing a client: keys, verifier, transport, spec tree, route cache. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -191,17 +191,9 @@ wx_err wx_client_options_import(wx_client_options_t *dst, const wx_client_option
     return rc;
 }
 
-wx_err wx_client_new(const wx_client_options_t *given, wx_client_t **out, wx_error_t *err)
+/* Options that cannot work, refused before anything is allocated. */
+static wx_err check_options(const wx_client_options_t *o, wx_error_t *err)
 {
-    if (out)
-        *out = NULL;
-    if (!given || !out)
-        return wx_error_set(err, WX_E_INVALID_ARG, "", "wx_client_new: options and out are required");
-    wx_client_options_t own;
-    if (wx_client_options_import(&own, given, err) != WX_OK)
-        return WX_E_INVALID_ARG;
-    const wx_client_options_t *o = &own;
-    wx_error_clear(err);
     if (!o->signer) {
         if (!o->mchid || !*o->mchid)
             return wx_error_set(err, WX_E_CONFIG, "mchid", "mchid (merchant id) is required");
@@ -225,58 +217,57 @@ wx_err wx_client_new(const wx_client_options_t *given, wx_client_t **out, wx_err
         return wx_error_set(err, WX_E_CONFIG, "auto_refresh_certificates",
                             "auto_refresh_certificates needs apiv3_key (to decrypt the "
                             "certificates) and the default verifier (to install them)");
-    wx_err rc = wxc_init();
-    if (rc != WX_OK)
-        return wx_error_set(err, rc, "", "crypto backend could not start");
+    if (o->share_transport_of && o->transport)
+        return wx_error_set(err, WX_E_CONFIG, "share_transport_of",
+                            "give a transport or a client to share one with, not both");
+    return WX_OK;
+}
 
-    wx_client_t *c = wx_calloc(1, sizeof *c);
-    if (!c)
-        return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
-    rc = wx_error_set(err, WX_E_NOMEM, "", "out of memory");
+/* Who the client is and where it talks to: copies of the identity, the APIv3 key and
+ * the (normalised) base URLs. */
+static wx_err copy_identity(wx_client_t *c, const wx_client_options_t *o, wx_error_t *err)
+{
     c->mchid = wx_strdup(o->mchid ? o->mchid : "");
     c->serial = wx_strdup(o->serial ? o->serial : "");
-    if (!c->mchid || !c->serial)
-        goto fail;
-    if (o->apiv3_key && !(c->apiv3_key = wx_strdup(o->apiv3_key)))
-        goto fail;
+    if (!c->mchid || !c->serial || (o->apiv3_key && !(c->apiv3_key = wx_strdup(o->apiv3_key))))
+        return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
     const char *base = o->base_url ? o->base_url : WX_DEFAULT_BASE_URL;
-    if (!(c->base_url = normalise_base_url(base))) {
-        rc = wx_error_set(err, WX_E_CONFIG, "base_url",
-                          "base_url must be an http:// or https:// URL without a path, got \"%.200s\"",
-                          base);
-        goto fail;
-    }
-    if (o->backup_base_url && !(c->backup_base_url = normalise_base_url(o->backup_base_url))) {
-        rc = wx_error_set(err, WX_E_CONFIG, "backup_base_url",
-                          "backup_base_url must be an http:// or https:// URL");
-        goto fail;
-    }
-    if (!o->signer) {
-        if ((rc = load_key(c, o, err)) != WX_OK)
-            goto fail;
-    }
-    if (!o->verifier) {
-        if ((rc = load_platform_keys(c, o, err)) != WX_OK)
-            goto fail;
-    }
-    if ((rc = wx_apiv2_setup(c, o, err)) != WX_OK)
-        goto fail;
-    wx_spec_options_t so = {.dirs = o->spec_dirs, .no_builtin = o->no_builtin_specs,
-                            .no_env = o->no_env_spec_path};
-    if ((rc = wx_spec_new(&so, &c->spec, err)) != WX_OK)
-        goto fail;
-    if ((rc = make_user_agent(c, o)) != WX_OK) {
-        rc = wx_error_set(err, rc, "user_agent_suffix", "user_agent_suffix: %s", wx_strerror(rc));
-        goto fail;
-    }
+    if (!(c->base_url = normalise_base_url(base)))
+        return wx_error_set(err, WX_E_CONFIG, "base_url",
+                            "base_url must be an http:// or https:// URL without a path, got "
+                            "\"%.200s\"", base);
+    if (o->backup_base_url && !(c->backup_base_url = normalise_base_url(o->backup_base_url)))
+        return wx_error_set(err, WX_E_CONFIG, "backup_base_url",
+                            "backup_base_url must be an http:// or https:// URL");
+    return WX_OK;
+}
+
+/* The merchant key (unless a custom signer), the platform keys (unless a custom
+ * verifier), the APIv2 key and certificate. */
+static wx_err load_credentials(wx_client_t *c, const wx_client_options_t *o, wx_error_t *err)
+{
+    wx_err rc = WX_OK;
+    if (!o->signer)
+        rc = load_key(c, o, err);
+    if (rc == WX_OK && !o->verifier)
+        rc = load_platform_keys(c, o, err);
+    return rc == WX_OK ? wx_apiv2_setup(c, o, err) : rc;
+}
+
+/* Limits, hooks and injectables: the caller's value, or the default for zero. */
+static void apply_settings(wx_client_t *c, const wx_client_options_t *o)
+{
     c->validate_requests = !o->no_request_validation;
     c->validate_responses = o->validate_responses;
-    c->connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 10000;
-    c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 30000;
-    c->max_response_bytes = o->max_response_bytes ? o->max_response_bytes : (size_t)64 << 20;
+    c->connect_timeout_ms =
+        o->connect_timeout_ms > 0 ? o->connect_timeout_ms : WX_DEFAULT_CONNECT_TIMEOUT_MS;
+    c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : WX_DEFAULT_TIMEOUT_MS;
+    c->max_response_bytes =
+        o->max_response_bytes ? o->max_response_bytes : WX_DEFAULT_MAX_RESPONSE_BYTES;
     c->low_speed_limit = o->low_speed_limit;
     c->low_speed_time_s = o->low_speed_time_s;
-    c->max_retries = o->max_retries < 0 ? 0 : o->max_retries ? o->max_retries : 1;
+    c->max_retries = o->max_retries < 0 ? 0 : o->max_retries ? o->max_retries
+                                                               : WX_DEFAULT_MAX_RETRIES;
     c->clock = o->clock ? o->clock : default_clock;
     c->clock_ud = o->clock_ud;
     c->nonce = o->nonce ? o->nonce : default_nonce;
@@ -284,32 +275,45 @@ wx_err wx_client_new(const wx_client_options_t *given, wx_client_t **out, wx_err
     c->debug = o->debug;
     c->debug_ud = o->debug_ud;
     c->auto_refresh_certs = o->auto_refresh_certificates;
-    c->cert_margin_s = o->cert_refresh_margin_s > 0 ? o->cert_refresh_margin_s : 86400;
+    c->cert_margin_s = o->cert_refresh_margin_s > 0 ? o->cert_refresh_margin_s
+                                                    : WX_DEFAULT_CERT_REFRESH_MARGIN_S;
+}
+
+/* What requests run on: the spec tree, the User-Agent, the locks, the route cache, the
+ * per-thread state and a transport of its own (unless given or shared). */
+static wx_err build_machinery(wx_client_t *c, const wx_client_options_t *o, wx_error_t *err)
+{
+    wx_spec_options_t so = {.dirs = o->spec_dirs, .no_builtin = o->no_builtin_specs,
+                            .no_env = o->no_env_spec_path};
+    wx_err rc = wx_spec_new(&so, &c->spec, err);
+    if (rc != WX_OK)
+        return rc;
+    if ((rc = make_user_agent(c, o)) != WX_OK)
+        return wx_error_set(err, rc, "user_agent_suffix", "user_agent_suffix: %s", wx_strerror(rc));
     if (pthread_mutex_init(&c->cert_lock, NULL) != 0)
-        goto fail;
+        return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
     c->cert_lock_ready = 1;
-    if (!(c->routes = wx_route_cache_new(c->spec, c)))
-        goto fail;
-    if (!(c->threads = wx_thread_map_new(c, wx_call_thread_create, wx_call_thread_destroy)))
-        goto fail;
-    if (o->share_transport_of && o->transport) {
-        rc = wx_error_set(err, WX_E_CONFIG, "share_transport_of",
-                          "give a transport or a client to share one with, not both");
-        goto fail;
-    }
+    if (!(c->routes = wx_route_cache_new(c->spec, c)) ||
+        !(c->threads = wx_thread_map_new(c, wx_call_thread_create, wx_call_thread_destroy)))
+        return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
     if (!o->transport && !o->share_transport_of) {
         wx_curl_settings cs = {o->ca_file, o->ca_path, o->proxy,
                                o->insecure_skip_tls_verify_DANGEROUS};
         if (!(c->transport = wx_transport_curl_with(&cs)))
-            goto fail;
+            return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
     }
     if (!o->share_transport_of && !(c->tshare = wx_calloc(1, sizeof *c->tshare)))
-        goto fail;
-    /* Nothing can fail from here on: take ownership of the caller's plugins. */
+        return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
+    if (!o->signer && !(c->signer = wx_signer_apiv3(c->mchid, c->serial, c->key)))
+        return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
+    return WX_OK;
+}
+
+/* Nothing can fail from here on: take ownership of the caller's plugins. */
+static void take_plugins(wx_client_t *c, const wx_client_options_t *o)
+{
     if (o->signer)
         c->signer = o->signer;
-    else if (!(c->signer = wx_signer_apiv3(c->mchid, c->serial, c->key)))
-        goto fail;
     if (o->verifier)
         c->verifier = o->verifier;
     if (o->transport)
@@ -322,32 +326,56 @@ wx_err wx_client_new(const wx_client_options_t *given, wx_client_t **out, wx_err
         c->tshare->transport = c->transport;
         atomic_store(&c->tshare->refs, 1);
     }
-    wx_error_clear(err);
-    *out = c;
-    return WX_OK;
+}
 
-fail:
-    if (rc == WX_OK) /* an allocation after the last checked step */
-        rc = wx_error_set(err, WX_E_NOMEM, "", "out of memory");
-    /* Plugins given by the caller stay the caller's. */
-    if (o->transport && c->transport == o->transport)
-        c->transport = NULL;
-    if (!o->signer) {
-        wx_signer_free(c->signer);
-    }
-    c->signer = NULL;
+/* A client that failed to build: free it, but plugins given by the caller stay the
+ * caller's. */
+static void discard(wx_client_t *c, const wx_client_options_t *o)
+{
+    if (o->signer)
+        c->signer = NULL;
     if (o->verifier)
         c->verifier = NULL;
-    else
-        wx_verifier_free(c->verifier), c->verifier = NULL;
-    if (c->transport) {
-        wx_transport_free(c->transport);
-        c->transport = NULL;
-    }
+    wx_signer_free(c->signer);
+    wx_verifier_free(c->verifier);
+    c->signer = NULL;
+    c->verifier = NULL;
+    wx_transport_free(c->transport); /* only ever our own before take_plugins */
+    c->transport = NULL;
     wx_free(c->tshare);
     c->tshare = NULL;
     client_destroy(c, 0);
-    return rc;
+}
+
+wx_err wx_client_new(const wx_client_options_t *given, wx_client_t **out, wx_error_t *err)
+{
+    if (out)
+        *out = NULL;
+    if (!given || !out)
+        return wx_error_set(err, WX_E_INVALID_ARG, "", "wx_client_new: options and out are required");
+    wx_client_options_t own; /* the caller's options at this library's layout */
+    if (wx_client_options_import(&own, given, err) != WX_OK)
+        return WX_E_INVALID_ARG;
+    const wx_client_options_t *o = &own;
+    wx_error_clear(err);
+    wx_err rc = check_options(o, err);
+    if (rc != WX_OK)
+        return rc;
+    if ((rc = wxc_init()) != WX_OK)
+        return wx_error_set(err, rc, "", "crypto backend could not start");
+    wx_client_t *c = wx_calloc(1, sizeof *c);
+    if (!c)
+        return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
+    apply_settings(c, o);
+    if ((rc = copy_identity(c, o, err)) != WX_OK || (rc = load_credentials(c, o, err)) != WX_OK ||
+        (rc = build_machinery(c, o, err)) != WX_OK) {
+        discard(c, o);
+        return rc;
+    }
+    take_plugins(c, o);
+    wx_error_clear(err);
+    *out = c;
+    return WX_OK;
 }
 
 void wx_client_free(wx_client_t *c) { client_destroy(c, 1); }

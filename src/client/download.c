@@ -262,7 +262,7 @@ wx_err wx_download(wx_client_t *c, const wx_download_options_t *o, size_t *bytes
         if (s.failed) /* our sink stopped the transfer: say why */
             wx_error_set(err, s.failed, o->path ? o->path : "sink", "%s", s.reason);
         else
-            wx_error_copy(err, wx_response_error(r));
+            wx_error_copy(err, wx_response_error_detail(r));
         rc = s.failed ? s.failed : rc;
     } else if (!s.sniffed && s.magic_len) { /* a one-byte bill */
         s.sniffed = 1;

@@ -57,7 +57,7 @@ void wx_response_free(wx_response_t *r)
 
 wx_err wx_response_err(const wx_response_t *r) { return r ? r->error.code : WX_E_NOMEM; }
 
-const wx_error_t *wx_response_error(const wx_response_t *r) { return r ? &r->error : &g_oom.error; }
+const wx_error_t *wx_response_error_detail(const wx_response_t *r) { return r ? &r->error : &g_oom.error; }
 
 int wx_response_status(const wx_response_t *r) { return r ? r->http.status : 0; }
 

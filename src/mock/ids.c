@@ -39,8 +39,7 @@ static unsigned long long random_u64(void)
     return v;
 }
 
-/* PREFIX + @p rand_digits random digits + yyyymmdd + the sequence in 10 digits. */
-static void dated_id(const char *prefix, int rand_digits, int64_t seq, char out[33])
+void wx_mock_dated_id(const char *prefix, int rand_digits, int64_t seq, char out[33])
 {
     static const unsigned long long powers[] = {1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL,
                                                 100000ULL, 1000000ULL, 10000000ULL,
@@ -55,9 +54,9 @@ static void dated_id(const char *prefix, int rand_digits, int64_t seq, char out[
     snprintf(out, 33, "%.32s", id);
 }
 
-void wx_mock_transaction_id(int64_t seq, char out[33]) { dated_id("4200", 6, seq, out); }
+void wx_mock_transaction_id(int64_t seq, char out[33]) { wx_mock_dated_id("4200", 6, seq, out); }
 
-void wx_mock_refund_id(int64_t seq, char out[33]) { dated_id("50", 9, seq, out); }
+void wx_mock_refund_id(int64_t seq, char out[33]) { wx_mock_dated_id("50", 9, seq, out); }
 
 void wx_mock_prepay_id(char out[65])
 {

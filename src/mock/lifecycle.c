@@ -10,7 +10,8 @@
 #include "lifecycle.h"
 
 static const wx_mock_route *const k_tables[] = {wx_mock_order_routes, wx_mock_refund_routes,
-                                                wx_mock_bill_routes, wx_mock_combine_routes};
+                                                wx_mock_bill_routes, wx_mock_combine_routes,
+                                                wx_mock_profitsharing_routes};
 
 int wx_mock_lifecycle_answer(const wx_mock_call *call, wx_mock_reply *reply)
 {

@@ -6,6 +6,7 @@
  *   views.c        an order or refund as WeChat Pay shows it (answers and callbacks)
  *   tradebill.c    trade bills built from the day's orders, and their download
  *   combine.c      combined orders (/v3/combine-transactions/...) over ordinary sub-orders
+ *   profitsharing.c receivers, sharing a paid order, unfreezing, returns
  *   control.c      the unsigned /mock/ control API (pay, refund/succeed, notifications...)
  *   notification.c a callback's signed, encrypted envelope (also `wxpay notify make`)
  *   notifier.c     the delivery thread: libcurl POSTs, retries, records
@@ -53,6 +54,7 @@ extern const wx_mock_route wx_mock_order_routes[];
 extern const wx_mock_route wx_mock_refund_routes[];
 extern const wx_mock_route wx_mock_bill_routes[];
 extern const wx_mock_route wx_mock_combine_routes[];
+extern const wx_mock_route wx_mock_profitsharing_routes[];
 
 /* A signed business error: {"code","message"} with @p status. */
 void wx_mock_reply_error(wx_mock_reply *reply, int status, const char *code, const char *fmt, ...)

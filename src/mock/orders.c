@@ -52,6 +52,10 @@ static void order_from_body(struct json_object *body, const char *trade_type, wx
     snprintf(o->payer_openid, sizeof o->payer_openid, "%s", wx_mock_jstr(payer, "openid"));
     wx_mock_time_rfc3339(-1, o->create_time);
     fingerprint(o, o->fingerprint);
+    struct json_object *settle = NULL, *ps = NULL;
+    if (json_object_object_get_ex(body, "settle_info", &settle) &&
+        json_object_object_get_ex(settle, "profit_sharing", &ps) && json_object_get_boolean(ps))
+        o->extra = strdup("{\"profit_sharing\":true}"); /* profitsharing.c may share it */
 }
 
 /* The creation answer: prepay_id, or the URL Native and H5 payments open. */
@@ -92,44 +96,41 @@ static void answer_existing(const wx_mock_call *call, const wx_mock_order *want,
         wx_mock_reply_json(reply, 200, prepay_answer(have), 0);
 }
 
+/* Inside the transaction: give @p want its ids and insert it. */
+static wx_mock_store_rc insert_new(wx_mock_store *s, wx_mock_order *want)
+{
+    int64_t seq = 0;
+    wx_mock_store_rc rc = wx_mock_store_next(s, "transaction", &seq);
+    if (rc != WX_STORE_OK)
+        return rc;
+    wx_mock_transaction_id(seq, want->transaction_id);
+    wx_mock_prepay_id(want->prepay_id);
+    return wx_mock_order_insert(s, want);
+}
+
 static void create_order(const wx_mock_call *call, wx_mock_reply *reply, const char *trade_type)
 {
     wx_mock_store *s = call->ctx->store;
     wx_mock_order want, have = {0};
     order_from_body(call->body, trade_type, &want);
+    wx_mock_store_rc rc = WX_STORE_ERROR;
     if (strcmp(want.mchid, call->ctx->cfg->mchid) != 0) {
         wx_mock_reply_error(reply, 400, "INVALID_REQUEST",
                             "mchid %s is not the merchant that signed the request", want.mchid);
-        return;
-    }
-    if (wx_mock_store_begin(s) != WX_STORE_OK) {
+    } else if (wx_mock_store_begin(s) != WX_STORE_OK) {
         wx_mock_reply_store_error(reply);
-        return;
-    }
-    wx_mock_store_rc rc = wx_mock_order_find(s, want.out_trade_no, &have);
-    if (rc == WX_STORE_OK) {
+    } else if ((rc = wx_mock_order_find(s, want.out_trade_no, &have)) == WX_STORE_OK) {
         answer_existing(call, &want, &have, reply);
-        wx_mock_order_clear(&have);
-        return;
-    }
-    int64_t seq = 0;
-    if (rc != WX_STORE_NOT_FOUND || wx_mock_store_next(s, "transaction", &seq) != WX_STORE_OK) {
+    } else if (rc != WX_STORE_NOT_FOUND || insert_new(s, &want) != WX_STORE_OK) {
         wx_mock_store_rollback(s);
         wx_mock_reply_store_error(reply);
-        return;
-    }
-    wx_mock_transaction_id(seq, want.transaction_id);
-    wx_mock_prepay_id(want.prepay_id);
-    if (wx_mock_order_insert(s, &want) != WX_STORE_OK) {
-        wx_mock_store_rollback(s);
+    } else if (wx_mock_store_commit(s) != WX_STORE_OK) {
         wx_mock_reply_store_error(reply);
-        return;
+    } else {
+        wx_mock_reply_json(reply, 200, prepay_answer(&want), 0);
     }
-    if (wx_mock_store_commit(s) != WX_STORE_OK) {
-        wx_mock_reply_store_error(reply);
-        return;
-    }
-    wx_mock_reply_json(reply, 200, prepay_answer(&want), 0);
+    wx_mock_order_clear(&want);
+    wx_mock_order_clear(&have);
 }
 
 static void create_jsapi(const wx_mock_call *c, wx_mock_reply *r) { create_order(c, r, "JSAPI"); }

@@ -176,6 +176,9 @@ void wx_mock_today(char out[11]);
  * refund_id "50" + 9 digits + yyyymmdd + 10 digits (29);
  * prepay_id "wx" + ddHHMMSS... 14 digits + 20 hex (36). */
 void wx_mock_transaction_id(int64_t seq, char out[33]);
+/* PREFIX + @p rand_digits (0..9) random digits + yyyymmdd + @p seq in 10 digits, at most
+ * 32 characters (profit-sharing order_id "3008...", return_id, detail_id). */
+void wx_mock_dated_id(const char *prefix, int rand_digits, int64_t seq, char out[33]);
 void wx_mock_refund_id(int64_t seq, char out[33]);
 void wx_mock_prepay_id(char out[65]);
 /* A notification id (UUID v4 text) in out[64]. */

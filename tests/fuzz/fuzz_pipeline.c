@@ -242,7 +242,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case WX_E_VALIDATION:
         if (!(download && rc == WX_OK && status >= 200 && status < 300) && !really_signed(r))
             abort();
-        if (rc != WX_OK && !wx_response_error(r)->message[0])
+        if (rc != WX_OK && !wx_response_error_detail(r)->message[0])
             abort();
         break;
     case WX_E_IO: /* the sink refused: never here, ours takes everything */
@@ -259,14 +259,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case WX_E_VERIFY_SERIAL:
     case WX_E_VERIFY_TIME:
     case WX_E_VERIFY_SIGNATURE:
-        if (body || wx_response_json(r) || !wx_response_error(r)->message[0])
+        if (body || wx_response_json(r) || !wx_response_error_detail(r)->message[0])
             abort();
         if (ss.bytes && !download)
             abort(); /* unverified bytes reached the caller's sink */
         break;
     default:
         fprintf(stderr, "fuzz_pipeline: unexpected %s: %s\n", wx_err_name(rc),
-                wx_response_error(r)->message);
+                wx_response_error_detail(r)->message);
         abort();
     }
     if (ss.bytes > g_answer.sent || blen > g_answer.sent)

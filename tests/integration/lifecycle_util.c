@@ -141,14 +141,14 @@ int lc_ok(const wx_response_t *r)
 {
     if (wx_response_err(r) != WX_OK)
         fail_msg("%s: %s (HTTP %d %s)", wx_err_name(wx_response_err(r)),
-                 wx_response_error(r)->message, wx_response_status(r),
-                 wx_response_error(r)->server_code);
+                 wx_response_error_detail(r)->message, wx_response_status(r),
+                 wx_response_error_detail(r)->server_code);
     return wx_response_status(r);
 }
 
 void lc_expect_error(const wx_response_t *r, int status, const char *code)
 {
-    const wx_error_t *e = wx_response_error(r);
+    const wx_error_t *e = wx_response_error_detail(r);
     if (wx_response_err(r) != WX_E_HTTP || wx_response_status(r) != status ||
         strcmp(e->server_code, code) != 0)
         fail_msg("want a verified HTTP %d %s, got %s HTTP %d %s: %s", status, code,

@@ -59,7 +59,7 @@ static wx_response_t *micropay(const char *out_trade_no, const char *code)
 static void expect_ok(wx_response_t *r)
 {
     if (wx_response_err(r) != WX_OK)
-        fail_msg("%s: %s", wx_err_name(wx_response_err(r)), wx_response_error(r)->message);
+        fail_msg("%s: %s", wx_err_name(wx_response_err(r)), wx_response_error_detail(r)->message);
 }
 
 static void test_till_flow(void **state)
@@ -74,7 +74,7 @@ static void test_till_flow(void **state)
     /* the payer enters a password: USERPAYING, then the next query finds it paid */
     r = micropay("APIV2-WAIT", "134567890123456789");
     assert_int_equal(wx_response_err(r), WX_E_HTTP);
-    assert_string_equal(wx_response_error(r)->server_code, "USERPAYING");
+    assert_string_equal(wx_response_error_detail(r)->server_code, "USERPAYING");
     wx_response_free(r);
     /* the declarative form, asynchronously */
     wx_future_t *f = wx_chain(g_client, "v2/pay/orderquery")
@@ -92,10 +92,10 @@ static void test_till_flow(void **state)
     /* a code that is no payment code; an order that does not exist */
     r = micropay("APIV2-BAD", "99");
     assert_int_equal(wx_response_err(r), WX_E_HTTP);
-    assert_string_equal(wx_response_error(r)->server_code, "AUTH_CODE_INVALID");
+    assert_string_equal(wx_response_error_detail(r)->server_code, "AUTH_CODE_INVALID");
     wx_response_free(r);
     r = wx_chain(g_client, "v2/pay/orderquery")->post(body(buf, sizeof buf, "APIV2-NONE", NULL));
-    assert_string_equal(wx_response_error(r)->server_code, "ORDERNOTEXIST");
+    assert_string_equal(wx_response_error_detail(r)->server_code, "ORDERNOTEXIST");
     wx_response_free(r);
 }
 
@@ -122,7 +122,7 @@ static void test_reverse_and_refund(void **state)
     r = wx_chain(g_client, "v2/secapi/pay/refund")->post(body(buf, sizeof buf, "APIV2-REF",
         ",\"out_refund_no\":\"APIV2-R2\",\"total_fee\":100,\"refund_fee\":50"));
     assert_int_equal(wx_response_err(r), WX_E_HTTP);
-    assert_string_equal(wx_response_error(r)->server_code, "NOTENOUGH");
+    assert_string_equal(wx_response_error_detail(r)->server_code, "NOTENOUGH");
     wx_response_free(r);
     r = wx_chain(g_client, "v2/pay/refundquery")->post(body(buf, sizeof buf, "APIV2-REF", NULL));
     expect_ok(r);
@@ -143,8 +143,8 @@ static void test_wrong_key(void **state)
     char buf[512];
     wx_response_t *r = wx_chain(c, "v2/pay/orderquery")->post(body(buf, sizeof buf, "APIV2-PAID", NULL));
     assert_int_equal(wx_response_err(r), WX_E_HTTP);
-    assert_string_equal(wx_response_error(r)->server_code, "FAIL");
-    assert_non_null(strstr(wx_response_error(r)->server_message, "签名错误"));
+    assert_string_equal(wx_response_error_detail(r)->server_code, "FAIL");
+    assert_non_null(strstr(wx_response_error_detail(r)->server_message, "签名错误"));
     wx_response_free(r);
     wx_client_free(c);
 }

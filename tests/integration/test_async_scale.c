@@ -32,7 +32,7 @@ static void on_done(const wx_response_t *r, void *ud)
     if (wx_response_err(r) == WX_OK)
         g_ok++;
     else if (g_done - g_ok < 3)
-        print_message("failed: %s\n", wx_response_error(r)->message);
+        print_message("failed: %s\n", wx_response_error_detail(r)->message);
 }
 
 static void test_thousand_in_flight(void **state)

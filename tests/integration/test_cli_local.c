@@ -111,7 +111,7 @@ static void test_usage_errors(void **state)
         {{"--query", "=v", "GET", "v3/x"}, "--query wants NAME=VALUE"},
         {{"--header", "NoColon", "GET", "v3/x"}, "--header wants 'Name: value'"},
         {{"--json", "{}", "--json", "{}", "POST", "v3/x"}, "--json given twice"},
-        {{"-ix", "GET", "v3/x"}, "takes no value"},
+        {{"-ix", "GET", "v3/x"}, "unknown option -x"}, /* -i -x, as getopt groups them */
         {{"--include=yes", "GET", "v3/x"}, "takes no value"},
         {{"GET", "v3/x?a=1"}, "--query"},
         {{"GET", "v3/x"}, "no configuration"},
@@ -129,6 +129,19 @@ static void test_usage_errors(void **state)
     "{\"var\":\"value\",\"hello\":\"Hello World!\",\"path\":\"/foo/bar\","                     \
     "\"list\":[\"red\",\"green\",\"blue\"],\"keys\":{\"semi\":\";\",\"dot\":\".\","            \
     "\"comma\":\",\"},\"empty\":\"\",\"x\":\"1024\",\"y\":\"768\",\"n\":42,\"undef\":null}"
+
+/* Options are scanned by getopt_long(): "--" ends them, long ones may be abbreviated
+ * while unambiguous. */
+static void test_option_scan(void **state)
+{
+    (void)state;
+    cli_result r = cli_run("expand", "--", "-{x}", "{\"x\":1}", NULL);
+    cli_expect(&r, 0, "-1\n", NULL);
+    cli_result_free(&r);
+    r = cli_run("spec", "lint", "--spec", WX_SOURCE_DIR "/tests/data/nowhere", NULL);
+    cli_expect(&r, 2, NULL, "nowhere");
+    cli_result_free(&r);
+}
 
 static void test_expand_rfc_examples(void **state)
 {
@@ -454,6 +467,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_help),
         cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_option_scan),
         cmocka_unit_test(test_expand_rfc_examples),
         cmocka_unit_test(test_expand_null_is_undefined),
         cmocka_unit_test(test_expand_errors),

@@ -2,6 +2,7 @@
  * control API, the callback received and verified, query SUCCESS, refund, the refund
  * callback, refund query; every business error with its code and the state unchanged;
  * retries until a 2xx; callbacks only to loopback hosts. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -494,6 +495,132 @@ static void test_combined_order(void **state)
     wx_response_free(r);
 }
 
+static wx_response_t *post_json(const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static wx_response_t *post_json(const char *path, const char *fmt, ...)
+{
+    char body[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(body, sizeof body, fmt, ap);
+    va_end(ap);
+    return wx_chain(g_client, path)->post(&(wx_request_options_t){.json_text = body});
+}
+
+static wx_response_t *share(const char *txn, const char *out_order_no, int amount, int unfreeze)
+{
+    return post_json("v3/profitsharing/orders",
+                     "{\"appid\":\"wxd678efh567hg6787\",\"transaction_id\":\"%s\","
+                     "\"out_order_no\":\"%s\",\"unfreeze_unsplit\":%s,\"receivers\":[{\"type\":"
+                     "\"MERCHANT_ID\",\"account\":\"86693852\",\"amount\":%d,\"description\":"
+                     "\"分给商户A\"}]}", txn, out_order_no, unfreeze ? "true" : "false", amount);
+}
+
+static long long unsplit_amount(const char *txn)
+{
+    wx_response_t *r = wx_chain(g_client, "v3/profitsharing/transactions/{transaction_id}/amounts")
+        ->get(&(wx_request_options_t){.vars = (wx_kv_t[]){{"transaction_id", txn}, {NULL, NULL}}});
+    lc_ok(r);
+    long long v = json_object_get_int64(lc_get(wx_response_json(r), "unsplit_amount"));
+    wx_response_free(r);
+    return v;
+}
+
+/* Profit sharing acts on a paid order made with settle_info.profit_sharing. */
+static void test_profit_sharing(void **state)
+{
+    (void)state;
+    wx_response_t *r = post_json("v3/pay/transactions/jsapi",
+        "{\"appid\":\"wxd678efh567hg6787\",\"mchid\":\"%s\",\"description\":\"ps\","
+        "\"out_trade_no\":\"ps_order_0001\",\"notify_url\":\"%s\",\"amount\":{\"total\":1000},"
+        "\"payer\":{\"openid\":\"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o\"},\"settle_info\":{\"profit_sharing\":true}}",
+        wx_client_mchid(g_client), g_notify);
+    lc_ok(r);
+    wx_response_free(r);
+    pay("ps_order_0001", 200);
+    r = lc_query(g_client, "ps_order_0001");
+    char txn[33];
+    snprintf(txn, sizeof txn, "%s", lc_field(r, "transaction_id"));
+    wx_response_free(r);
+    assert_int_equal(unsplit_amount(txn), 1000);
+
+    r = share(txn, "ps_share_0001", 300, 0);
+    lc_expect_error(r, 400, "INVALID_REQUEST"); /* the receiver was never added */
+    wx_response_free(r);
+    r = post_json("v3/profitsharing/receivers/add",
+                  "{\"appid\":\"wxd678efh567hg6787\",\"type\":\"MERCHANT_ID\",\"account\":"
+                  "\"86693852\",\"relation_type\":\"STORE\"}");
+    lc_ok(r);
+    wx_response_free(r);
+    r = share(txn, "ps_share_0001", 300, 0);
+    lc_ok(r);
+    assert_string_equal(lc_field(r, "state"), "FINISHED");
+    assert_string_equal(json_object_get_string(lc_get(json_object_array_get_idx(
+                            lc_get(wx_response_json(r), "receivers"), 0), "result")), "SUCCESS");
+    char order_id[65];
+    snprintf(order_id, sizeof order_id, "%s", lc_field(r, "order_id"));
+    wx_response_free(r);
+    assert_int_equal(unsplit_amount(txn), 700);
+    r = share(txn, "ps_share_0002", 800, 0);
+    lc_expect_error(r, 403, "NOT_ENOUGH");
+    wx_response_free(r);
+    assert_int_equal(unsplit_amount(txn), 700);
+
+    r = wx_chain(g_client, "v3/profitsharing/orders/{out_order_no}")->get(&(wx_request_options_t){
+        .vars = (wx_kv_t[]){{"out_order_no", "ps_share_0001"}, {NULL, NULL}},
+        .query = (wx_kv_t[]){{"transaction_id", txn}, {NULL, NULL}}});
+    lc_ok(r);
+    assert_string_equal(lc_field(r, "order_id"), order_id);
+    wx_response_free(r);
+    r = wx_chain(g_client, "v3/profitsharing/orders/{out_order_no}")->get(&(wx_request_options_t){
+        .vars = (wx_kv_t[]){{"out_order_no", "ps_share_0002"}, {NULL, NULL}},
+        .query = (wx_kv_t[]){{"transaction_id", txn}, {NULL, NULL}}});
+    lc_expect_error(r, 404, "RESOURCE_NOT_EXISTS");
+    wx_response_free(r);
+
+    /* returns, up to what the receiver got */
+    r = post_json("v3/profitsharing/return-orders",
+                  "{\"out_order_no\":\"ps_share_0001\",\"out_return_no\":\"ps_return_0001\","
+                  "\"return_mchid\":\"86693852\",\"amount\":100,\"description\":\"退回\"}");
+    lc_ok(r);
+    assert_string_equal(lc_field(r, "result"), "SUCCESS");
+    wx_response_free(r);
+    r = post_json("v3/profitsharing/return-orders",
+                  "{\"out_order_no\":\"ps_share_0001\",\"out_return_no\":\"ps_return_0002\","
+                  "\"return_mchid\":\"86693852\",\"amount\":300,\"description\":\"退回\"}");
+    lc_expect_error(r, 403, "NOT_ENOUGH");
+    wx_response_free(r);
+    r = wx_chain(g_client, "v3/profitsharing/return-orders/{out_return_no}")->get(&(wx_request_options_t){
+        .vars = (wx_kv_t[]){{"out_return_no", "ps_return_0001"}, {NULL, NULL}},
+        .query = (wx_kv_t[]){{"out_order_no", "ps_share_0001"}, {NULL, NULL}}});
+    lc_ok(r);
+    assert_int_equal(json_object_get_int(lc_get(wx_response_json(r), "amount")), 100);
+    wx_response_free(r);
+
+    /* unfreezing ends the sharing of that order */
+    r = post_json("v3/profitsharing/orders/unfreeze",
+                  "{\"transaction_id\":\"%s\",\"out_order_no\":\"ps_unfreeze_01\","
+                  "\"description\":\"解冻全部剩余资金\"}", txn);
+    lc_ok(r);
+    wx_response_free(r);
+    assert_int_equal(unsplit_amount(txn), 0);
+    r = share(txn, "ps_share_0003", 10, 0);
+    lc_expect_error(r, 400, "INVALID_REQUEST");
+    wx_response_free(r);
+
+    /* an order made without profit_sharing cannot be shared */
+    r = lc_create(g_client, "jsapi", "ps_order_0002", 100, g_notify);
+    lc_ok(r);
+    wx_response_free(r);
+    pay("ps_order_0002", 200);
+    r = lc_query(g_client, "ps_order_0002");
+    snprintf(txn, sizeof txn, "%s", lc_field(r, "transaction_id"));
+    wx_response_free(r);
+    r = share(txn, "ps_share_0004", 10, 0);
+    lc_expect_error(r, 400, "INVALID_REQUEST");
+    wx_response_free(r);
+}
+
 /* The trade bill is built from today's orders (+08:00), gzip when asked, and its digest
  * is the one announced. */
 static void test_trade_bill(void **state)
@@ -557,6 +684,7 @@ int main(void)
         cmocka_unit_test(test_retries_until_2xx),
         cmocka_unit_test(test_loopback_only),
         cmocka_unit_test(test_combined_order),
+        cmocka_unit_test(test_profit_sharing),
         cmocka_unit_test(test_trade_bill),
         cmocka_unit_test(test_reset),
     };

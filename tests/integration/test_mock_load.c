@@ -42,7 +42,7 @@ static int one_order(worker *w, wx_client_t *c, int n)
     wx_response_t *r = lc_create(c, "jsapi", otn, amount_of(w->index, n), g_url);
     int ok = wx_response_err(r) == WX_OK;
     if (!ok)
-        snprintf(w->failure, sizeof w->failure, "create %s: %.300s", otn, wx_response_error(r)->message);
+        snprintf(w->failure, sizeof w->failure, "create %s: %.300s", otn, wx_response_error_detail(r)->message);
     wx_response_free(r);
     snprintf(body, sizeof body, "{\"out_trade_no\":\"%s\"}", otn);
     if (ok && lc_control(&g_mock, "POST", "/mock/pay", body, NULL) != 200) {
@@ -54,7 +54,7 @@ static int one_order(worker *w, wx_client_t *c, int n)
         ok = wx_response_err(r) == WX_OK && !strcmp(lc_field(r, "trade_state"), "SUCCESS");
         if (!ok)
             snprintf(w->failure, sizeof w->failure, "query %s: %.300s %.20s", otn,
-                     wx_response_error(r)->message, lc_field(r, "trade_state"));
+                     wx_response_error_detail(r)->message, lc_field(r, "trade_state"));
         wx_response_free(r);
     }
     return ok ? 0 : -1;

@@ -169,7 +169,7 @@ static void test_auto_refresh(void **state)
     for (int i = 0; i < 3; i++) {
         wx_response_t *r = seed(c);
         if (wx_response_err(r) != WX_OK)
-            fail_msg("%s", wx_response_error(r)->message);
+            fail_msg("%s", wx_response_error_detail(r)->message);
         wx_response_free(r);
     }
     assert_true(wx_keyring_contains(wx_client_keyring(c), g_platform_serial));

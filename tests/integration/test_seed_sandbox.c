@@ -55,7 +55,7 @@ static void on_done_cancelled(const wx_response_t *r, void *ud)
 static void expect_token(wx_response_t *r)
 {
     if (wx_response_err(r) != WX_OK)
-        fail_msg("%s: %s", wx_err_name(wx_response_err(r)), wx_response_error(r)->message);
+        fail_msg("%s: %s", wx_err_name(wx_response_err(r)), wx_response_error_detail(r)->message);
     assert_int_equal(wx_response_status(r), 200);
     struct json_object *t;
     assert_true(json_object_object_get_ex(wx_response_json(r), "token", &t));
@@ -127,10 +127,10 @@ static void test_fault_modes(void **state)
         /* a dropped reused connection: the POST is not resent, its outcome unknown */
         if (got != cases[i].want && !(cases[i].want == WX_E_TRANSPORT && got == WX_E_OUTCOME_UNKNOWN))
             fail_msg("%s: got %s (%s)", cases[i].fault, wx_err_name(wx_response_err(r)),
-                     wx_response_error(r)->message);
+                     wx_response_error_detail(r)->message);
         if (cases[i].want == WX_E_HTTP) {
             assert_int_equal(wx_response_status(r), 500);
-            assert_string_equal(wx_response_error(r)->server_code, "SYSTEM_ERROR");
+            assert_string_equal(wx_response_error_detail(r)->server_code, "SYSTEM_ERROR");
         } else {
             assert_null(wx_response_body(r, NULL));
             assert_null(wx_response_json(r));
@@ -159,7 +159,7 @@ static void test_dead_server(void **state)
         &(wx_request_options_t){.json_text = SEED_BODY});
     assert_int_equal(wx_response_err(r), WX_E_CONNECT);
     assert_int_equal(wx_response_status(r), 0);
-    assert_non_null(strstr(wx_response_error(r)->where, "127.0.0.1:1"));
+    assert_non_null(strstr(wx_response_error_detail(r)->where, "127.0.0.1:1"));
     wx_response_free(r);
     wx_client_free(c);
 }

@@ -34,7 +34,7 @@ static int teardown(void **state)
 static void expect_uploaded(wx_response_t *r, const char *key, const void *data, size_t len)
 {
     if (wx_response_err(r) != WX_OK)
-        fail_msg("%s: %s", wx_err_name(wx_response_err(r)), wx_response_error(r)->message);
+        fail_msg("%s: %s", wx_err_name(wx_response_err(r)), wx_response_error_detail(r)->message);
     struct json_object *id;
     assert_true(json_object_object_get_ex(wx_response_json(r), key, &id));
     /* what was signed is the meta JSON with the file's SHA-256 */
@@ -71,7 +71,7 @@ static void test_uploads(void **state)
     wx_response_t *r = wx_chain(g_client, "v3/merchant/media/upload")->post(
         &(wx_request_options_t){.upload = &missing});
     assert_int_equal(wx_response_err(r), WX_E_IO);
-    assert_non_null(strstr(wx_response_error(r)->message, "/nonexistent/x.jpg"));
+    assert_non_null(strstr(wx_response_error_detail(r)->message, "/nonexistent/x.jpg"));
     wx_response_free(r);
     free(path);
 }
@@ -82,7 +82,7 @@ static void test_bill_download(void **state)
     wx_response_t *r = wx_chain(g_client, "v3/bill/tradebill")->get(&(wx_request_options_t){
         .query = (wx_kv_t[]){{"bill_date", "2019-06-11"}, {0}}});
     if (wx_response_err(r) != WX_OK)
-        fail_msg("tradebill: %s", wx_response_error(r)->message);
+        fail_msg("tradebill: %s", wx_response_error_detail(r)->message);
     struct json_object *u;
     assert_true(json_object_object_get_ex(wx_response_json(r), "download_url", &u));
     char *url = strdup(json_object_get_string(u));

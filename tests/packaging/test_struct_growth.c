@@ -203,7 +203,7 @@ static void test_newer_version_refused(void **state)
     wx_response_t *r = wx_chain(c, "v3/industry-coupon/tokens")->post(&(wx_request_options_t){
         .version = WX_REQUEST_OPTIONS_VERSION + 1, .json_text = SEED_BODY});
     assert_int_equal(wx_response_err(r), WX_E_INVALID_ARG);
-    assert_non_null(strstr(wx_response_error(r)->message, "wx_request_options_t"));
+    assert_non_null(strstr(wx_response_error_detail(r)->message, "wx_request_options_t"));
     wx_response_free(r);
     assert_int_equal(g_fake.requests, sent);
     wx_client_free(c);

@@ -129,22 +129,22 @@ static void check_failure(const fault_case *fc, const wx_response_t *r, long ela
     wx_err got = wx_response_err(r);
     if (got != fc->want)
         fail_msg("%s (%s): want %s, got %s: %s", fc->name, how, wx_err_name(fc->want),
-                 wx_err_name(got), wx_response_error(r)->message);
+                 wx_err_name(got), wx_response_error_detail(r)->message);
     long limit = (fc->timeout_ms ? fc->timeout_ms : 5000) + SLACK_MS;
     if (elapsed > limit)
         fail_msg("%s (%s): took %ld ms, limit %ld ms", fc->name, how, elapsed, limit);
     assert_int_not_equal(got, WX_OK);
-    assert_true(wx_response_error(r)->message[0] != 0);
+    assert_true(wx_response_error_detail(r)->message[0] != 0);
     if (got == WX_E_HTTP) {
         /* A verified error answer: its body is the server's, and it is no success. */
         assert_int_equal(wx_response_status(r), 500);
-        assert_string_equal(wx_response_error(r)->server_code, "SYSTEM_ERROR");
+        assert_string_equal(wx_response_error_detail(r)->server_code, "SYSTEM_ERROR");
     } else {
         assert_null(wx_response_body(r, NULL));
         assert_null(wx_response_json(r));
     }
     printf("  %-40s %-6s %-22s %5ld ms  %s\n", fc->name, how, wx_err_name(got), elapsed,
-           wx_response_error(r)->message);
+           wx_response_error_detail(r)->message);
 }
 
 static void run_case(const fault_case *fc)
@@ -265,7 +265,7 @@ static void test_recovers(void **state)
         wx_response_free(wx_chain(c, "v3/industry-coupon/tokens")->post(&o));
         wx_response_t *r = wx_chain(c, "v3/industry-coupon/tokens")->post(&ok);
         if (wx_response_err(r) != WX_OK)
-            fail_msg("after %s: %s", k_cases[i].name, wx_response_error(r)->message);
+            fail_msg("after %s: %s", k_cases[i].name, wx_response_error_detail(r)->message);
         wx_response_free(r);
     }
     wx_client_free(c);

@@ -92,10 +92,10 @@ static void expect_rejected(const char *what, wx_err want)
             fail_msg("ACCEPTED FORGERY: %s (%s)", what, way == 1 ? "async" : "sync");
         if (want && got != want)
             fail_msg("%s: want %s, got %s: %s", what, wx_err_name(want), wx_err_name(got),
-                     wx_response_error(r)->message);
+                     wx_response_error_detail(r)->message);
         assert_null(wx_response_body(r, NULL));
         assert_null(wx_response_json(r));
-        assert_string_equal(wx_response_error(r)->server_code, "");
+        assert_string_equal(wx_response_error_detail(r)->server_code, "");
         assert_int_equal(sink_called, 0);
         wx_response_free(r);
     }
@@ -107,7 +107,7 @@ static void expect_accepted(const char *what)
     wx_response_t *r = send_seed(0, NULL, NULL);
     if (wx_response_err(r) != WX_OK && wx_response_err(r) != WX_E_HTTP)
         fail_msg("control %s: %s: %s", what, wx_err_name(wx_response_err(r)),
-                 wx_response_error(r)->message);
+                 wx_response_error_detail(r)->message);
     assert_non_null(wx_response_body(r, NULL));
     wx_response_free(r);
     g_accepted_controls++;
@@ -377,7 +377,7 @@ static void forged_errors(void)
     g_mode = SERVE_RECORD;
     wx_response_t *r = send_seed(0, NULL, NULL);
     assert_int_equal(wx_response_err(r), WX_E_HTTP);
-    assert_string_equal(wx_response_error(r)->server_code, "PARAM_ERROR");
+    assert_string_equal(wx_response_error_detail(r)->server_code, "PARAM_ERROR");
     wx_response_free(r);
     g_accepted_controls++;
     serve_recorded();

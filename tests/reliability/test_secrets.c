@@ -430,7 +430,7 @@ static void test_no_secrets_in_errors_or_debug(void **state)
                text, verified as the server's; every other case must be clean. */
             assert_int_equal(wx_response_err(r), WX_E_HTTP);
         } else {
-            assert_error_clean(&nd, wx_response_error(r), "response error");
+            assert_error_clean(&nd, wx_response_error_detail(r), "response error");
         }
         wx_response_free(r);
         wxt_fake_free(&fake);
@@ -439,7 +439,7 @@ static void test_no_secrets_in_errors_or_debug(void **state)
     wx_response_t *r = wx_chain(c, "v3/industry-coupon/tokens")->post(
         &(wx_request_options_t){.json_text = "{\"open_id\":1}"});
     assert_int_equal(wx_response_err(r), WX_E_VALIDATION);
-    assert_error_clean(&nd, wx_response_error(r), "validation error");
+    assert_error_clean(&nd, wx_response_error_detail(r), "validation error");
     wx_response_free(r);
     wx_client_free(c);
 
@@ -658,7 +658,7 @@ static void test_variables_encoded(void **state)
         }
         if (fake.requests == 0 || strcmp(fake.last_target, cases[i].want_target) != 0)
             fail_msg("var %zu: sent %s, want %s (%s)", i, fake.last_target, cases[i].want_target,
-                     wx_response_error(r)->message);
+                     wx_response_error_detail(r)->message);
         assert_null(strpbrk(wx_response_request_head(r), "\r"));
         wx_response_free(r);
     }

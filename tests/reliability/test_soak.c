@@ -92,7 +92,7 @@ static void check(tally *t, const wx_response_t *r, int fault, long i)
         if (t->wrong <= 5)
             print_message("request %ld (%s): want %s, got %s: %s\n", i,
                           fault < 0 ? "good" : k_faults[fault].fault, wx_err_name(want),
-                          wx_err_name(got), wx_response_error(r)->message);
+                          wx_err_name(got), wx_response_error_detail(r)->message);
         return;
     }
     if (fault < 0)

@@ -34,7 +34,7 @@ static wx_err post_seed(const wx_client_options_t *o, const char *config, char *
     wx_response_t *r = wx_chain(c, "v3/industry-coupon/tokens")->post(
         &(wx_request_options_t){.json_text = SEED_BODY});
     rc = wx_response_err(r);
-    snprintf(msg, size, "%s", wx_response_error(r)->message);
+    snprintf(msg, size, "%s", wx_response_error_detail(r)->message);
     if (rc != WX_OK)
         assert_null(wx_response_body(r, NULL));
     wx_response_free(r);

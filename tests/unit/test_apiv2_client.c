@@ -144,7 +144,7 @@ static void test_refused_before_sending(void **state)
     wx_response_t *r = wx_request(wx_chain(c, "v2/pay/micropay"), WX_POST,
                                   &(wx_request_options_t){.json_text = "{\"mch_id\":\"1900000002\"}"});
     assert_int_equal(wx_response_err(r), WX_E_INVALID_ARG);
-    assert_string_equal(wx_response_error(r)->where, "mch_id");
+    assert_string_equal(wx_response_error_detail(r)->where, "mch_id");
     assert_null(wx_response_request_head(r));
     wx_response_free(r);
     /* a field APIv2 cannot carry */
@@ -161,7 +161,7 @@ static void test_refused_before_sending(void **state)
                    &(wx_request_options_t){.json_text = "{\"appid\":\"wx1\",\"mch_id\":\"1900000001\","
                                                         "\"out_trade_no\":\"T1\"}"});
     assert_int_equal(wx_response_err(r), WX_E_CONFIG);
-    assert_string_equal(wx_response_error(r)->where, "merchant_cert");
+    assert_string_equal(wx_response_error_detail(r)->where, "merchant_cert");
     wx_response_free(r);
     /* GET is not APIv2 */
     r = wx_request(wx_chain(c, "v2/pay/orderquery"), WX_GET, NULL);
@@ -194,7 +194,7 @@ static void expect_answer(wx_client_t *c, int mode, wx_err want, int visible)
     g.mode = mode;
     wx_response_t *r = micropay(c, mode == ANSWER_MD5_ALWAYS ? ",\"sign_type\":\"HMAC-SHA256\"" : NULL);
     if (wx_response_err(r) != want)
-        fail_msg("mode %d: %s (%s)", mode, wx_err_name(wx_response_err(r)), wx_response_error(r)->message);
+        fail_msg("mode %d: %s (%s)", mode, wx_err_name(wx_response_err(r)), wx_response_error_detail(r)->message);
     size_t len = 0;
     const char *body = wx_response_body(r, &len);
     assert_int_equal(body != NULL && len > 0, visible);
@@ -216,13 +216,13 @@ static void test_answers_judged(void **state)
     g.mode = ANSWER_FAIL;
     wx_response_t *r = micropay(c, NULL);
     assert_int_equal(wx_response_err(r), WX_E_HTTP);
-    assert_string_equal(wx_response_error(r)->server_message, "签名错误");
+    assert_string_equal(wx_response_error_detail(r)->server_message, "签名错误");
     wx_response_free(r);
     g.mode = ANSWER_BUSINESS_FAIL;
     r = micropay(c, NULL);
     assert_int_equal(wx_response_err(r), WX_E_HTTP);
-    assert_string_equal(wx_response_error(r)->server_code, "AUTH_CODE_INVALID");
-    assert_string_equal(wx_response_error(r)->server_message, "付款码无效");
+    assert_string_equal(wx_response_error_detail(r)->server_code, "AUTH_CODE_INVALID");
+    assert_string_equal(wx_response_error_detail(r)->server_message, "付款码无效");
     assert_non_null(wx_response_json(r)); /* verified, so readable */
     wx_response_free(r);
     /* an unsigned endpoint is exempt */

@@ -170,7 +170,7 @@ static void test_async_without_memory(void **state)
     wx_node_t *n = wx_chain(g_client, "v3/industry-coupon/tokens"); /* warm: no allocation */
     seen s = {0};
     wx_set_allocator(&(wx_allocator_t){no_malloc, no_realloc, free});
-    wx_response_t *r = n->post_async(NULL)->then(on_done, &s)->wait();
+    wx_response_t *r = wx_request_async(n, WX_POST, NULL)->then(on_done, &s)->wait();
     wx_future_t *f = wx_request_async(n, WX_POST, NULL);
     int done = wx_future_done(f);
     wx_future_then(f, on_done, &s);

@@ -234,9 +234,9 @@ static void expect_seed(wx_client_t *c, wx_err code, const char *part)
 {
     wx_response_t *r = seed(c);
     if (wx_response_err(r) != code ||
-        (part && !strstr(wx_response_error(r)->message, part)))
+        (part && !strstr(wx_response_error_detail(r)->message, part)))
         fail_msg("want %s (%s), got %s: %s", wx_err_name(code), part ? part : "*",
-                 wx_err_name(wx_response_err(r)), wx_response_error(r)->message);
+                 wx_err_name(wx_response_err(r)), wx_response_error_detail(r)->message);
     if (code == WX_OK)
         assert_non_null(strstr(wx_response_body(r, NULL), "16824f40"));
     else

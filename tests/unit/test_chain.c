@@ -128,7 +128,7 @@ static void test_chain_errors(void **state)
     int before = g_fake.requests;
     wx_response_t *r = wx_chain(c, "v3")->seg("bad?seg")->seg("tokens")->post(NULL);
     assert_int_equal(wx_response_err(r), WX_E_CHAIN);
-    assert_non_null(strstr(wx_response_error(r)->message, "bad?seg"));
+    assert_non_null(strstr(wx_response_error_detail(r)->message, "bad?seg"));
     assert_null(wx_response_body(r, NULL));
     wx_response_free(r);
     r = wx_chain(c, "v3")->seg(NULL)->get(NULL);
@@ -323,6 +323,25 @@ static void test_threads_share_a_concrete_path(void **state)
     wx_client_free(c);
 }
 
+/* The hazard chain.h and async.h state, and the safe forms: a kept node used through a
+ * member acts on the thread's last chain; wx_request() acts on the node it is given. */
+static void test_kept_node_needs_the_explicit_form(void **state)
+{
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/tests/data/chain-spec", WX_SOURCE_DIR);
+    wx_client_t *c = new_client(dir);
+    wx_node_t *tokens = wx_chain(c, "v3/nothing/tokens");
+    wx_node_t *other = wx_chain(c, "v3/nothing/other");
+    assert_ptr_not_equal(tokens, other);
+    wx_response_free(tokens->get(NULL)); /* the hazard: the cursor is `other` */
+    assert_string_equal(g_fake.last_target, "/v3/nothing/other");
+    wx_response_free(wx_request(tokens, WX_GET, NULL)); /* the safe form */
+    assert_string_equal(g_fake.last_target, "/v3/nothing/tokens");
+    /* a node kept across a request made with the safe form still names its path */
+    assert_string_equal(wx_node_path(tokens), "v3/nothing/tokens");
+    wx_client_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -334,6 +353,7 @@ int main(void)
         cmocka_unit_test(test_warm_chain_allocates_nothing),
         cmocka_unit_test(test_threads_have_their_own_cursor),
         cmocka_unit_test(test_threads_share_a_concrete_path),
+        cmocka_unit_test(test_kept_node_needs_the_explicit_form),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

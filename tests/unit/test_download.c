@@ -104,7 +104,8 @@ static void test_plain_bill_to_file(void **state)
     d.hash_type = "sha256";
     d.hash_value = upper;
     assert_int_equal(wx_download(g_client, &d, NULL, &err), WX_OK);
-    /* a download returns no node, so it leaves the thread's chain cursor alone */
+    /* a download returns no node, so it leaves the thread's chain cursor alone (the
+     * kept node used through ->seg on purpose: this checks the cursor itself) */
     wx_node_t *v3 = wx_chain(g_client, "v3");
     assert_int_equal(wx_download(g_client, &d, NULL, &err), WX_OK);
     assert_string_equal(wx_node_path(v3->seg("industryCoupon")), "v3/industry-coupon");

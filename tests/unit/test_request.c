@@ -186,10 +186,10 @@ static void expect_rejected(wx_err want, const char *what)
     wx_response_t *r = seed_post(c);
     if (wx_response_err(r) != want)
         fail_msg("%s: got %s (%s), want %s", what, wx_err_name(wx_response_err(r)),
-                 wx_response_error(r)->message, wx_err_name(want));
+                 wx_response_error_detail(r)->message, wx_err_name(want));
     assert_null(wx_response_body(r, NULL));
     assert_null(wx_response_json(r));
-    assert_true(wx_response_error(r)->message[0]);
+    assert_true(wx_response_error_detail(r)->message[0]);
     wx_response_free(r);
     wx_client_free(c);
 }
@@ -254,7 +254,7 @@ static void test_invalid_body_sends_nothing(void **state)
 
     r = wx_chain(c, "v3/industry-coupon/tokens")->post(&(wx_request_options_t){.json_text = "{\"open_id\":"});
     assert_int_equal(wx_response_err(r), WX_E_JSON);
-    assert_non_null(strstr(wx_response_error(r)->message, "malformed JSON"));
+    assert_non_null(strstr(wx_response_error_detail(r)->message, "malformed JSON"));
     wx_response_free(r);
     r = wx_chain(c, "v3/industry-coupon/tokens")->post(NULL);
     assert_int_equal(wx_response_err(r), WX_E_VALIDATION);
@@ -274,7 +274,7 @@ static void test_path_variables_and_injection(void **state)
     wx_response_t *r = wx_chain(c, "v3/pay/transactions/id/{transaction_id}")->get(
         &(wx_request_options_t){.query = (wx_kv_t[]){{"mchid", "1230000109"}, {0}}});
     assert_int_equal(wx_response_err(r), WX_E_MISSING_VAR);
-    assert_non_null(strstr(wx_response_error(r)->where, "transaction_id"));
+    assert_non_null(strstr(wx_response_error_detail(r)->where, "transaction_id"));
     wx_response_free(r);
     assert_int_equal(g_fake.requests, 0);
 
@@ -314,7 +314,7 @@ static void test_path_variables_and_injection(void **state)
         if (wx_response_err(r) != WX_E_INVALID_ARG)
             fail_msg("%s with %s: %s", dotted[i].path, dotted[i].value ? dotted[i].value : "-",
                      wx_err_name(wx_response_err(r)));
-        assert_string_equal(wx_response_error(r)->where, "path");
+        assert_string_equal(wx_response_error_detail(r)->where, "path");
         wx_response_free(r);
     }
     assert_int_equal(g_fake.requests, before);
@@ -366,9 +366,9 @@ static void test_http_error_is_reported(void **state)
     wx_response_t *r = seed_post(c);
     assert_int_equal(wx_response_err(r), WX_E_HTTP);
     assert_int_equal(wx_response_status(r), 400);
-    assert_string_equal(wx_response_error(r)->server_code, "PARAM_ERROR");
-    assert_string_equal(wx_response_error(r)->server_message, "参数错误");
-    assert_int_equal(wx_response_error(r)->http_status, 400);
+    assert_string_equal(wx_response_error_detail(r)->server_code, "PARAM_ERROR");
+    assert_string_equal(wx_response_error_detail(r)->server_message, "参数错误");
+    assert_int_equal(wx_response_error_detail(r)->http_status, 400);
     assert_non_null(wx_response_body(r, NULL)); /* verified, so readable */
     wx_response_free(r);
     /* a forged error response is a forgery first */

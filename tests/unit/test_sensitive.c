@@ -315,7 +315,7 @@ static void test_request_option(void **state)
     wx_response_t *r = add_receiver(c, &(wx_request_options_t){.json = body,
                                                                .encrypt_fields = fields});
     if (wx_response_err(r) != WX_OK)
-        fail_msg("%s", wx_response_error(r)->message);
+        fail_msg("%s", wx_response_error_detail(r)->message);
     /* the rule picks the WeChat Pay public key; its id goes into the header */
     assert_string_equal(header_sent("Wechatpay-Serial"), PUB_KEY_ID);
     assert_true(g_fake.auth_ok); /* signed over the encrypted body */
@@ -384,10 +384,10 @@ static void test_request_option(void **state)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         r = add_receiver(c, &bad[i]);
         if (wx_response_err(r) != fails[i].code ||
-            !strstr(wx_response_error(r)->message, fails[i].part))
+            !strstr(wx_response_error_detail(r)->message, fails[i].part))
             fail_msg("case %zu: want %s (%s), got %s: %s", i, wx_err_name(fails[i].code),
                      fails[i].part, wx_err_name(wx_response_err(r)),
-                     wx_response_error(r)->message);
+                     wx_response_error_detail(r)->message);
         wx_response_free(r);
     }
     assert_int_equal(g_fake.requests, before);
@@ -409,7 +409,7 @@ static void test_validated_in_clear(void **state)
     wx_response_t *r = add_receiver(c, &(wx_request_options_t){
                                            .json = body, .encrypt_fields = (const char *[]){"name", NULL}});
     assert_int_equal(wx_response_err(r), WX_E_VALIDATION);
-    assert_string_equal(wx_response_error(r)->where, "name");
+    assert_string_equal(wx_response_error_detail(r)->where, "name");
     assert_int_equal(g_fake.requests, 0);
     wx_response_free(r);
     json_object_put(body);
