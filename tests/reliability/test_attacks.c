@@ -48,7 +48,7 @@ static wx_err post_on_dying_connection(int retry_safe, int *arrivals)
     wx_response_t *r = wx_chain(c, SEED_PATH)->post(&post);
     wx_err rc = wx_response_err(r);
     if (rc == WX_E_OUTCOME_UNKNOWN)
-        assert_non_null(strstr(wx_response_error(r)->message, "not resent"));
+        assert_non_null(strstr(wx_response_error_detail(r)->message, "not resent"));
     *arrivals = wxt_bad_requests(s) - 1;
     wx_response_free(r);
     wx_client_free(c);
@@ -74,9 +74,9 @@ static void refused(wx_node_t *node, wx_method m, wx_request_options_t *o, wx_er
     wx_response_t *r = wx_request(node, m, o);
     if (wx_response_err(r) != want)
         fail_msg("want %s, got %s: %s", wx_err_name(want), wx_err_name(wx_response_err(r)),
-                 wx_response_error(r)->message);
-    if (fragment && !strstr(wx_response_error(r)->message, fragment))
-        fail_msg("message \"%s\" lacks \"%s\"", wx_response_error(r)->message, fragment);
+                 wx_response_error_detail(r)->message);
+    if (fragment && !strstr(wx_response_error_detail(r)->message, fragment))
+        fail_msg("message \"%s\" lacks \"%s\"", wx_response_error_detail(r)->message, fragment);
     wx_response_free(r);
 }
 

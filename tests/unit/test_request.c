@@ -287,7 +287,7 @@ static void test_path_variables_and_injection(void **state)
     r = wx_chain(c, "v3/pay/transactions/id/_transaction_id_")->get(&(wx_request_options_t){
         .vars = (wx_kv_t[]){{"transaction_id", "a/b"}, {0}}, .no_validation = 1});
     assert_int_equal(wx_response_err(r), WX_E_INVALID_ARG);
-    assert_non_null(strstr(wx_response_error(r)->message, "encoded slash"));
+    assert_non_null(strstr(wx_response_error_detail(r)->message, "encoded slash"));
     wx_response_free(r);
 
     /* "." and ".." segments, from a chain or a value, in any spelling: the transport or
