@@ -114,6 +114,7 @@ void bench_group_e2e(const bench_ctx *ctx);     /* group_e2e.c */
 void bench_group_memory(const bench_ctx *ctx);  /* group_memory.c (once) */
 void bench_group_spec(const bench_ctx *ctx);    /* group_spec.c */
 void bench_group_state(const bench_ctx *ctx);   /* group_state.c */
+void bench_group_apiv2(const bench_ctx *ctx);   /* group_apiv2.c */
 
 /* A signed, verified client of the sandbox (NULL after a message). */
 wx_client_t *bench_sandbox_client(const bench_sandbox *s);

@@ -3,7 +3,7 @@
  * and targets, and writes the same as JSON.
  *
  *   wxpay_bench [--wxpay PATH] [--json OUT.json] [--repeat N] [--seconds S]
- *               [--only micro,crypto,spec,e2e,state,memory]
+ *               [--only micro,crypto,spec,e2e,state,memory,apiv2]
  *
  * A target missed is printed as MISS; it never makes the program fail. */
 #include <stdio.h>
@@ -27,6 +27,7 @@ static const group k_groups[] = {
     {"e2e", bench_group_e2e, 0, 1},
     {"state", bench_group_state, 0, 1},
     {"memory", bench_group_memory, 1, 1},
+    {"apiv2", bench_group_apiv2, 0, 1},
 };
 #define GROUP_COUNT (sizeof k_groups / sizeof k_groups[0])
 
@@ -44,7 +45,7 @@ static int selected(const char *only, const char *name)
 static void usage(FILE *out)
 {
     fputs("usage: wxpay_bench [--wxpay PATH] [--json OUT.json] [--repeat N] [--seconds S]\n"
-          "                   [--only micro,crypto,spec,e2e,state,memory]\n",
+          "                   [--only micro,crypto,spec,e2e,state,memory,apiv2]\n",
           out);
 }
 

@@ -129,19 +129,20 @@ static int notify_v2(const char *config, const char *body_path)
     return rc;
 }
 
-int wx_cmd_notify(int argc, char **argv)
+typedef struct notify_args {
+    const char *config, *now_arg, *headers_path, *body_path;
+    int v2;
+} notify_args;
+
+/* CLI_EXIT_OK, -1 after printing the help, or the usage error printed. */
+static int parse_args(notify_args *a, int argc, char **argv)
 {
-    /* `wxpay notify make` writes a notification (with the sandbox's keys: src/mock/) */
-    if (argc > 1 && !strcmp(argv[1], "make"))
-        return wx_cmd_notify_make(argc - 1, argv + 1);
     enum { OPT_CONFIG, OPT_NOW, OPT_HEADERS, OPT_V2 };
     static const cli_option opts[] = {{"config", 'c', 1, OPT_CONFIG},
                                       {"now", 0, 1, OPT_NOW},
                                       {"headers", 0, 1, OPT_HEADERS},
                                       {"v2", 0, 0, OPT_V2},
                                       {0}};
-    const char *config = NULL, *now_arg = NULL, *headers_path = NULL, *body_path = NULL;
-    int v2 = 0;
     cli_parser p;
     cli_parser_init(&p, "notify", argc, argv, 1);
     int k;
@@ -149,32 +150,35 @@ int wx_cmd_notify(int argc, char **argv)
         switch (k) {
         case CLI_HELP:
             help();
-            return CLI_EXIT_OK;
+            return -1;
         case CLI_BAD:
             return CLI_EXIT_USAGE;
         case CLI_POSITIONAL:
-            if (body_path)
+            if (a->body_path)
                 return cli_usage_error("notify", "unexpected argument \"%s\"", p.value);
-            body_path = p.value;
+            a->body_path = p.value;
             break;
         case OPT_CONFIG:
-            config = p.value;
+            a->config = p.value;
             break;
         case OPT_NOW:
-            now_arg = p.value;
+            a->now_arg = p.value;
             break;
         case OPT_HEADERS:
-            headers_path = p.value;
+            a->headers_path = p.value;
             break;
         case OPT_V2:
-            v2 = 1;
+            a->v2 = 1;
             break;
         }
     }
-    if (v2 && (headers_path || now_arg))
-        return cli_usage_error("notify", "--v2 takes neither --headers nor --now");
-    if (v2)
-        return notify_v2(config, body_path);
+    return CLI_EXIT_OK;
+}
+
+/* An APIv3 callback: JSON, checked with the Wechatpay-* headers of the request. */
+static int notify_v3(const notify_args *a)
+{
+    const char *headers_path = a->headers_path, *body_path = a->body_path;
     if (!headers_path)
         return cli_usage_error("notify", "missing --headers HEADERS_FILE");
     int headers_stdin = !strcmp(headers_path, "-");
@@ -182,10 +186,10 @@ int wx_cmd_notify(int argc, char **argv)
         return cli_usage_error("notify", "the headers and the body cannot both come from "
                                          "standard input");
     int64_t now = 0;
-    if (now_arg && !parse_now(now_arg, &now))
+    if (a->now_arg && !parse_now(a->now_arg, &now))
         return cli_usage_error("notify", "--now wants a UNIX time in seconds, got \"%s\"",
-                               now_arg);
-    if (cli_require_config("notify", config) != CLI_EXIT_OK)
+                               a->now_arg);
+    if (cli_require_config("notify", a->config) != CLI_EXIT_OK)
         return CLI_EXIT_USAGE;
 
     char *headers_text = NULL, *body = NULL;
@@ -205,11 +209,11 @@ int wx_cmd_notify(int argc, char **argv)
         goto out;
     }
     wx_client_options_t overrides = {0};
-    if (now_arg) {
+    if (a->now_arg) {
         overrides.clock = given_clock;
         overrides.clock_ud = &now;
     }
-    if (wx_client_new_from_config(config, &overrides, &c, &err) != WX_OK) {
+    if (wx_client_new_from_config(a->config, &overrides, &c, &err) != WX_OK) {
         rc = cli_fail_err(CLI_EXIT_USAGE, "notify", NULL, &err);
         goto out;
     }
@@ -230,4 +234,18 @@ out:
     free(headers_text);
     free(body);
     return rc;
+}
+
+int wx_cmd_notify(int argc, char **argv)
+{
+    /* `wxpay notify make` writes a notification (with the sandbox's keys: src/mock/) */
+    if (argc > 1 && !strcmp(argv[1], "make"))
+        return wx_cmd_notify_make(argc - 1, argv + 1);
+    notify_args a = {0};
+    int rc = parse_args(&a, argc, argv);
+    if (rc != CLI_EXIT_OK)
+        return rc == -1 ? CLI_EXIT_OK : rc;
+    if (a.v2 && (a.headers_path || a.now_arg))
+        return cli_usage_error("notify", "--v2 takes neither --headers nor --now");
+    return a.v2 ? notify_v2(a.config, a.body_path) : notify_v3(&a);
 }

@@ -122,122 +122,140 @@ static int load_pub(const char *dir, const char *file, const char *key, const ch
     return rc;
 }
 
-int wx_mock_config_load(const char *dir, wx_mock_config *cfg, char *why, size_t why_len)
+/* A 32-character key of CONFIG.json, when given. */
+static int get_key32(struct json_object *conf, const char *key, char **out, int *bad, char *why,
+                     size_t why_len)
 {
-    memset(cfg, 0, sizeof *cfg);
-    struct json_object *conf = NULL, *mock = NULL;
-    const char *s;
-    int rc = -1, bad = 0;
-    cfg->dir = strdup(dir);
-    if (!cfg->dir)
-        return fail(why, why_len, "out of memory");
-    if (!(conf = read_json(dir, "CONFIG.json", why, why_len)))
-        goto out;
-    if (!(mock = read_json(dir, "mock.json", why, why_len)))
-        goto out;
+    const char *s = get_string(conf, "CONFIG.json", key, 0, bad, why, why_len);
+    if (!s)
+        return *bad ? -1 : 0;
+    if (strlen(s) != 32)
+        return fail(why, why_len, "CONFIG.json: \"%s\" must be 32 characters long", key);
+    return (*out = strdup(s)) ? 0 : fail(why, why_len, "out of memory");
+}
 
+/* CONFIG.json: the merchant, its keys for APIv3 and APIv2, the spec folder. */
+static int load_merchant(const char *dir, struct json_object *conf, wx_mock_config *cfg,
+                         char *why, size_t why_len)
+{
+    const char *s;
+    int bad = 0;
     if (!(s = get_string(conf, "CONFIG.json", "mchid", 1, &bad, why, why_len)) ||
         !(cfg->mchid = strdup(s)))
-        goto out;
+        return -1;
     if (!(s = get_string(conf, "CONFIG.json", "serial", 1, &bad, why, why_len)) ||
         !(cfg->merchant_serial = strdup(s)))
-        goto out;
-    if ((s = get_string(conf, "CONFIG.json", "apiv3_key", 0, &bad, why, why_len))) {
-        if (strlen(s) != 32) {
-            fail(why, why_len, "CONFIG.json: \"apiv3_key\" must be 32 bytes long");
-            goto out;
-        }
-        cfg->apiv3_key = strdup(s);
-    }
-    if ((s = get_string(conf, "CONFIG.json", "apiv2_key", 0, &bad, why, why_len))) {
-        if (strlen(s) != 32) {
-            fail(why, why_len, "CONFIG.json: \"apiv2_key\" must be 32 characters long");
-            goto out;
-        }
-        cfg->apiv2_key = strdup(s);
-    }
+        return -1;
+    if (get_key32(conf, "apiv3_key", &cfg->apiv3_key, &bad, why, why_len) ||
+        get_key32(conf, "apiv2_key", &cfg->apiv2_key, &bad, why, why_len))
+        return -1;
     if ((s = get_string(conf, "CONFIG.json", "spec_dir", 0, &bad, why, why_len)))
         cfg->spec_dir = join_path(dir, s);
-    if (bad)
-        goto out;
+    return bad ? -1 : 0;
+}
 
-    if (!(s = get_string(mock, "mock.json", "merchant_certificate", 1, &bad, why, why_len)) ||
-        load_pub(dir, "mock.json", "merchant_certificate", s, &cfg->merchant_cert,
-                 &cfg->merchant_cert_pem, why, why_len))
-        goto out;
+/* mock.json's merchant certificate, which must be CONFIG.json's serial. */
+static int load_merchant_cert(const char *dir, struct json_object *mock, wx_mock_config *cfg,
+                              char *why, size_t why_len)
+{
+    int bad = 0;
+    const char *s = get_string(mock, "mock.json", "merchant_certificate", 1, &bad, why, why_len);
+    if (!s || load_pub(dir, "mock.json", "merchant_certificate", s, &cfg->merchant_cert,
+                       &cfg->merchant_cert_pem, why, why_len))
+        return -1;
     const char *msn = wx_pubkey_serial(cfg->merchant_cert);
-    if (!msn || strcasecmp(msn, cfg->merchant_serial) != 0) {
-        fail(why, why_len, "mock.json \"merchant_certificate\": serial %s does not match "
-             "CONFIG.json \"serial\" %s", msn ? msn : "(none: not a certificate)",
-             cfg->merchant_serial);
-        goto out;
-    }
+    if (!msn || strcasecmp(msn, cfg->merchant_serial) != 0)
+        return fail(why, why_len, "mock.json \"merchant_certificate\": serial %s does not match "
+                    "CONFIG.json \"serial\" %s", msn ? msn : "(none: not a certificate)",
+                    cfg->merchant_serial);
+    return 0;
+}
 
-    if (!(s = get_string(mock, "mock.json", "platform_private_key", 1, &bad, why, why_len)) ||
+/* mock.json's platform key and certificate, which must belong together. */
+static int load_platform(const char *dir, struct json_object *mock, wx_mock_config *cfg,
+                         char *why, size_t why_len)
+{
+    int bad = 0;
+    const char *s = get_string(mock, "mock.json", "platform_private_key", 1, &bad, why, why_len);
+    if (!s ||
         load_priv(dir, "mock.json", "platform_private_key", s, &cfg->platform_key, why, why_len))
-        goto out;
+        return -1;
     wx_pubkey_t *pcert = NULL;
     if (!(s = get_string(mock, "mock.json", "platform_certificate", 1, &bad, why, why_len)) ||
         load_pub(dir, "mock.json", "platform_certificate", s, &pcert, &cfg->platform_cert_pem,
                  why, why_len))
-        goto out;
+        return -1;
     const char *psn = wx_pubkey_serial(pcert);
     int match = wx_keys_match(cfg->platform_key, pcert);
     if (psn)
         cfg->platform_serial = strdup(psn);
     wx_pubkey_validity(pcert, &cfg->platform_not_before, &cfg->platform_not_after);
     wx_pubkey_free(pcert);
-    if (!psn || !cfg->platform_serial) {
-        fail(why, why_len, "mock.json \"platform_certificate\": not a certificate");
-        goto out;
-    }
-    if (!match) {
-        fail(why, why_len, "mock.json: platform_private_key is not the key of platform_certificate");
-        goto out;
-    }
+    if (!psn || !cfg->platform_serial)
+        return fail(why, why_len, "mock.json \"platform_certificate\": not a certificate");
+    if (!match)
+        return fail(why, why_len,
+                    "mock.json: platform_private_key is not the key of platform_certificate");
+    return 0;
+}
 
+/* mock.json's optional WeChat Pay public key (PUB_KEY_ID_... and its private key). */
+static int load_public_key_mode(const char *dir, struct json_object *mock, wx_mock_config *cfg,
+                                char *why, size_t why_len)
+{
+    int bad = 0;
     const char *pub_id = get_string(mock, "mock.json", "public_key_id", 0, &bad, why, why_len);
     const char *pub_key =
         get_string(mock, "mock.json", "public_key_private_key", 0, &bad, why, why_len);
     if (bad)
-        goto out;
-    if (!pub_id != !pub_key) {
-        fail(why, why_len, "mock.json: give both \"public_key_id\" and \"public_key_private_key\", "
-             "or neither");
-        goto out;
-    }
-    if (pub_id && pub_key) {
-        if (strncmp(pub_id, "PUB_KEY_ID_", 11) != 0) {
-            fail(why, why_len, "mock.json: \"public_key_id\" must start with PUB_KEY_ID_");
-            goto out;
-        }
-        if (!(cfg->pubkey_id = strdup(pub_id)) ||
-            load_priv(dir, "mock.json", "public_key_private_key", pub_key, &cfg->pubkey_key, why,
-                      why_len))
-            goto out;
-    }
+        return -1;
+    if (!pub_id != !pub_key)
+        return fail(why, why_len, "mock.json: give both \"public_key_id\" and "
+                    "\"public_key_private_key\", or neither");
+    if (!pub_id)
+        return 0;
+    if (strncmp(pub_id, "PUB_KEY_ID_", 11) != 0)
+        return fail(why, why_len, "mock.json: \"public_key_id\" must start with PUB_KEY_ID_");
+    if (!(cfg->pubkey_id = strdup(pub_id)))
+        return fail(why, why_len, "out of memory");
+    return load_priv(dir, "mock.json", "public_key_private_key", pub_key, &cfg->pubkey_key, why,
+                     why_len);
+}
 
-    /* The platform keys CONFIG.json lists are what a client trusts; the mock must sign
-     * with one of them or every answer would fail verification. */
+/* The platform keys CONFIG.json lists are what a client trusts; the mock must sign with
+ * one of them or every answer would fail verification. */
+static int check_platform_listed(struct json_object *conf, const wx_mock_config *cfg, char *why,
+                                 size_t why_len)
+{
     struct json_object *platform;
     if (!json_object_object_get_ex(conf, "platform", &platform) ||
-        !json_object_is_type(platform, json_type_object)) {
-        fail(why, why_len, "CONFIG.json: \"platform\" must be an object of serial -> PEM path");
-        goto out;
-    }
-    int listed = 0;
+        !json_object_is_type(platform, json_type_object))
+        return fail(why, why_len, "CONFIG.json: \"platform\" must be an object of serial -> PEM path");
     json_object_object_foreach(platform, id, path) {
         (void)path;
         if (!strcasecmp(id, cfg->platform_serial))
-            listed = 1;
+            return 0;
     }
-    if (!listed) {
-        fail(why, why_len, "CONFIG.json \"platform\" does not list the platform certificate %s",
-             cfg->platform_serial);
-        goto out;
-    }
-    rc = 0;
-out:
+    return fail(why, why_len, "CONFIG.json \"platform\" does not list the platform certificate %s",
+                cfg->platform_serial);
+}
+
+int wx_mock_config_load(const char *dir, wx_mock_config *cfg, char *why, size_t why_len)
+{
+    memset(cfg, 0, sizeof *cfg);
+    struct json_object *conf = NULL, *mock = NULL;
+    int rc = -1;
+    cfg->dir = strdup(dir);
+    if (!cfg->dir)
+        return fail(why, why_len, "out of memory");
+    if ((conf = read_json(dir, "CONFIG.json", why, why_len)) &&
+        (mock = read_json(dir, "mock.json", why, why_len)) &&
+        !load_merchant(dir, conf, cfg, why, why_len) &&
+        !load_merchant_cert(dir, mock, cfg, why, why_len) &&
+        !load_platform(dir, mock, cfg, why, why_len) &&
+        !load_public_key_mode(dir, mock, cfg, why, why_len) &&
+        !check_platform_listed(conf, cfg, why, why_len))
+        rc = 0;
     json_object_put(conf);
     json_object_put(mock);
     if (rc)

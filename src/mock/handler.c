@@ -259,6 +259,11 @@ void wx_mock_answer_example(const wx_mock_handler_ctx *ctx, const wx_mock_reques
     }
     reply->status = status;
     wx_mock_bill_answer(ctx, req, example);
+    char why[256];
+    if (wx_mock_encrypt_sensitive(ctx->cfg, ep, status, example, why, sizeof why) != 0) {
+        set_error(reply, 500, "SYSTEM_ERROR", NULL, "%s", why);
+        goto done;
+    }
     reply->unsigned_reply = status >= 200 && status < 300 && wx_endpoint_unsigned_response(ep);
     reply->content_type = "application/json";
     if (example) {

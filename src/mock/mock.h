@@ -156,6 +156,10 @@ void wx_mock_reply_free(wx_mock_reply *reply);
 /* The spec's example response of @p ep, for a call the state does not play. */
 void wx_mock_answer_example(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
                             const wx_endpoint_t *ep, wx_mock_reply *reply);
+/* Encrypt the sensitive fields of an answer (x-is-sensitive) with the merchant
+ * certificate, as WeChat Pay does (sensitive_answer.c). 0, or -1 with @p why. */
+int wx_mock_encrypt_sensitive(const wx_mock_config *cfg, const wx_endpoint_t *ep, int status,
+                              struct json_object *body, char *why, size_t why_len);
 /* A bill request's example answer, made to agree with the bill download (bills.c). */
 void wx_mock_bill_answer(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
                          struct json_object *example);

@@ -1,20 +1,11 @@
 /* multipart/form-data, just enough for the media upload endpoints: there the request
  * signature covers the `meta` part (a JSON text), not the whole body. */
+#define _GNU_SOURCE /* memmem */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "mock.h"
-
-static const char *find_bytes(const char *hay, size_t hay_len, const char *needle, size_t n)
-{
-    if (n == 0 || hay_len < n)
-        return NULL;
-    for (size_t i = 0; i + n <= hay_len; i++)
-        if (hay[i] == needle[0] && !memcmp(hay + i, needle, n))
-            return hay + i;
-    return NULL;
-}
 
 /* The boundary parameter of a Content-Type, quoted or not. */
 static int boundary_of(const char *content_type, char *out, size_t out_len)
@@ -57,7 +48,7 @@ static int part_name(const char *headers, size_t len, char *out, size_t out_len)
         }
     if (!cd)
         return -1;
-    const char *eol = find_bytes(cd, len - (size_t)(cd - headers), "\r\n", 2);
+    const char *eol = memmem(cd, len - (size_t)(cd - headers), "\r\n", 2);
     size_t cd_len = eol ? (size_t)(eol - cd) : len - (size_t)(cd - headers);
     for (size_t i = 1; i + 6 <= cd_len; i++) {
         /* "filename=" also ends in name=: the match must start a parameter */
@@ -86,7 +77,7 @@ int wx_mock_multipart_parse(const char *content_type, const char *body, size_t l
         return -1;
     }
     int dn = snprintf(delim, sizeof delim, "--%s", boundary);
-    const char *p = find_bytes(body, len, delim, (size_t)dn), *end = body + len;
+    const char *p = memmem(body, len, delim, (size_t)dn), *end = body + len;
     if (!p) {
         snprintf(why, why_len, "multipart/form-data body without its boundary");
         return -1;
@@ -98,13 +89,13 @@ int wx_mock_multipart_parse(const char *content_type, const char *body, size_t l
         if (end - p < 2 || p[0] != '\r' || p[1] != '\n')
             break;
         p += 2;
-        const char *hend = find_bytes(p, (size_t)(end - p), "\r\n\r\n", 4);
+        const char *hend = memmem(p, (size_t)(end - p), "\r\n\r\n", 4);
         if (!hend)
             break;
         const char *content = hend + 4;
         char next_delim[88];
         int nn = snprintf(next_delim, sizeof next_delim, "\r\n%s", delim);
-        const char *next = find_bytes(content, (size_t)(end - content), next_delim, (size_t)nn);
+        const char *next = memmem(content, (size_t)(end - content), next_delim, (size_t)nn);
         if (!next)
             break;
         if (*count == max_parts) {

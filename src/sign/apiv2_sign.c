@@ -53,8 +53,12 @@ static wx_err append_sorted(wx_buf *msg, const json_object *fields, wx_error_t *
         if (!text)
             rc = wx_error_set(err, WX_E_INVALID_ARG, names[i],
                               "an APIv2 field must be a string or a number");
-        else if (*text && strcmp(names[i], "sign") != 0)
-            wx_buf_printf(msg, "%s=%s&", names[i], text);
+        else if (*text && strcmp(names[i], "sign") != 0) {
+            wx_buf_puts(msg, names[i]);
+            wx_buf_putc(msg, '=');
+            wx_buf_puts(msg, text);
+            wx_buf_putc(msg, '&');
+        }
     }
     wx_free(names);
     return rc;
@@ -82,7 +86,8 @@ wx_err wx_v2_sign(const json_object *fields, const char *apiv2_key, wx_v2_sign_t
     wx_buf msg = WX_BUF_INIT;
     wx_err rc = append_sorted(&msg, fields, err);
     if (rc == WX_OK) {
-        wx_buf_printf(&msg, "key=%s", apiv2_key);
+        wx_buf_puts(&msg, "key=");
+        wx_buf_puts(&msg, apiv2_key);
         if (!wx_buf_ok(&msg))
             rc = wx_error_set(err, WX_E_NOMEM, "sign", NULL);
     }

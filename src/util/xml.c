@@ -5,8 +5,12 @@
  * fetched and no internal one defined: no XXE, no billion laughs); an entity reference
  * other than the five predefined ones cannot appear without a DOCTYPE, and expat
  * reports it as undefined. Size is checked before parsing. */
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <sys/random.h>
 #include <expat.h>
 #include <json-c/json.h>
 #include <wechatpay/apiv2.h>
@@ -116,11 +120,12 @@ static void on_start(void *ud, const XML_Char *name, const XML_Char **attrs)
     if (d->depth >= 2)
         return stop(d, "an APIv2 field holds text, not elements (nesting is refused)");
     if (d->depth == 1) {
-        if (strlen(name) >= sizeof d->field)
+        size_t n = strlen(name);
+        if (n >= sizeof d->field)
             return stop(d, "a field name is too long");
         if (json_object_object_get_ex(d->out, name, NULL))
             return stop(d, "a field appears twice");
-        snprintf(d->field, sizeof d->field, "%s", name);
+        memcpy(d->field, name, n + 1);
         wx_buf_reset(&d->text);
     }
     d->depth++;
@@ -190,11 +195,57 @@ static void on_pi(void *ud, const XML_Char *target, const XML_Char *data)
     stop(ud, "a processing instruction is refused");
 }
 
+/* expat salts its hash tables from the system's random source on every new parser, a
+ * system call each time; a salt drawn once per thread keeps the protection for less. */
+static unsigned long hash_salt(void)
+{
+    static _Thread_local unsigned long salt;
+    static _Thread_local int ready;
+    if (!ready) {
+        if (getrandom(&salt, sizeof salt, 0) != (ssize_t)sizeof salt)
+            salt = (unsigned long)(uintptr_t)&salt ^ (unsigned long)time(NULL);
+        ready = 1;
+    }
+    return salt;
+}
+
+/* Making a parser costs more than parsing a typical answer, so each thread keeps its
+ * last one and resets it (XML_ParserReset keeps the memory, clears every setting and
+ * handler); a thread's parser is freed when the thread ends. */
+static pthread_key_t g_parser_key;
+static pthread_once_t g_parser_once = PTHREAD_ONCE_INIT;
+static int g_parser_key_ok;
+
+static void free_parser(void *p) { XML_ParserFree(p); }
+static void make_key(void) { g_parser_key_ok = pthread_key_create(&g_parser_key, free_parser) == 0; }
+
+static XML_Parser take_parser(void)
+{
+    pthread_once(&g_parser_once, make_key);
+    XML_Parser p = g_parser_key_ok ? pthread_getspecific(g_parser_key) : NULL;
+    if (p) {
+        pthread_setspecific(g_parser_key, NULL);
+        if (XML_ParserReset(p, "UTF-8"))
+            return p;
+        XML_ParserFree(p);
+    }
+    return XML_ParserCreate("UTF-8");
+}
+
+static void give_back(XML_Parser p)
+{
+    if (g_parser_key_ok && !pthread_getspecific(g_parser_key) &&
+        pthread_setspecific(g_parser_key, p) == 0)
+        return;
+    XML_ParserFree(p);
+}
+
 static XML_Parser make_parser(decoder *d)
 {
-    XML_Parser p = XML_ParserCreate("UTF-8");
+    XML_Parser p = take_parser();
     if (!p)
         return NULL;
+    XML_SetHashSalt(p, hash_salt());
     XML_SetUserData(p, d);
     XML_SetElementHandler(p, on_start, on_end);
     XML_SetCharacterDataHandler(p, on_text);
@@ -237,7 +288,7 @@ wx_err wx_v2_xml_decode(const char *xml, size_t len, json_object **out, wx_error
                      (unsigned long)XML_GetCurrentLineNumber(d.p),
                      (unsigned long)XML_GetCurrentColumnNumber(d.p) + 1);
     }
-    XML_ParserFree(d.p);
+    give_back(d.p);
     wx_buf_free(&d.text);
     if (rc != WX_OK) {
         json_object_put(d.out);

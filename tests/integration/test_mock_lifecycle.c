@@ -660,6 +660,31 @@ static void test_trade_bill(void **state)
     free(dir);
 }
 
+/* A sensitive field of an answer is encrypted with the merchant certificate: the merchant
+ * private key of the generated keys decrypts it. */
+static void test_sensitive_answer(void **state)
+{
+    (void)state;
+    wx_response_t *r = wx_chain(g_client, "v3/transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}")
+        ->get(&(wx_request_options_t){.vars = (wx_kv_t[]){
+                  {"batch_id", "1030000071100999991182020050700019480001"},
+                  {"detail_id", "1040000071100999991182020050700019500100"}, {NULL, NULL}}});
+    lc_ok(r);
+    char *key_path = wxt_path(g_mock.keys_dir, "merchant_key.pem");
+    wx_privkey_t *key = NULL;
+    wx_error_t err = {0};
+    assert_int_equal(wx_privkey_load_file(key_path, NULL, &key, &err), WX_OK);
+    char *plain = NULL;
+    size_t len = 0;
+    if (wx_rsa_oaep_decrypt(key, lc_field(r, "user_name"), &plain, &len, &err) != WX_OK)
+        fail_msg("user_name does not decrypt with the merchant key: %s", err.message);
+    assert_string_equal(plain, "沙箱示例 user_name");
+    wx_free_secret(plain, len);
+    wx_privkey_free(key);
+    free(key_path);
+    wx_response_free(r);
+}
+
 /* Reset forgets orders; it runs last. */
 static void test_reset(void **state)
 {
@@ -686,6 +711,7 @@ int main(void)
         cmocka_unit_test(test_combined_order),
         cmocka_unit_test(test_profit_sharing),
         cmocka_unit_test(test_trade_bill),
+        cmocka_unit_test(test_sensitive_answer),
         cmocka_unit_test(test_reset),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -252,15 +252,20 @@ void wxt_mock_start(wxt_mock *m, const char *const *extra)
     for (int i = 0; extra && extra[i] && n < 46; i++)
         argv[n++] = extra[i];
     argv[n] = NULL;
+    /* Emptied before the fork: a log left by an earlier run under the same pid would
+     * otherwise show its "listening" line before the child has truncated it. */
+    int fd = open(m->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0)
+        fail_msg("cannot create %s: %s", m->log, strerror(errno));
     pid_t pid = fork();
     if (pid == 0) {
-        int fd = open(m->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         dup2(fd, 1);
         dup2(fd, 2);
         setpgid(0, 0);
         execv(argv[0], (char *const *)argv);
         _exit(127);
     }
+    close(fd);
     m->pid = pid;
     for (int i = 0; i < 3000; i++) { /* up to 30 s (valgrind is slow) */
         char *log = wxt_read_file(m->log, NULL);
