@@ -70,16 +70,10 @@ void bench_sandbox_stop(bench_sandbox *s);
  * *maxrss_kib gets the child's peak RSS (VmHWM). Returns the exit status or -1. */
 int bench_run_child(char *const argv[], char *out, size_t n, long *maxrss_kib);
 
-/* ------------------------------------------------------------------ countalloc.c */
+/* ------------------------------------------------------------------ procmem.c */
 
-/* Install the counting allocator (before any other library call). */
-void bench_countalloc_install(void);
-/* Bytes the library holds now, and the peak since the last reset. */
-size_t bench_heap_current(void);
-size_t bench_heap_peak(void);
-void bench_heap_reset_peak(void);
-/* Number of library allocations so far. */
-uint64_t bench_heap_allocs(void);
+/* The library's heap is counted by the tests' allocator (tests/support/alloc_counter.h:
+ * wxt_alloc_install, wxt_alloc_bytes, wxt_alloc_peak, wxt_alloc_count). */
 /* This process's resident set (VmRSS) and its peak (VmHWM), in KiB. */
 long bench_rss_kib(void);
 long bench_hwm_kib(void);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "alloc_counter.h"
 #include "bench.h"
 
 #define GROUP "memory"
@@ -55,18 +56,18 @@ void bench_group_memory(const bench_ctx *ctx)
     bench_load_run(c, WINDOW, 0, 500, NULL, &warm);
 
     /* Heap held while 64 requests are in flight, over what a warm idle client holds. */
-    size_t lib_base = bench_heap_current();
-    bench_heap_reset_peak();
+    size_t lib_base = wxt_alloc_bytes();
+    wxt_alloc_reset_peak();
     g_malloc_base = g_malloc_peak = mallinfo2().uordblks;
     bench_load_run(c, WINDOW, 0, 2000, sample_malloc, &load);
     bench_record(GROUP, "library heap per in-flight request (64 in flight)",
-                 (double)(bench_heap_peak() - lib_base) / WINDOW / 1024.0, "KiB", BENCH_LE, 32);
+                 (double)(wxt_alloc_peak() - lib_base) / WINDOW / 1024.0, "KiB", BENCH_LE, 32);
     bench_record(GROUP, "process heap per in-flight request (info: +curl, json-c)",
                  (double)(g_malloc_peak - g_malloc_base) / WINDOW / 1024.0, "KiB", BENCH_INFO, 0);
 
     /* Growth over 10,000 more requests, after the warm-up above. */
     long rss0 = bench_rss_kib();
-    size_t heap0 = bench_heap_current();
+    size_t heap0 = wxt_alloc_bytes();
     bench_load_run(c, WINDOW, 0, 10000, NULL, &big);
     long rss1 = bench_rss_kib();
     bench_record(GROUP, "RSS before 10,000 requests", (double)rss0 / 1024.0, "MiB", BENCH_INFO, 0);
@@ -74,7 +75,7 @@ void bench_group_memory(const bench_ctx *ctx)
     bench_record(GROUP, "RSS growth over 10,000 requests", (double)(rss1 - rss0) / 1024.0, "MiB",
                  BENCH_LT, 1);
     bench_record(GROUP, "library heap growth over 10,000 requests",
-                 (double)bench_heap_current() - (double)heap0, "bytes", BENCH_INFO, 0);
+                 (double)wxt_alloc_bytes() - (double)heap0, "bytes", BENCH_INFO, 0);
     bench_record(GROUP, "failed requests", (double)(warm.failed + load.failed + big.failed), "",
                  BENCH_LE, 0);
     if (warm.failed + load.failed + big.failed)

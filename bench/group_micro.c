@@ -10,6 +10,7 @@
 #include <wechatpay/plugin.h>
 #include <wechatpay/sys/transport_memory.h>
 
+#include "alloc_counter.h"
 #include "bench.h"
 
 #define GROUP "micro"
@@ -146,9 +147,9 @@ static void request(void *ud, uint64_t n)
 static double allocs_per_call(void (*fn)(void *, uint64_t), micro *m)
 {
     fn(m, 10);
-    uint64_t a0 = bench_heap_allocs();
+    long a0 = wxt_alloc_count();
     fn(m, 100);
-    return (double)(bench_heap_allocs() - a0) / 100.0;
+    return (double)(wxt_alloc_count() - a0) / 100.0;
 }
 
 void bench_group_micro(const bench_ctx *ctx)

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alloc_counter.h"
 #include "bench.h"
 
 typedef struct group {
@@ -69,7 +70,7 @@ static void print_machine(void)
 int main(int argc, char **argv)
 {
     /* Before any other library call, so every allocation is counted. */
-    bench_countalloc_install();
+    wxt_alloc_install();
     const char *wxpay = WXPAY_BIN, *json = "bench.json", *only = NULL;
     int repeat = 3;
     double seconds = 2.0;

@@ -1,6 +1,6 @@
 /* The sandbox the benchmarks talk to: `wxpay keys gen` into a temporary folder, then
- * `wxpay mock --port 0 --quiet` on loopback, found by its "listening on" line (as the
- * tests start it). Also: running a child to completion with its peak RSS. */
+ * `wxpay mock --port 0 --quiet` on loopback, started as the tests start it
+ * (tests/support/sandbox.h). Also: running a child to completion with its peak RSS. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "sandbox.h"
 
 /* VmHWM of a running child, in KiB, once it has become `name` (before its exec the
  * status is the forked copy of this process, whose size says nothing). 0 if unknown. */
@@ -106,47 +107,18 @@ static int write_text(const char *path, const char *text)
  * log in s->dir, and wait for its "listening on" line. */
 static int spawn_mock(bench_sandbox *s, const char *wxpay, const char *keys, const char *state)
 {
-    char log[300];
+    char log[300], why[4096];
     snprintf(log, sizeof log, "%s/mock.log", s->dir);
-    pid_t pid = fork();
-    if (pid < 0)
+    char *argv[] = {(char *)wxpay, "mock", "--port", "0", "--keys", (char *)keys, "--quiet",
+                    state ? "--state" : NULL, (char *)state, NULL};
+    wxt_sandbox sb;
+    if (wxt_sandbox_spawn(&sb, argv, log, 10000, why, sizeof why) != 0) {
+        fprintf(stderr, "bench: %s\n", why);
         return -1;
-    if (pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        if (state)
-            execl(wxpay, wxpay, "mock", "--port", "0", "--keys", keys, "--quiet", "--state", state,
-                  (char *)NULL);
-        else
-            execl(wxpay, wxpay, "mock", "--port", "0", "--keys", keys, "--quiet", (char *)NULL);
-        _exit(127);
     }
-    s->pid = pid;
-    for (int i = 0; i < 1000; i++) { /* up to 10 s */
-        char buf[512] = "";
-        FILE *f = fopen(log, "r");
-        if (f) {
-            size_t n = fread(buf, 1, sizeof buf - 1, f);
-            buf[n] = 0;
-            fclose(f);
-        }
-        const char *p = strstr(buf, "listening on http://127.0.0.1:");
-        if (p && strchr(p, '\n')) {
-            int port = atoi(p + strlen("listening on http://127.0.0.1:"));
-            snprintf(s->base_url, sizeof s->base_url, "http://127.0.0.1:%d/", port);
-            return 0;
-        }
-        int status;
-        if (waitpid(pid, &status, WNOHANG) == pid) {
-            fprintf(stderr, "bench: wxpay mock exited early: %s\n", buf);
-            s->pid = 0;
-            return -1;
-        }
-        usleep(10000);
-    }
-    fprintf(stderr, "bench: wxpay mock did not start\n");
-    return -1;
+    s->pid = sb.pid;
+    memcpy(s->base_url, sb.base_url, sizeof s->base_url);
+    return 0;
 }
 
 int bench_sandbox_start(bench_sandbox *s, const char *wxpay)
@@ -220,17 +192,8 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 
 void bench_sandbox_stop(bench_sandbox *s)
 {
-    if (s->pid > 0) {
-        kill(s->pid, SIGTERM);
-        int status;
-        for (int i = 0; i < 500 && waitpid(s->pid, &status, WNOHANG) != s->pid; i++) {
-            if (i == 499) {
-                kill(s->pid, SIGKILL);
-                waitpid(s->pid, &status, 0);
-            }
-            usleep(10000);
-        }
-    }
+    wxt_sandbox sb = {.pid = s->pid};
+    wxt_sandbox_stop(&sb);
     if (s->dir[0])
         nftw(s->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     memset(s, 0, sizeof *s);

@@ -80,7 +80,7 @@ WX_API int wx_future_done(const wx_future_t *f);
  *        complete.
  * @return the number of this thread's requests still in flight.
  */
-WX_API size_t wx_client_perform(wx_client_t *client, long timeout_ms);
+WX_API size_t wx_client_perform(wx_client_t *client, int64_t timeout_ms);
 
 /** @brief Drive this thread's requests until none is in flight; fires all callbacks. */
 WX_API void wx_client_wait_all(wx_client_t *client);
@@ -108,7 +108,7 @@ typedef struct wx_event_hooks {
     void (*watch_fd)(void *ud, int fd, int events);
     /** Call wx_client_socket_action(c, WX_SOCKET_TIMEOUT, 0) once after @p timeout_ms
      *  (0: as soon as possible), replacing the previous timer; -1: cancel the timer. */
-    void (*set_timer)(void *ud, long timeout_ms);
+    void (*set_timer)(void *ud, int64_t timeout_ms);
     void *ud;
 } wx_event_hooks_t;
 

@@ -102,7 +102,7 @@ typedef struct wx_request_options {
     size_t json_text_len;           /**< 0 means strlen(json_text) */
     int no_validation;              /**< 1: skip spec validation for this request */
     int retry_safe;                 /**< 1: may be resent after a failure the server may have seen */
-    long timeout_ms;                /**< overrides the client's total timeout, 0 = client's */
+    int64_t timeout_ms;             /**< overrides the client's total timeout, 0 = client's */
     const wx_upload_t *upload;      /**< multipart media upload: the `file` part */
     wx_body_sink_fn sink;           /**< stream the 2xx body here instead of keeping it */
     void *sink_ud;

@@ -63,8 +63,8 @@ typedef struct wx_client_options {
     const char *private_key_pem;    /**< merchant RSA key, PEM text (PKCS#1 or PKCS#8) */
     const char *private_key_path;   /**< ... or a path to it */
     const char *private_key_password; /**< for an encrypted PKCS#8 key, else NULL */
-    const wx_platform_key_t *platform; /**< platform certificates / public keys */
-    size_t platform_count;
+    /** Platform certificates / public keys; ends with a {NULL, NULL} entry. */
+    const wx_platform_key_t *platform;
     const char *apiv3_key;          /**< 32-byte APIv3 key (notifications, certificates) */
     const char *base_url;           /**< default "https://api.mch.weixin.qq.com/"; scheme,
                                          host and port only (no path) */
@@ -74,8 +74,8 @@ typedef struct wx_client_options {
     int no_env_spec_path;           /**< 1: ignore the WXPAY_SPEC_PATH environment variable */
     int no_request_validation;      /**< 1: send requests without spec validation */
     int validate_responses;         /**< 1: check 2xx response bodies against the spec */
-    long connect_timeout_ms;        /**< default WX_DEFAULT_CONNECT_TIMEOUT_MS */
-    long timeout_ms;                /**< whole request, default WX_DEFAULT_TIMEOUT_MS */
+    int64_t connect_timeout_ms;     /**< default WX_DEFAULT_CONNECT_TIMEOUT_MS */
+    int64_t timeout_ms;             /**< whole request, default WX_DEFAULT_TIMEOUT_MS */
     size_t max_response_bytes;      /**< largest body kept in memory, default
                                          WX_DEFAULT_MAX_RESPONSE_BYTES (a body streamed to a
                                          sink, e.g. a bill, is not limited) */
@@ -96,7 +96,7 @@ typedef struct wx_client_options {
     void (*debug)(void *ud, const char *text, size_t len);
     void *debug_ud;
     long low_speed_limit;           /**< bytes/s below which a transfer is too slow ... */
-    long low_speed_time_s;          /**< ... for this long (0: no low-speed limit) */
+    int64_t low_speed_time_s;       /**< ... for this long (0: no low-speed limit) */
     /** Extra attempts after a failed one (default WX_DEFAULT_MAX_RETRIES; -1 for none). A request is sent
      *  again only when nothing reached the server (WX_E_CONNECT, going to
      *  backup_base_url when one is set), or, for requests marked retry_safe, also after
@@ -127,7 +127,7 @@ typedef struct wx_client_options {
     /* ---- version 2: read only from a struct whose version is 2 or more */
     /** How far a response's Wechatpay-Timestamp may be from the client's clock for the
      *  default verifier, in seconds; 0: 300 (WeChat Pay's own rule). */
-    int max_clock_skew_s;
+    int64_t max_clock_skew_s;
 } wx_client_options_t;
 
 /**

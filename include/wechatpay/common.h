@@ -158,6 +158,13 @@ WX_API void wx_free(void *ptr);
  * carry no version; arrays of structs (wx_kv_t, wx_platform_key_t) never grow.
  */
 
+/**
+ * @name Conventions
+ * Durations are `int64_t`, with the unit in the name (`timeout_ms`, `cert_refresh_margin_s`).
+ * Arrays in options structs have no count beside them: they end with a NULL entry
+ * (`spec_dirs`, `encrypt_fields`) or an all-NULL one (`wx_kv_t` lists, `platform`).
+ */
+
 /** A borrowed name/value pair; arrays of these end with a `{NULL, NULL}` entry. */
 typedef struct wx_kv {
     const char *key;

@@ -127,7 +127,7 @@ WX_API WX_NODISCARD wx_err wx_keyring_verify(wx_keyring_t *ring, const char *id,
  * @return a verifier (free with wx_verifier_free() unless handed to a client); NULL when
  *         @p ring is NULL or on allocation failure.
  */
-WX_API wx_verifier_t *wx_verifier_apiv3(wx_keyring_t *ring, int max_skew_s);
+WX_API wx_verifier_t *wx_verifier_apiv3(wx_keyring_t *ring, int64_t max_skew_s);
 /** @brief Destroy a verifier that was not handed to a client. Accepts NULL. */
 WX_API void wx_verifier_free(wx_verifier_t *v);
 
@@ -142,8 +142,8 @@ typedef struct wx_http_request {
     const wx_kv_t *headers;   /**< ends with {NULL, NULL} */
     const char *body;         /**< NULL for none */
     size_t body_len;
-    long connect_timeout_ms;
-    long timeout_ms;
+    int64_t connect_timeout_ms;
+    int64_t timeout_ms;
     size_t max_response_bytes;
     int retry_safe;           /**< the request may be resent after a failure the server
                                    may have seen; when 0 a transport must never resend it
@@ -159,7 +159,7 @@ typedef struct wx_http_request {
     size_t upload_data_len;
     const char *upload_content_type;
     long low_speed_limit;     /**< abort when slower than this many bytes/s ... */
-    long low_speed_time_s;    /**< ... for this many seconds (0: no limit) */
+    int64_t low_speed_time_s; /**< ... for this many seconds (0: no limit) */
     /* TLS client certificate (APIv2's x-api-cert-required calls); NULL for none. The
        transport presents it on this request only. */
     const char *client_cert;  /**< PEM certificate text, or PKCS#12 bytes */
@@ -201,7 +201,7 @@ struct wx_transport {
                      wx_http_done_fn done, void *done_ud);
     /** Make progress on the calling thread's requests for at most @p timeout_ms;
      *  return how many are still in flight on this thread. */
-    size_t (*perform)(void *ctx, long timeout_ms);
+    size_t (*perform)(void *ctx, int64_t timeout_ms);
     void (*destroy)(void *ctx);
     /** Optional: drop the calling thread's transfer submitted with @p done_ud without
      *  calling its done function (a client sharing this transport is being freed). */

@@ -130,7 +130,7 @@ static wx_err load_platform_keys(wx_client_t *c, const wx_client_options_t *o, w
     c->ring = wx_keyring_new();
     if (!c->ring)
         return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
-    for (size_t i = 0; i < o->platform_count; i++) {
+    for (size_t i = 0; o->platform && (o->platform[i].serial || o->platform[i].pem); i++) {
         const wx_platform_key_t *k = &o->platform[i];
         if (!k->serial || !*k->serial || !k->pem)
             return wx_error_set(err, WX_E_CONFIG, "platform",

@@ -51,11 +51,11 @@ struct wx_client {
     wx_spec_t *spec;
     int validate_requests;
     int validate_responses;
-    long connect_timeout_ms;
-    long timeout_ms;
+    int64_t connect_timeout_ms;
+    int64_t timeout_ms;
     size_t max_response_bytes;
     long low_speed_limit;
-    long low_speed_time_s;
+    int64_t low_speed_time_s;
     int max_retries;
     char *user_agent;
     wx_clock_fn clock;

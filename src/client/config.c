@@ -21,7 +21,7 @@ typedef struct config_load {
     char *dir;                 /* folder of the file, with trailing '/' or "" */
     char **owned;              /* everything allocated for the options */
     size_t owned_count, owned_cap;
-    wx_platform_key_t *platform;
+    wx_platform_key_t *platform; /* ends with {NULL, NULL} */
     size_t platform_count;
     const char **spec_dirs;
 } config_load;
@@ -155,7 +155,7 @@ static wx_err parse(config_load *l, struct json_object *root, wx_client_options_
             return wx_error_set(err, WX_E_CONFIG, "platform",
                                 "%s: \"platform\" must be an object of serial -> PEM path", l->file);
         size_t n = (size_t)json_object_object_length(platform);
-        l->platform = wx_calloc(n ? n : 1, sizeof *l->platform);
+        l->platform = wx_calloc(n + 1, sizeof *l->platform);
         if (!l->platform)
             return WX_E_NOMEM;
         json_object_object_foreach(platform, id, val)
@@ -175,7 +175,6 @@ static wx_err parse(config_load *l, struct json_object *root, wx_client_options_
             l->platform_count++;
         }
         o->platform = l->platform;
-        o->platform_count = l->platform_count;
     }
     struct json_object *spec;
     if (!o->spec_dirs && json_object_object_get_ex(root, "spec_dir", &spec)) {

@@ -449,7 +449,7 @@ static wx_future_t *f_then(wx_done_fn done, void *ud)
 
 static wx_response_t *f_wait(void) { return wx_future_wait(future_cursor() ? &future_cursor()->pub : NULL); }
 
-size_t wx_client_perform(wx_client_t *c, long timeout_ms)
+size_t wx_client_perform(wx_client_t *c, int64_t timeout_ms)
 {
     if (!c)
         return 0;

@@ -13,7 +13,7 @@ void wx_verify_message_to(wx_buf *out, const char *timestamp, const char *nonce,
 
 /* Verify the four Wechatpay-* values against a keyring (shared by the response
  * verifier and notification handling). Error codes as wx_verifier_apiv3's. */
-wx_err wx_apiv3_check(wx_keyring_t *ring, int max_skew_s, int64_t now, const char *timestamp,
+wx_err wx_apiv3_check(wx_keyring_t *ring, int64_t max_skew_s, int64_t now, const char *timestamp,
                       const char *nonce, const char *signature, const char *serial,
                       const char *body, size_t body_len, wx_error_t *err);
 

@@ -16,7 +16,7 @@
 typedef struct apiv3_verifier {
     wx_verifier_t pub;
     wx_keyring_t *ring; /* borrowed */
-    int max_skew_s;
+    int64_t max_skew_s;
 } apiv3_verifier;
 
 /* A timestamp is decimal digits only, as WeChat Pay sends it. */
@@ -31,7 +31,7 @@ static int parse_timestamp(const char *s, int64_t *out)
     return 1;
 }
 
-wx_err wx_apiv3_check(wx_keyring_t *ring, int max_skew_s, int64_t now, const char *timestamp,
+wx_err wx_apiv3_check(wx_keyring_t *ring, int64_t max_skew_s, int64_t now, const char *timestamp,
                       const char *nonce, const char *signature, const char *serial,
                       const char *body, size_t body_len, wx_error_t *err)
 {
@@ -87,7 +87,7 @@ static wx_err apiv3_verify(void *ctx, const wx_verify_input_t *in, wx_error_t *e
 
 static void apiv3_destroy(void *ctx) { wx_free(ctx); }
 
-wx_verifier_t *wx_verifier_apiv3(wx_keyring_t *ring, int max_skew_s)
+wx_verifier_t *wx_verifier_apiv3(wx_keyring_t *ring, int64_t max_skew_s)
 {
     if (!ring)
         return NULL;

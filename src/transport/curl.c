@@ -323,12 +323,12 @@ static void set_method(CURL *e, const wx_http_request_t *req, setup_status *st)
 static void set_limits(CURL *e, const wx_http_request_t *req, setup_status *st)
 {
     if (req->connect_timeout_ms > 0)
-        SETOPT(st, e, CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms);
+        SETOPT(st, e, CURLOPT_CONNECTTIMEOUT_MS, (long)req->connect_timeout_ms);
     if (req->timeout_ms > 0)
-        SETOPT(st, e, CURLOPT_TIMEOUT_MS, req->timeout_ms);
+        SETOPT(st, e, CURLOPT_TIMEOUT_MS, (long)req->timeout_ms);
     if (req->low_speed_limit > 0 && req->low_speed_time_s > 0) {
         SETOPT(st, e, CURLOPT_LOW_SPEED_LIMIT, req->low_speed_limit);
-        SETOPT(st, e, CURLOPT_LOW_SPEED_TIME, req->low_speed_time_s);
+        SETOPT(st, e, CURLOPT_LOW_SPEED_TIME, (long)req->low_speed_time_s);
     }
     if (req->max_response_bytes)
         SETOPT(st, e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_response_bytes);
@@ -553,7 +553,7 @@ static void drain(curl_thread *th)
             finish(th, m->easy_handle, m->data.result);
 }
 
-static size_t curl_perform(void *ctx, long timeout_ms)
+static size_t curl_perform(void *ctx, int64_t timeout_ms)
 {
     curl_transport *t = ctx;
     curl_thread *th = wx_thread_map_peek(t->threads);

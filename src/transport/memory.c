@@ -26,7 +26,7 @@ static wx_err memory_submit(void *ctx, const wx_http_request_t *req, wx_http_res
     return WX_OK;
 }
 
-static size_t memory_perform(void *ctx, long timeout_ms) { return 0; }
+static size_t memory_perform(void *ctx, int64_t timeout_ms) { return 0; }
 
 static void memory_destroy(void *ctx) { wx_free(ctx); }
 

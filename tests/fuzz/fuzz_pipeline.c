@@ -110,14 +110,13 @@ static void no_destroy(void *ctx) {}
 static wx_client_t *make_client(int validate)
 {
     static wx_signer_t signers[2];
-    static wx_platform_key_t platform[2];
+    static wx_platform_key_t platform[3]; /* ends with {NULL, NULL} */
     platform[0] = (wx_platform_key_t){WXF_PLATFORM_SERIAL, wxf_golden("platform_cert.pem")};
     platform[1] = (wx_platform_key_t){WXF_OTHER_SERIAL, wxf_golden("other_cert.pem")};
     wx_client_options_t o = {0};
     signers[validate] = (wx_signer_t){.authorization = fixed_authorization, .destroy = no_destroy};
     o.signer = &signers[validate];
     o.platform = platform;
-    o.platform_count = 2;
     o.no_env_spec_path = 1;
     o.validate_responses = validate;
     o.clock = fixed_clock;

@@ -62,7 +62,6 @@ static wx_client_t *sandbox_client(const wxt_mock *m, int no_platform, int auto_
                              .auto_refresh_certificates = auto_refresh};
     if (no_platform) {
         o.platform = k_none; /* non-NULL with no entries: none from the file */
-        o.platform_count = 0;
     }
     wx_client_t *c = NULL;
     wx_error_t err = {0};

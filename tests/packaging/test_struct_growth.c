@@ -27,7 +27,6 @@ struct v1_client_options {
     const char *private_key_path;
     const char *private_key_password;
     const wx_platform_key_t *platform;
-    size_t platform_count;
     const char *apiv3_key;
     const char *base_url;
     const char *backup_base_url;
@@ -106,7 +105,6 @@ static struct v1_client_options *old_options(unsigned version)
     o->serial = now.serial;
     o->private_key_pem = now.private_key_pem;
     o->platform = now.platform;
-    o->platform_count = now.platform_count;
     o->base_url = now.base_url;
     o->no_env_spec_path = now.no_env_spec_path;
     o->clock = now.clock;

@@ -292,8 +292,7 @@ static void test_keys_zeroised_on_free(void **state)
     wx_transport_free(o.transport);
     o = wxt_fake_options(&fake);
     o.apiv3_key = APIV3_KEY;
-    o.platform_count = 1;
-    o.platform = (wx_platform_key_t[]){{"X", "not a certificate"}}; /* fails after the key */
+    o.platform = (wx_platform_key_t[]){{"X", "not a certificate"}, {NULL, NULL}}; /* fails after the key */
     assert_int_not_equal(wx_client_new(&o, &c, NULL), WX_OK);
     wx_transport_free(o.transport);
     quarantine_check(&nd, "client from a key file with password; failed clients");

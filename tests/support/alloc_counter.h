@@ -1,6 +1,8 @@
-/* A counting allocator for tests (curl's torture runs, aws-c-common's tracing
- * allocator): counts the library's allocations and can fail the Nth one, so a test can
- * prove that every error path frees what it took. Installed with wx_set_allocator. */
+/* A counting allocator for the tests and the benchmarks (curl's torture runs,
+ * aws-c-common's tracing allocator): counts the library's allocations, the blocks and
+ * bytes it holds and their peak, and can fail the Nth allocation, so a test can prove that
+ * every error path frees what it took. Installed with wx_set_allocator, before any other
+ * library call. json-c and libcurl allocate on their own and are not counted. */
 #ifndef WX_ALLOC_COUNTER_H
 #define WX_ALLOC_COUNTER_H
 
@@ -13,5 +15,8 @@ long wxt_alloc_count(void);         /* allocations since install / last reset */
 long wxt_alloc_live(void);          /* allocations not yet freed */
 int wxt_alloc_failed(void);         /* 1 once the planned failure has happened */
 void wxt_alloc_reset_count(void);
+size_t wxt_alloc_bytes(void);       /* bytes the library holds now */
+size_t wxt_alloc_peak(void);        /* the most it held since install / the last reset */
+void wxt_alloc_reset_peak(void);    /* the peak starts again from the bytes held now */
 
 #endif

@@ -172,7 +172,7 @@ static int64_t fixed_clock(void *ud) { return WXT_NOW; }
 
 wx_client_options_t wxt_fake_options(wxt_fake *fake)
 {
-    static wx_platform_key_t platform[2];
+    static wx_platform_key_t platform[3]; /* ends with {NULL, NULL} */
     platform[0] = (wx_platform_key_t){PLATFORM_SERIAL, wxt_golden("platform_cert.pem")};
     platform[1] = (wx_platform_key_t){"PUB_KEY_ID_0114232009152025032900000000000000",
                                       wxt_golden("other_cert.pem")};
@@ -181,7 +181,6 @@ wx_client_options_t wxt_fake_options(wxt_fake *fake)
     o.serial = "3C9A2F1B7E5D4C3B2A1908F7E6D5C4B3A2918070";
     o.private_key_pem = wxt_golden("merchant_key.pem");
     o.platform = platform;
-    o.platform_count = 2;
     o.base_url = "https://api.mch.weixin.qq.com/";
     o.no_env_spec_path = 1;
     o.clock = fixed_clock;

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "testutil.h"
+#include "sandbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -252,66 +253,25 @@ void wxt_mock_start(wxt_mock *m, const char *const *extra)
     for (int i = 0; extra && extra[i] && n < 46; i++)
         argv[n++] = extra[i];
     argv[n] = NULL;
-    /* Emptied before the fork: a log left by an earlier run under the same pid would
-     * otherwise show its "listening" line before the child has truncated it. */
-    int fd = open(m->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0)
-        fail_msg("cannot create %s: %s", m->log, strerror(errno));
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(fd, 1);
-        dup2(fd, 2);
-        setpgid(0, 0);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    close(fd);
-    m->pid = pid;
-    for (int i = 0; i < 3000; i++) { /* up to 30 s (valgrind is slow) */
-        char *log = wxt_read_file(m->log, NULL);
-        /* "listening on http://127.0.0.1:PORT" (https with --tls) */
-        char *p = log ? strstr(log, "listening on http") : NULL;
-        int tls = p && !strncmp(p, "listening on https://", 21);
-        const char *host = p ? strstr(p, "://127.0.0.1:") : NULL;
-        if (p && host && strchr(p, '\n')) {
-            m->port = atoi(host + strlen("://127.0.0.1:"));
-            snprintf(m->base_url, sizeof m->base_url, "%s://127.0.0.1:%d/",
-                     tls ? "https" : "http", m->port);
-            free(log);
-            return;
-        }
-        free(log);
-        int status;
-        if (waitpid(pid, &status, WNOHANG) == pid) {
-            char *l = wxt_read_file(m->log, NULL);
-            fail_msg("wxpay mock exited early: %s", l ? l : "");
-        }
-        usleep(10000);
-    }
-    kill(pid, SIGKILL);
-    fail_msg("wxpay mock did not start");
+    wxt_sandbox sb;
+    char why[4096];
+    if (wxt_sandbox_spawn(&sb, (char *const *)argv, m->log, 30000 /* valgrind is slow */, why,
+                          sizeof why) != 0)
+        fail_msg("%s", why);
+    m->pid = sb.pid;
+    m->port = sb.port;
+    memcpy(m->base_url, sb.base_url, sizeof m->base_url);
 }
 
 int wxt_mock_stop(wxt_mock *m)
 {
-    int status = 0;
-    if (m->pid > 0) {
-        kill(m->pid, SIGTERM);
-        for (int i = 0; i < 1000; i++) {
-            if (waitpid(m->pid, &status, WNOHANG) == m->pid)
-                break;
-            if (i == 999) {
-                kill(m->pid, SIGKILL);
-                waitpid(m->pid, &status, 0);
-            }
-            usleep(10000);
-        }
-    }
+    wxt_sandbox sb = {.pid = m->pid};
+    int status = wxt_sandbox_stop(&sb);
     free(m->keys_dir);
     free(m->config);
     free(m->log);
     memset(m, 0, sizeof *m);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return status;
 }
 
 const char *wxt_openapi_sample_dir(void)

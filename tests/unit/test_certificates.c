@@ -196,7 +196,7 @@ static void server_reset(void)
 
 static wx_client_options_t options(const pkey *const *keys)
 {
-    static wx_platform_key_t platform[6];
+    static wx_platform_key_t platform[7];
     size_t n = 0;
     for (; keys && keys[n]; n++)
         platform[n] = (wx_platform_key_t){keys[n]->id, keys[n]->pem};
@@ -204,8 +204,8 @@ static wx_client_options_t options(const pkey *const *keys)
     o.mchid = "1900000001";
     o.serial = "3C9A2F1B7E5D4C3B2A1908F7E6D5C4B3A2918070";
     o.private_key_pem = wxt_golden("merchant_key.pem");
+    platform[n] = (wx_platform_key_t){NULL, NULL};
     o.platform = platform;
-    o.platform_count = n;
     o.apiv3_key = APIV3_KEY;
     o.no_env_spec_path = 1;
     o.clock = test_clock;

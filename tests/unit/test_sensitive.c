@@ -441,10 +441,9 @@ static void test_key_rule(void **state)
     assert_int_equal(wx_pubkey_pem(mk, &pub, NULL), WX_OK);
     wx_privkey_free(mk);
     wx_platform_key_t keys[] = {{"11", old}, {"22", newer}, {"33", future}, {"44", expired},
-                                {"PUB_KEY_ID_1", pub}};
+                                {NULL, NULL}};
     wx_client_options_t o = wxt_fake_options(&g_fake);
     o.platform = keys;
-    o.platform_count = 4;
     wx_client_t *c = NULL;
     assert_int_equal(wx_client_new(&o, &c, NULL), WX_OK);
     char id[128];
@@ -475,7 +474,6 @@ static void test_key_rule(void **state)
     /* only expired and future certificates: none */
     o = wxt_fake_options(&g_fake);
     o.platform = keys + 2;
-    o.platform_count = 2;
     assert_int_equal(wx_client_new(&o, &c, NULL), WX_OK);
     assert_int_equal(wx_client_encryption_key(c, id, &err), WX_E_KEY);
     assert_non_null(strstr(err.message, "no platform key to encrypt with"));
