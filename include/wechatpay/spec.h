@@ -209,6 +209,16 @@ WX_API WX_NODISCARD wx_err wx_endpoint_sensitive_response_paths(const wx_endpoin
 WX_API const char *wx_endpoint_sensitive_param(const wx_endpoint_t *ep, size_t i);
 /** @} */
 
+/**
+ * @brief Why the endpoint's responses are not validated, or NULL when they are. A defect
+ *        in a response (a broken schema, a dangling `$ref`, a bad status code) costs only
+ *        that: wx_endpoint_validate_response() then accepts every answer, and requests are
+ *        validated as usual. The text, "FILE: KEY PATH: what is wrong", is borrowed from the
+ *        spec set; a caller that logs may say it once per endpoint. `wxpay spec lint`
+ *        reports it as a warning.
+ */
+WX_API const char *wx_endpoint_response_problem(const wx_endpoint_t *ep);
+
 /** @brief Number of violations in a list (0 for NULL). */
 WX_API size_t wx_violations_count(const wx_violations_t *v);
 /** @brief The i-th violation (borrowed), NULL past the end. */

@@ -85,8 +85,8 @@ static wx_err take_fields(const wx_request_options_t *o, json_object **out, wx_e
  * be signed with this merchant's key. */
 static wx_err check_merchant(wx_client_t *c, json_object *fields, wx_error_t *err)
 {
-    static const char *const ids[] = {"mch_id", "mchid"};
-    for (int i = 0; i < 2; i++) {
+    static const char *const ids[] = {"mch_id", "mchid", "combine_mch_id"};
+    for (int i = 0; i < 3; i++) {
         json_object *v = json_object_object_get(fields, ids[i]);
         if (v && strcmp(json_object_get_string(v), c->mchid) != 0)
             return wx_error_set(err, WX_E_INVALID_ARG, ids[i],

@@ -92,8 +92,8 @@ static int admit(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
         return_fail(reply, "签名错误", err.message);
         return -1;
     }
-    static const char *const ids[] = {"mch_id", "mchid"};
-    for (int i = 0; i < 2; i++) {
+    static const char *const ids[] = {"mch_id", "mchid", "combine_mch_id"};
+    for (int i = 0; i < 3; i++) {
         json_object *v = json_object_object_get(fields, ids[i]);
         if (v && strcmp(json_object_get_string(v), ctx->cfg->mchid) != 0) {
             char why[64];

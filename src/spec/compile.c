@@ -356,14 +356,15 @@ static void report_loop(wx_compiler *c, const json_object *json, int too_long)
                        "anyOf, oneOf or not without going through a property or an item");
 }
 
-static void check_loops(wx_compiler *c)
+/* Loops among the schemas this compile added from @p from on. */
+static void check_loops(wx_compiler *c, size_t from)
 {
     graph g = {wx_calloc(c->nadded ? c->nadded : 1, sizeof *g.nodes), 0, 0};
     if (!g.nodes) {
         wx_compile_nomem(c);
         return;
     }
-    for (size_t i = 0; i < c->nadded; i++) {
+    for (size_t i = from; i < c->nadded; i++) {
         wx_memo_entry *e = wx_memo_find(c->memo, c->added[i]);
         if (e && e->schema)
             g.nodes[g.n++] = (graph_node){e->schema, c->added[i], 0};
@@ -381,10 +382,42 @@ static void check_loops(wx_compiler *c)
     wx_free(g.nodes);
 }
 
+wx_compile_mark wx_compile_begin_part(wx_compiler *c)
+{
+    wx_compile_mark m = {c->nadded, c->nframes, wx_compile_top(c)->path.len, c->recursion,
+                         c->instance_depth};
+    return m;
+}
+
+int wx_compile_end_part(wx_compiler *c, const wx_compile_mark *m, wx_spec_problem *defect)
+{
+    if (!wx_compile_failed(c))
+        check_loops(c, m->nadded);
+    if (!wx_compile_failed(c))
+        return 1;
+    if (c->problem->code == WX_E_NOMEM)
+        return 0;
+    /* A defect: the part's half-built schemas must not be found again by a later compile
+     * that shares their nodes, and the compiler goes on where the part began. */
+    for (size_t i = m->nadded; i < c->nadded; i++) {
+        wx_memo_entry *e = wx_memo_find(c->memo, c->added[i]);
+        if (e)
+            e->schema = NULL;
+    }
+    c->nadded = m->nadded;
+    c->nframes = m->nframes;
+    wx_keypath_pop(&wx_compile_top(c)->path, m->pathlen);
+    c->recursion = m->recursion;
+    c->instance_depth = m->instance_depth;
+    *defect = *c->problem;
+    memset(c->problem, 0, sizeof *c->problem);
+    return 0;
+}
+
 int wx_compiler_finish(wx_compiler *c)
 {
     if (!wx_compile_failed(c))
-        check_loops(c);
+        check_loops(c, 0);
     if (wx_compile_failed(c)) {
         for (size_t i = 0; i < c->nadded; i++) {
             wx_memo_entry *e = wx_memo_find(c->memo, c->added[i]);

@@ -13,6 +13,7 @@
 #include "spec/spec_impl.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "util/alloc.h"
@@ -353,75 +354,105 @@ static int cmp_resp(const void *a, const void *b)
     return strcmp(((const wx_resp *)a)->code, ((const wx_resp *)b)->code);
 }
 
+/* One response: its schema (Swagger 2.0 `schema`, OpenAPI 3 `content`) and example.
+ * Returns 1 when @p r was filled. */
+static int compile_response(wx_compiler *c, wx_resp *r, const char *code, json_object *raw)
+{
+    if (!parse_code(code, &r->status, &r->klass)) {
+        wx_compile_fail(c, code, "unknown response code \"%s\"", code);
+        return 0;
+    }
+    size_t o2 = push(c, code);
+    int frames;
+    json_object *resp = resolve(c, raw, &frames), *v, *content;
+    if (resp && !json_object_is_type(resp, json_type_object))
+        wx_compile_fail(c, NULL, "a response must be an object");
+    if (resp && !failed(c)) {
+        if (!(r->code = wx_spec_arena_strdup(c->arena, code)))
+            nomem(c);
+        if (json_object_object_get_ex(resp, "schema", &v)) {
+            size_t o3 = push(c, "schema");
+            r->schema = wx_schema_compile(c, v);
+            pop(c, o3);
+        }
+        if (json_object_object_get_ex(resp, "examples", &v) && json_object_is_type(v, json_type_object))
+            r->example = pick_media(v);
+        json_object *media = json_object_object_get_ex(resp, "content", &content) ? pick_media(content) : NULL;
+        if (!failed(c) && media && json_object_is_type(media, json_type_object)) {
+            size_t o3 = push_media(c, content, media);
+            if (json_object_object_get_ex(media, "schema", &v)) {
+                size_t o4 = push(c, "schema");
+                r->schema = wx_schema_compile(c, v);
+                pop(c, o4);
+            }
+            if (!r->example)
+                r->example = media_example(media);
+            pop(c, o3);
+        }
+    }
+    unwind(c, frames);
+    pop(c, o2);
+    return resp && !failed(c);
+}
+
+/* A broken response costs only the operation's response validation: it is left out, the
+ * endpoint remembers the first defect (wx_endpoint_response_problem), and its requests
+ * are validated as usual. */
+static void response_defect(wx_compiler *c, wx_endpoint_t *ep, const wx_spec_problem *defect)
+{
+    if (ep->resp_problem)
+        return;
+    wx_spec_problem *p = wx_arena_alloc(c->arena, sizeof *p);
+    char *text = wx_arena_alloc(c->arena, 1200);
+    if (!p || !text) {
+        nomem(c);
+        return;
+    }
+    *p = *defect;
+    snprintf(text, 1200, "%s: %s: %s", p->file, p->keypath, p->message);
+    ep->resp_problem = p;
+    ep->resp_problem_text = text;
+}
+
+static size_t compile_response_list(wx_compiler *c, wx_endpoint_t *ep, json_object *resps,
+                                    wx_resp *out)
+{
+    size_t count = 0;
+    wx_spec_problem defect;
+    json_object_object_foreach(resps, code, raw)
+    {
+        if (failed(c))
+            break;
+        if (strncmp(code, "x-", 2) == 0)
+            continue;
+        memset(&out[count], 0, sizeof out[count]);
+        wx_compile_mark m = wx_compile_begin_part(c);
+        int done = compile_response(c, &out[count], code, raw);
+        if (wx_compile_end_part(c, &m, &defect))
+            count += (size_t)done;
+        else if (!failed(c))
+            response_defect(c, ep, &defect);
+    }
+    return count;
+}
+
 static void compile_responses(wx_compiler *c, wx_endpoint_t *ep, json_object *resps)
 {
     size_t old = push(c, "responses");
-    if (!json_object_is_type(resps, json_type_object)) {
-        wx_compile_fail(c, NULL, "responses must be an object");
-        pop(c, old);
-        return;
-    }
-    size_t n = (size_t)json_object_object_length(resps);
+    int is_obj = json_object_is_type(resps, json_type_object);
+    size_t n = is_obj ? (size_t)json_object_object_length(resps) : 0, count = 0;
     wx_resp *out = wx_arena_alloc(c->arena, (n ? n : 1) * sizeof *out);
-    if (!out) {
+    if (!out)
         nomem(c);
-        pop(c, old);
-        return;
+    wx_spec_problem defect;
+    if (out && !is_obj) {
+        wx_compile_mark m = wx_compile_begin_part(c);
+        wx_compile_fail(c, NULL, "responses must be an object");
+        if (!wx_compile_end_part(c, &m, &defect))
+            response_defect(c, ep, &defect);
     }
-    size_t count = 0;
-    json_object_object_foreach(resps, code, raw)
-    {
-        if (strncmp(code, "x-", 2) == 0)
-            continue;
-        wx_resp *r = &out[count];
-        if (!parse_code(code, &r->status, &r->klass)) {
-            wx_compile_fail(c, code, "unknown response code \"%s\"", code);
-            break;
-        }
-        size_t o2 = push(c, code);
-        int frames;
-        json_object *resp = resolve(c, raw, &frames);
-        json_object *v;
-        if (resp && !json_object_is_type(resp, json_type_object)) {
-            wx_compile_fail(c, NULL, "a response must be an object");
-        } else if (resp) {
-            r->code = wx_spec_arena_strdup(c->arena, code);
-            if (!r->code)
-                nomem(c);
-            if (json_object_object_get_ex(resp, "schema", &v)) {
-                size_t o3 = push(c, "schema");
-                r->schema = wx_schema_compile(c, v);
-                pop(c, o3);
-            }
-            if (json_object_object_get_ex(resp, "examples", &v) &&
-                json_object_is_type(v, json_type_object)) {
-                json_object *media = pick_media(v);
-                if (media)
-                    r->example = media;
-            }
-            json_object *content;
-            if (!failed(c) && json_object_object_get_ex(resp, "content", &content)) {
-                json_object *media = pick_media(content);
-                json_object *schema;
-                if (media && json_object_is_type(media, json_type_object)) {
-                    size_t o3 = push_media(c, content, media);
-                    if (json_object_object_get_ex(media, "schema", &schema)) {
-                        size_t o4 = push(c, "schema");
-                        r->schema = wx_schema_compile(c, schema);
-                        pop(c, o4);
-                    }
-                    if (!r->example)
-                        r->example = media_example(media);
-                    pop(c, o3);
-                }
-            }
-            count++;
-        }
-        unwind(c, frames);
-        pop(c, o2);
-        if (failed(c))
-            break;
-    }
+    if (is_obj && out)
+        count = compile_response_list(c, ep, resps, out);
     pop(c, old);
     if (count)
         qsort(out, count, sizeof *out, cmp_resp);
@@ -543,9 +574,11 @@ wx_err wx_route_compile(wx_spec_t *spec, wx_doc *doc, const char *tmpl, wx_route
     }
     wx_compile_frame *frames = wx_calloc(WX_COMPILE_MAX_FRAMES, sizeof *frames);
     wx_endpoint_t **eps = wx_arena_alloc(&spec->arena, 8 * sizeof *eps);
+    rf->broken = wx_arena_alloc(&spec->arena, 8 * sizeof *rf->broken);
+    rf->nbroken = 0;
     const char *tmpl_copy = wx_spec_arena_strdup(&spec->arena, tmpl);
     const char *file_copy = wx_spec_arena_strdup(&spec->arena, doc->display);
-    if (!frames || !eps || !tmpl_copy || !file_copy) {
+    if (!frames || !eps || !rf->broken || !tmpl_copy || !file_copy) {
         wx_free(frames);
         rf->state = WX_ROUTE_BROKEN;
         return wx_problem_set(&rf->problem, WX_E_NOMEM, doc->display, "", "out of memory");
@@ -558,9 +591,22 @@ wx_err wx_route_compile(wx_spec_t *spec, wx_doc *doc, const char *tmpl, wx_route
         json_object *op;
         if (!json_object_object_get_ex(root, k_methods[i], &op))
             continue;
+        /* A defect in one operation leaves the file's other operations working. */
+        wx_compile_mark m = wx_compile_begin_part(&c);
         wx_endpoint_t *ep = compile_op(&c, k_methods[i], op, root, tmpl_copy, file_copy);
-        if (ep)
-            eps[n++] = ep;
+        wx_broken_op *b = &rf->broken[rf->nbroken];
+        if (wx_compile_end_part(&c, &m, &b->problem)) {
+            if (ep)
+                eps[n++] = ep;
+        } else if (!failed(&c)) {
+            char upper[8] = {0};
+            for (size_t k = 0; k < sizeof upper - 1 && k_methods[i][k]; k++)
+                upper[k] = (char)toupper((unsigned char)k_methods[i][k]);
+            b->tmpl = tmpl_copy;
+            if (!(b->method = wx_spec_arena_strdup(&spec->arena, upper)))
+                wx_problem_set(&rf->problem, WX_E_NOMEM, doc->display, "", "out of memory");
+            rf->nbroken++;
+        }
     }
     int bad = wx_compiler_finish(&c);
     wx_free(frames);

@@ -2,6 +2,7 @@
  * per broken file, in path order. */
 #include "spec/spec_impl.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,6 +47,59 @@ static lint_entry *add(lint_acc *a, const char *rel, size_t ext)
     return e;
 }
 
+/* A problem line: an error or a warning, with what it degrades (an operation and how, or
+ * NULL) said in the item and at the end of its message. Strings live in the spec's arena. */
+static void problem(wx_spec_t *spec, lint_acc *a, const char *rel, size_t ext,
+                    const wx_spec_problem *p, int warning, const wx_endpoint_t *ep,
+                    const char *how)
+{
+    lint_entry *e = add(a, rel, ext);
+    if (!e)
+        return;
+    char degrades[600], message[1400];
+    degrades[0] = 0;
+    if (ep)
+        snprintf(degrades, sizeof degrades, "%s %s: %s", ep->method, ep->tmpl, how);
+    snprintf(message, sizeof message, "%s%s%s%s%s", warning ? "warning: " : "", p->message,
+             ep ? " [degrades " : "", degrades, ep ? "]" : "");
+    e->item.is_error = 1;
+    e->item.is_warning = warning;
+    e->item.file = wx_spec_arena_strdup(&spec->arena, p->file);
+    e->item.where = wx_spec_arena_strdup(&spec->arena, p->keypath);
+    e->item.message = wx_spec_arena_strdup(&spec->arena, message);
+    e->item.degrades = ep ? wx_spec_arena_strdup(&spec->arena, degrades) : NULL;
+    if (!e->item.file || !e->item.where || !e->item.message || (ep && !e->item.degrades))
+        a->nomem = 1;
+}
+
+/* A file that compiled: its endpoints, the operations a defect left out, and the
+ * responses it switched off. */
+static void ready_file(wx_spec_t *spec, lint_acc *a, const wx_child *ch, const wx_route_file *rf)
+{
+    size_t ext = ch->file_rank == 2 ? 4 : 5;
+    for (size_t k = 0; k < rf->neps && !a->nomem; k++) {
+        const wx_endpoint_t *ep = rf->eps[k];
+        lint_entry *e = add(a, ch->file_rel, ext);
+        if (!e)
+            break;
+        e->item.method = ep->method;
+        e->item.tmpl = ep->tmpl;
+        e->item.file = ep->file;
+        if (ep->resp_problem)
+            problem(spec, a, ch->file_rel, ext, ep->resp_problem, 1, ep,
+                    "responses not validated");
+    }
+    for (size_t k = 0; k < rf->nbroken && !a->nomem; k++) {
+        /* The operation is absent: a stand-in endpoint names it. */
+        wx_endpoint_t stand_in;
+        memset(&stand_in, 0, sizeof stand_in);
+        stand_in.method = rf->broken[k].method;
+        stand_in.tmpl = rf->broken[k].tmpl;
+        problem(spec, a, ch->file_rel, ext, &rf->broken[k].problem, 0, &stand_in,
+                "not available");
+    }
+}
+
 static void visit(wx_spec_t *spec, wx_dir *d, lint_acc *a)
 {
     if (wx_dir_list(spec, d, NULL) != WX_OK) {
@@ -63,14 +117,7 @@ static void visit(wx_spec_t *spec, wx_dir *d, lint_acc *a)
                 break;
             }
             if (rf->state == WX_ROUTE_READY) {
-                for (size_t k = 0; k < rf->neps; k++) {
-                    lint_entry *e = add(a, ch->file_rel, ext);
-                    if (!e)
-                        break;
-                    e->item.method = rf->eps[k]->method;
-                    e->item.tmpl = rf->eps[k]->tmpl;
-                    e->item.file = rf->eps[k]->file;
-                }
+                ready_file(spec, a, ch, rf);
             } else {
                 lint_entry *e = add(a, ch->file_rel, ext);
                 if (e) {
@@ -116,10 +163,10 @@ wx_err wx_spec_lint(wx_spec_t *spec, void (*cb)(void *ud, const wx_lint_item_t *
     /* What the items point to lives in the spec set, so the lock is not held here and
      * the callback may use the set. */
     for (size_t i = 0; i < a.n; i++) {
-        if (a.items[i].item.is_error)
-            nerr++;
-        else
+        if (!a.items[i].item.is_error)
             neps++;
+        else if (!a.items[i].item.is_warning)
+            nerr++;
         if (cb)
             cb(ud, &a.items[i].item);
     }

@@ -75,6 +75,11 @@ static int try_file(route_state *rs, wx_child *ch)
         return -1;
     }
     rs->found = method_of(rf, rs->method);
+    for (size_t i = 0; !rs->found && i < rf->nbroken; i++)
+        if (wx_strcasecmp_ascii(rf->broken[i].method, rs->method) == 0) {
+            rs->error = wx_problem_to_error(&rf->broken[i].problem, rs->err);
+            return -1;
+        }
     return rs->found != NULL;
 }
 

@@ -254,6 +254,19 @@ void wx_compiler_init(wx_compiler *c, wx_spec_t *spec, wx_arena *arena, wx_regex
  * entries of a failed compile and free the bookkeeping. Returns nonzero when the compile
  * failed (c->problem says why). */
 int wx_compiler_finish(wx_compiler *c);
+/* A part of a compile whose defects cost only that part (an operation, a response):
+ * begin it, compile, end it. wx_compile_end_part() returns 1 when the part is sound;
+ * on a defect it copies the problem to @p defect, undoes the part (its memo entries,
+ * frames and key path) and clears the compiler's problem so the compile goes on; out of
+ * memory stays the whole compile's failure (returns 0, nothing cleared). */
+typedef struct wx_compile_mark {
+    size_t nadded;
+    int nframes;
+    size_t pathlen;
+    int recursion, instance_depth;
+} wx_compile_mark;
+wx_compile_mark wx_compile_begin_part(wx_compiler *c);
+int wx_compile_end_part(wx_compiler *c, const wx_compile_mark *m, wx_spec_problem *defect);
 /* Compile a schema node at the current frame (its key path already pushed). */
 const wx_schema *wx_schema_compile(wx_compiler *c, json_object *node);
 /* Every keyword of one schema object (keywords.c). In param mode (a Swagger 2.0
@@ -376,6 +389,8 @@ struct wx_endpoint {
     size_t nsensitive_params;
     int sensitive_body; /* the body schema marks a field somewhere */
     int xml;           /* APIv2: the body and the answer are XML (every value is text) */
+    const wx_spec_problem *resp_problem; /* a broken response: responses not validated */
+    const char *resp_problem_text;       /* "FILE: KEYPATH: message" */
     int cert_required; /* x-api-cert-required: true */
 };
 
@@ -383,12 +398,22 @@ struct wx_endpoint {
  * WX_ROUTE_UNREAD, so the next use tries again. */
 enum { WX_ROUTE_UNREAD = 0, WX_ROUTE_READY, WX_ROUTE_BROKEN };
 
+/* An operation left out for a defect in its request side (the other methods of the file
+ * still work). */
+typedef struct wx_broken_op {
+    const char *method; /* "POST" */
+    const char *tmpl;
+    wx_spec_problem problem;
+} wx_broken_op;
+
 /* A route file's compiled operations. */
 typedef struct wx_route_file {
     int state; /* WX_ROUTE_* */
     wx_spec_problem problem;
     wx_endpoint_t **eps; /* in the arena; sorted by method */
     size_t neps;
+    wx_broken_op *broken; /* in the arena */
+    size_t nbroken;
 } wx_route_file;
 
 /* Read `x-is-sensitive` (a name or a list of names) at the current frame into an arena

@@ -241,7 +241,36 @@ static size_t collect(char *p, size_t size, size_t n, void *ud)
     return size * n;
 }
 
-/* A reversal POSTed over TLS by hand (libcurl), with no client certificate. */
+/* POST @p xml to the sandbox @p m by hand (libcurl), with no client certificate. */
+static char *post_raw(const wxt_mock *m, const char *path, const char *xml)
+{
+    char *ca = wxt_path(m->keys_dir, "mock-ca.pem"), url[256];
+    snprintf(url, sizeof url, "%s%s", m->base_url, path);
+    answer_buf a = {0};
+    CURL *h = curl_easy_init();
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, xml);
+    if (!strncmp(url, "https:", 6))
+        curl_easy_setopt(h, CURLOPT_CAINFO, ca);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &a);
+    assert_int_equal(curl_easy_perform(h), CURLE_OK);
+    curl_easy_cleanup(h);
+    free(ca);
+    return a.data ? a.data : strdup("");
+}
+
+static char *apiv2_key_of(const wxt_mock *m)
+{
+    char *cfg = wxt_read_file(m->config, NULL);
+    json_object *j = json_tokener_parse(cfg);
+    char *key = strdup(json_object_get_string(json_object_object_get(j, "apiv2_key")));
+    json_object_put(j);
+    free(cfg);
+    return key;
+}
+
+/* A reversal signed by hand, sent without a client certificate. */
 static char *reverse_without_certificate(const wxt_mock *m, const char *key)
 {
     json_object *f = json_tokener_parse("{\"appid\":\"wx1\",\"mch_id\":\"1900000001\","
@@ -251,20 +280,36 @@ static char *reverse_without_certificate(const wxt_mock *m, const char *key)
     json_object_object_add(f, "sign", json_object_new_string(sign));
     assert_int_equal(wx_v2_xml_encode(f, &xml, NULL, NULL), WX_OK);
     json_object_put(f);
-    char *ca = wxt_path(m->keys_dir, "mock-ca.pem"), url[256];
-    snprintf(url, sizeof url, "%ssecapi/pay/reverse", m->base_url);
-    answer_buf a = {0};
-    CURL *h = curl_easy_init();
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, xml);
-    curl_easy_setopt(h, CURLOPT_CAINFO, ca);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &a);
-    assert_int_equal(curl_easy_perform(h), CURLE_OK);
-    curl_easy_cleanup(h);
+    char *out = post_raw(m, "secapi/pay/reverse", xml);
     wx_free(xml);
-    free(ca);
-    return a.data ? a.data : strdup("");
+    return out;
+}
+
+/* The request as the official PHP SDK writes it: values as escaped text (CDATA only
+ * for text with <, >, & or "), no sign_type, the sign over the ksort()ed fields. */
+static void test_php_sdk_shaped_request(void **state)
+{
+    (void)state;
+    char *key = apiv2_key_of(&g_mock);
+    json_object *f = json_tokener_parse("{\"appid\":\"wx1\",\"mch_id\":\"1900000001\",\"body\":\"A & B\","
+        "\"out_trade_no\":\"PHP-1\",\"total_fee\":\"7\",\"spbill_create_ip\":\"1.2.3.4\","
+        "\"auth_code\":\"134567890123456781\",\"nonce_str\":\"Zx9PhpNonce\"}");
+    char sign[WX_V2_SIGN_MAX], xml[1024];
+    assert_int_equal(wx_v2_sign(f, key, WX_V2_SIGN_MD5, sign, NULL), WX_OK);
+    snprintf(xml, sizeof xml, "<xml><appid>wx1</appid><mch_id>1900000001</mch_id><body><![CDATA[A & B]]></body>"
+             "<out_trade_no>PHP-1</out_trade_no><total_fee>7</total_fee><spbill_create_ip>1.2.3.4"
+             "</spbill_create_ip><auth_code>134567890123456781</auth_code><nonce_str>Zx9PhpNonce"
+             "</nonce_str><sign>%s</sign></xml>", sign);
+    char *out = post_raw(&g_mock, "pay/micropay", xml);
+    json_object *a = NULL;
+    assert_int_equal(wx_v2_xml_decode(out, strlen(out), &a, NULL), WX_OK);
+    assert_string_equal(json_object_get_string(json_object_object_get(a, "result_code")), "SUCCESS");
+    /* and the answer verifies as the PHP SDK checks it: by the sign's length */
+    assert_int_equal(wx_v2_verify(a, key, WX_V2_SIGN_BY_LENGTH, NULL), WX_OK);
+    json_object_put(a);
+    json_object_put(f);
+    free(out);
+    free(key);
 }
 
 static void test_tls_client_certificate(void **state)
@@ -297,14 +342,12 @@ static void test_tls_client_certificate(void **state)
     wx_response_free(r);
     wx_client_free(c);
     /* without the certificate the sandbox refuses the secure call, as WeChat Pay does */
-    char *cfg = wxt_read_file(m.config, NULL);
-    json_object *j = json_tokener_parse(cfg);
-    char *out = reverse_without_certificate(&m, json_object_get_string(json_object_object_get(j, "apiv2_key")));
+    char *key = apiv2_key_of(&m);
+    char *out = reverse_without_certificate(&m, key);
     assert_non_null(strstr(out, "FAIL"));
     assert_non_null(strstr(out, "merchant certificate"));
     free(out);
-    json_object_put(j);
-    free(cfg);
+    free(key);
     free(p12);
     free(dir);
     assert_int_equal(wxt_mock_stop(&m), 0);
@@ -319,6 +362,7 @@ int main(void)
         cmocka_unit_test(test_till_example),
         cmocka_unit_test(test_cli),
         cmocka_unit_test(test_tls_client_certificate),
+        cmocka_unit_test(test_php_sdk_shaped_request),
     };
     return cmocka_run_group_tests_name("APIv2 against the sandbox", tests, setup, teardown);
 }

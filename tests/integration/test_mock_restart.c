@@ -1,6 +1,6 @@
 /* --state survives a crash: orders, refunds and pending callbacks are still there after
  * `kill -9` and a restart on the same file, and the callbacks that were pending are
- * delivered by the new process. */
+ * delivered by the new process (signed with the public key there: --sign-with pubkey). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,7 +80,10 @@ static void test_kill9_restart(void **state)
     /* a new process on the same file, the merchant back up */
     sink_always(snk, 204);
     size_t before = sink_wait(snk, 0, 0);
-    wxt_mock_start(&m, args);
+    /* (the new process signs with the WeChat Pay public key: the client knows both) */
+    const char *const args2[] = {"--state", db, "--notify-backoff", "0.3", "--sign-with", "pubkey",
+                                 NULL};
+    wxt_mock_start(&m, args2);
     c = lc_client(&m);
     for (int i = 0; i < ORDERS; i++) {
         wx_response_t *q = lc_query(c, otn[i]);
@@ -112,6 +115,7 @@ static void test_kill9_restart(void **state)
         if (wx_notify_verify(c, it->headers, it->body, it->body_len, &n, &err) != WX_OK)
             fail_msg("resumed callback %zu: %s", i, err.message);
         assert_string_equal(n->event_type, "TRANSACTION.SUCCESS");
+        assert_true(!strncmp(n->serial, "PUB_KEY_ID_", 11));
         wx_notification_free(n);
     }
     /* new orders continue with new ids */

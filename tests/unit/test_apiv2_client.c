@@ -110,6 +110,7 @@ static wx_response_t *micropay(wx_client_t *c, const char *extra)
 static void test_request_on_the_wire(void **state)
 {
     (void)state;
+    json_object_put(g.sent); /* the previous test's last request */
     memset(&g, 0, sizeof g);
     wx_client_t *c = client(1);
     wx_response_t *r = micropay(c, NULL);
@@ -138,6 +139,7 @@ static void test_request_on_the_wire(void **state)
 static void test_refused_before_sending(void **state)
 {
     (void)state;
+    json_object_put(g.sent); /* the previous test's last request */
     memset(&g, 0, sizeof g);
     wx_client_t *c = client(0);
     /* another merchant */
@@ -174,6 +176,7 @@ static void test_refused_before_sending(void **state)
 static void test_client_certificate_exactly_where_marked(void **state)
 {
     (void)state;
+    json_object_put(g.sent); /* the previous test's last request */
     memset(&g, 0, sizeof g);
     wx_client_t *c = client(1);
     static const char *const paths[] = {"v2/secapi/pay/reverse", "v2/pay/orderquery"};
@@ -205,6 +208,7 @@ static void expect_answer(wx_client_t *c, int mode, wx_err want, int visible)
 static void test_answers_judged(void **state)
 {
     (void)state;
+    json_object_put(g.sent); /* the previous test's last request */
     memset(&g, 0, sizeof g);
     wx_client_t *c = client(1);
     expect_answer(c, ANSWER_SIGNED, WX_OK, 1);
@@ -246,5 +250,7 @@ int main(void)
         cmocka_unit_test(test_client_certificate_exactly_where_marked),
         cmocka_unit_test(test_answers_judged),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    json_object_put(g.sent); /* the last request the handler decoded */
+    return failed;
 }

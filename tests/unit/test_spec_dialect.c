@@ -251,12 +251,109 @@ static void test_sensitive_sample(void **state)
     wx_spec_free(s);
 }
 
+static wx_spec_t *open_builtin(void)
+{
+    wx_spec_options_t o = {.no_env = 1};
+    wx_spec_t *s = NULL;
+    assert_int_equal(wx_spec_new(&o, &s, NULL), WX_OK);
+    return s;
+}
+
+/* The shipped specs mark what WeChat Pay encrypts: receiver and payee names, bank card
+ * numbers; the walker finds them in a request built the usual way. */
+static void test_shipped_sensitive(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *tmpl, *body, *found;
+    } cases[] = {
+        {"/v3/profitsharing/receivers/add", "{\"type\":\"PERSONAL_OPENID\",\"name\":\"张三\"}", "name=张三"},
+        {"/v3/profitsharing/orders",
+         "{\"receivers\":[{\"name\":\"李四\",\"account\":\"o1\"},{\"account\":\"o2\"},{\"name\":\"王五\"}]}",
+         "receivers[0].name=李四 receivers[2].name=王五"},
+        {"/v3/transfer/batches",
+         "{\"batch_name\":\"b\",\"transfer_detail_list\":[{\"user_name\":\"赵六\",\"openid\":\"o\"}]}",
+         "transfer_detail_list[0].user_name=赵六"},
+        {"/v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund",
+         "{\"type\":\"USER_BANK_CARD\",\"bank_account\":\"6222020200000000000\",\"real_name\":\"钱七\"}",
+         "bank_account=6222020200000000000 real_name=钱七"},
+        /* Nothing to hide in an ordinary order. */
+        {"/v3/pay/transactions/jsapi", "{\"description\":\"name\",\"payer\":{\"openid\":\"o\"}}", ""},
+    };
+    wx_spec_t *s = open_builtin();
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const wx_endpoint_t *ep = NULL;
+        assert_int_equal(wx_spec_find(s, "POST", cases[i].tmpl, &ep, NULL, NULL), WX_OK);
+        assert_int_equal(wx_endpoint_has_sensitive(ep), cases[i].found[0] != 0);
+        json_object *body = json_tokener_parse(cases[i].body);
+        seen_paths sp = {"", 0, 0};
+        assert_int_equal(wx_endpoint_sensitive_paths(ep, body, note_path, &sp), WX_OK);
+        if (strcmp(sp.text, cases[i].found) != 0)
+            fail_msg("%s: found \"%s\", expected \"%s\"", cases[i].tmpl, sp.text, cases[i].found);
+        json_object_put(body);
+    }
+    /* The transfer detail query answers the payee's name encrypted. */
+    const wx_endpoint_t *ep = NULL;
+    assert_int_equal(wx_spec_find(s, "GET", "/v3/transfer/batches/batch-id/1/details/detail-id/2",
+                                  &ep, NULL, NULL), WX_OK);
+    json_object *resp = json_tokener_parse("{\"user_name\":\"c2VjcmV0\"}");
+    seen_paths rp = {"", 0, 0};
+    assert_int_equal(wx_endpoint_sensitive_response_paths(ep, 200, resp, note_path, &rp), WX_OK);
+    assert_string_equal(rp.text, "user_name=c2VjcmV0");
+    json_object_put(resp);
+    wx_spec_free(s);
+}
+
+/* notify_url: https anywhere, plain http only to this machine (the sandbox's callbacks). */
+static void test_shipped_notify_url(void **state)
+{
+    (void)state;
+    static const char *const good[] = {
+        "https://www.example.com/wxpay/notify", "https://pay.example.cn", "http://127.0.0.1:8080/cb",
+        "http://localhost/notify", "http://[::1]:9000/n", "http://127.0.0.1"};
+    static const char *const bad[] = {
+        "http://www.example.com/notify", "http://127.0.0.1.evil.com/cb", "http://localhost.evil.com/",
+        "http://localhost:99999999/", "https://www.example.com/cb?x=1", "ftp://127.0.0.1/",
+        "http://[::2]/", "https://", "https://a.com/#frag", "http://user@localhost/"};
+    static const char *const tmpls[] = {"/v3/pay/transactions/jsapi", "/v3/pay/transactions/native",
+                                        "/v3/refund/domestic/refunds", "/v3/combine-transactions/app",
+                                        "/v2/pay/unifiedorder"};
+    wx_spec_t *s = open_builtin();
+    for (size_t t = 0; t < sizeof tmpls / sizeof tmpls[0]; t++) {
+        const wx_endpoint_t *ep = NULL;
+        assert_int_equal(wx_spec_find(s, "POST", tmpls[t], &ep, NULL, NULL), WX_OK);
+        for (int want_ok = 1; want_ok >= 0; want_ok--) {
+            const char *const *list = want_ok ? good : bad;
+            size_t n = want_ok ? sizeof good / sizeof good[0] : sizeof bad / sizeof bad[0];
+            for (size_t i = 0; i < n; i++) {
+                json_object *body = json_object_new_object();
+                json_object_object_add(body, "notify_url", json_object_new_string(list[i]));
+                wx_request_view_t rv = {NULL, NULL, NULL, body, 1};
+                wx_violations_t *v = NULL;
+                wx_err rc = wx_endpoint_validate_request(ep, &rv, &v);
+                assert_true(rc == WX_OK || rc == WX_E_VALIDATION);
+                int flagged = 0;
+                for (size_t k = 0; k < wx_violations_count(v); k++)
+                    flagged |= strcmp(wx_violations_at(v, k)->path, "notify_url") == 0;
+                if (flagged == want_ok)
+                    fail_msg("%s: notify_url %s %s", tmpls[t], list[i],
+                             want_ok ? "refused" : "accepted");
+                wx_violations_free(v);
+                json_object_put(body);
+            }
+        }
+    }
+    wx_spec_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_xml_numbers_as_text),
         cmocka_unit_test(test_sensitive_paths),
         cmocka_unit_test(test_sensitive_sample),
+        cmocka_unit_test(test_shipped_sensitive),
+        cmocka_unit_test(test_shipped_notify_url),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

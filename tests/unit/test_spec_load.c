@@ -144,8 +144,8 @@ static void log_item(void *ud, const wx_lint_item_t *it)
     if (it->is_error) {
         /* Relative to the data folder, so the expectations do not depend on the checkout. */
         const char *f = strstr(it->file, "/v3/") ? strstr(it->file, "/v3/") + 1 : it->file;
-        l->len += (size_t)snprintf(l->text + l->len, sizeof l->text - l->len, "ERR %s | %s | %s\n",
-                                   f, it->where, it->message);
+        l->len += (size_t)snprintf(l->text + l->len, sizeof l->text - l->len, "%s %s | %s | %s\n",
+                                   it->is_warning ? "WARN" : "ERR", f, it->where, it->message);
     } else {
         l->len += (size_t)snprintf(l->text + l->len, sizeof l->text - l->len, "%s %s\n",
                                    it->method, it->tmpl);
@@ -160,25 +160,33 @@ static void test_broken_files(void **state)
     lint_log log = {{0}, 0};
     size_t neps, nerr;
     assert_int_equal(wx_spec_lint(s, log_item, &log, &neps, &nerr), WX_E_SPEC);
-    assert_int_equal(neps, 1);
-    assert_int_equal(nerr, 8);
+    assert_int_equal(neps, 3);
+    assert_int_equal(nerr, 6);
     const char *expected =
         "ERR v3/bad-json.json | line 3, column 55 | invalid JSON: unexpected character\n"
         "ERR v3/bad-pattern.yaml | get.parameters[0].pattern | invalid pattern ^[z-a]$: "
-        "range out of order in character class at offset 4\n"
+        "range out of order in character class at offset 4 [degrades GET /v3/bad-pattern: not "
+        "available]\n"
         "ERR v3/bad-yaml.yaml | line 7, column 1 | invalid YAML: did not find expected node "
         "content (while parsing a flow node)\n"
         "ERR v3/cycle.yaml | definitions.B.$ref | $ref cycle: '#/definitions/A' leads back to "
-        "itself without going through a property or an item\n"
-        "ERR v3/dangling.yaml | get.responses.200.schema.$ref | dangling $ref "
-        "'#/definitions/Nope': " DATA "/broken/v3/dangling.yaml has no '/definitions/Nope'\n"
-        "ERR v3/missing-file.yaml | get.responses.200.schema.$ref | $ref "
-        "'../definitions/Nope.yaml#/X': no such file in the spec tree: definitions/Nope.yaml\n"
+        "itself without going through a property or an item [degrades POST /v3/cycle: not "
+        "available]\n"
+        /* A broken response costs the operation its response validation, nothing more. */
+        "GET /v3/dangling\n"
+        "WARN v3/dangling.yaml | get.responses.200.schema.$ref | warning: dangling $ref "
+        "'#/definitions/Nope': " DATA "/broken/v3/dangling.yaml has no '/definitions/Nope' "
+        "[degrades GET /v3/dangling: responses not validated]\n"
+        "GET /v3/missing-file\n"
+        "WARN v3/missing-file.yaml | get.responses.200.schema.$ref | warning: $ref "
+        "'../definitions/Nope.yaml#/X': no such file in the spec tree: definitions/Nope.yaml "
+        "[degrades GET /v3/missing-file: responses not validated]\n"
         "GET /v3/ok\n"
         "ERR v3/required-not-list.yaml | post.parameters[0].schema.properties.open_id.required "
-        "| required must be a list of strings\n"
+        "| required must be a list of strings [degrades POST /v3/required-not-list: not "
+        "available]\n"
         "ERR v3/unknown-type.json | post.parameters[0].schema.properties.stock_id.type | "
-        "unknown type \"int\"\n";
+        "unknown type \"int\" [degrades POST /v3/unknown-type: not available]\n";
     assert_string_equal(log.text, expected);
 
     /* wx_spec_find on a broken file: WX_E_SPEC naming the file and key path. */
@@ -204,7 +212,11 @@ static void test_cross_file_error(void **state)
     (void)state;
     static const wx_builtin_spec_t table[] = {
         {"defs/A.yaml", "A:\n  type: object\n  properties:\n    x: {minLength: -2}\n", 0},
-        {"v3/x.yaml", "get:\n  responses:\n    200:\n      schema: {$ref: '../defs/A.yaml#A'}\n", 0},
+        {"v3/x.yaml",
+         "get:\n  parameters: [{name: n, in: query, required: true, type: string}]\n"
+         "  responses:\n    200:\n      schema: {$ref: '../defs/A.yaml#A'}\n"
+         "post:\n  parameters: [{name: b, in: body, schema: {$ref: '../defs/A.yaml#A'}}]\n",
+         0},
         {NULL, NULL, 0}};
     wx_builtin_spec_t t[3];
     memcpy(t, table, sizeof t);
@@ -215,10 +227,29 @@ static void test_cross_file_error(void **state)
     const wx_endpoint_t *ep;
     wx_error_t err;
     memset(&err, 0, sizeof err);
-    assert_int_equal(wx_spec_find(s, "GET", "v3/x", &ep, NULL, &err), WX_E_SPEC);
+    /* In a response: the endpoint loads, its responses are not validated. */
+    assert_int_equal(wx_spec_find(s, "GET", "v3/x", &ep, NULL, &err), WX_OK);
+    assert_string_equal(wx_endpoint_response_problem(ep),
+                        "<memory>/defs/A.yaml: A.properties.x.minLength: minLength must be a "
+                        "non-negative integer (reached from <memory>/v3/x.yaml: "
+                        "get.responses.200.schema.$ref)");
+    json_object *anything = json_tokener_parse("[1]");
+    wx_violations_t *v = NULL;
+    assert_int_equal(wx_endpoint_validate_response(ep, 200, anything, &v), WX_OK);
+    wx_violations_free(v);
+    json_object_put(anything);
+    /* In a request: that operation is unavailable, with the same detail; the file's
+     * other operation works, and so does its request validation. */
+    assert_int_equal(wx_spec_find(s, "POST", "v3/x", &ep, NULL, &err), WX_E_SPEC);
     assert_string_equal(err.where, "<memory>/defs/A.yaml: A.properties.x.minLength");
     assert_string_equal(err.message, "minLength must be a non-negative integer (reached from "
-                                     "<memory>/v3/x.yaml: get.responses.200.schema.$ref)");
+                                     "<memory>/v3/x.yaml: post.parameters[0].schema.$ref)");
+    assert_int_equal(wx_spec_find(s, "GET", "v3/x", &ep, NULL, &err), WX_OK);
+    wx_request_view_t rv = {NULL, NULL, NULL, NULL, 0};
+    assert_int_equal(wx_endpoint_validate_request(ep, &rv, &v), WX_E_VALIDATION);
+    assert_string_equal(wx_violations_at(v, 0)->path, "query.n");
+    wx_violations_free(v);
+    assert_null(wx_endpoint_response_problem(NULL));
     wx_spec_free(s);
 }
 
@@ -233,7 +264,9 @@ static void test_cross_file_loop(void **state)
          "a:\n  allOf: [{$ref: '#/b'}]\n  properties:\n    p: {$ref: '#/b'}\n"
          "b:\n  $ref: '#/a'\nok:\n  properties:\n    q: {$ref: '#/ok'}\n",
          0},
-        {"v3/loop.yaml", "get:\n  responses:\n    200:\n      schema: {$ref: '../defs/D.yaml#a'}\n",
+        {"v3/loop.yaml",
+         "get:\n  responses:\n    200:\n      schema: {$ref: '../defs/D.yaml#a'}\n"
+         "post:\n  parameters: [{name: b, in: body, schema: {$ref: '../defs/D.yaml#a'}}]\n",
          0},
         {"v3/ok.yaml", "get:\n  responses:\n    200:\n      schema: {$ref: '../defs/D.yaml#ok'}\n",
          0},
@@ -247,7 +280,12 @@ static void test_cross_file_loop(void **state)
     const wx_endpoint_t *ep = NULL;
     wx_error_t err;
     memset(&err, 0, sizeof err);
-    assert_int_equal(wx_spec_find(s, "GET", "v3/loop", &ep, NULL, &err), WX_E_SPEC);
+    /* The loop is in GET's response: GET loads without response validation. */
+    assert_int_equal(wx_spec_find(s, "GET", "v3/loop", &ep, NULL, &err), WX_OK);
+    assert_non_null(strstr(wx_endpoint_response_problem(ep), "<memory>/defs/D.yaml: a: $ref cycle"));
+    /* In POST's body it makes POST unavailable; the schemas rolled back with the failed
+     * part are compiled afresh (and fail again) rather than found half-built. */
+    assert_int_equal(wx_spec_find(s, "POST", "v3/loop", &ep, NULL, &err), WX_E_SPEC);
     assert_null(ep);
     assert_string_equal(err.where, "<memory>/defs/D.yaml: a");
     assert_non_null(strstr(err.message, "$ref cycle"));
@@ -259,7 +297,7 @@ static void test_cross_file_loop(void **state)
     json_object_put(body);
     size_t neps, nerr;
     assert_int_equal(wx_spec_lint(s, NULL, NULL, &neps, &nerr), WX_E_SPEC);
-    assert_int_equal(neps, 1);
+    assert_int_equal(neps, 2);
     assert_int_equal(nerr, 1);
     wx_spec_free(s);
 }

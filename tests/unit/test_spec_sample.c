@@ -282,8 +282,12 @@ typedef struct ep_list {
 static void remember(void *ud, const wx_lint_item_t *it)
 {
     ep_list *l = ud;
-    if (it->is_error)
+    if (it->is_error && !it->is_warning)
         fail_msg("broken: %s: %s: %s", it->file, it->where, it->message);
+    if (it->is_error) {
+        printf("%s: %s: %s\n", it->file, it->where, it->message);
+        return;
+    }
     if (l->n < 32) {
         snprintf(l->method[l->n % 16], 32, "%s", it->method);
         snprintf(l->tmpl[l->n], 128, "%s", it->tmpl);

@@ -45,12 +45,20 @@ WX_API WX_NODISCARD wx_err wx_endpoint_example_request(const wx_endpoint_t *ep,
 
 /** One line of a lint run. */
 typedef struct wx_lint_item {
-    int is_error;          /**< 0: an endpoint loaded; 1: a broken file */
+    int is_error;          /**< 0: an endpoint loaded; 1: a problem (an error, or a
+                                warning when @p is_warning) */
     const char *method;    /**< endpoint: "POST" */
     const char *tmpl;      /**< endpoint: "/v3/industry-coupon/tokens" */
-    const char *file;      /**< error: the file */
-    const char *where;     /**< error: the key path inside it */
-    const char *message;   /**< error: what is wrong */
+    const char *file;      /**< problem: the file */
+    const char *where;     /**< problem: the key path inside it */
+    const char *message;   /**< problem: what is wrong, then what it degrades in brackets
+                                ("... [degrades POST /v3/x: responses not validated]");
+                                a warning's starts with "warning: " */
+    int is_warning;        /**< 1: a defect that costs something but breaks no request
+                                (a draft-4 meta-schema slip, a broken response schema);
+                                not counted in @p errors */
+    const char *degrades;  /**< problem: the operations it degrades and how, or NULL when
+                                it degrades nothing ("POST /v3/x: responses not validated") */
 } wx_lint_item_t;
 
 /**
@@ -60,7 +68,8 @@ typedef struct wx_lint_item {
  *                  @p spec and live until wx_spec_free(); the set may be used from the callback.
  * @param ud        passed to @p cb.
  * @param endpoints optional: receives the number of endpoints loaded.
- * @param errors    optional: receives the number of broken files.
+ * @param errors    optional: receives the number of errors (broken files and operations;
+ *                  warnings are not counted).
  * @return WX_OK when there is no error; WX_E_SPEC when at least one file is broken;
  *         WX_E_NOMEM (the items found until then were reported); WX_E_INVALID_ARG when
  *         @p spec is NULL.
