@@ -6,6 +6,7 @@
 #include <wechatpay/apiv2.h>
 
 #include "mock.h"
+#include "store.h"
 
 struct json_object;
 
@@ -32,6 +33,16 @@ extern const wx_mock_v2_route wx_mock_v2_routes[];
 void wx_mock_v2_refund(const wx_mock_v2_call *call, struct json_object *answer);
 void wx_mock_v2_refundquery(const wx_mock_v2_call *call, struct json_object *answer);
 void wx_mock_v2_unifiedorder(const wx_mock_v2_call *call, struct json_object *answer);
+
+/* apiv2_notify.c: queue the callback of a paid APIv2 order (to its notify_url) or of a
+ * completed APIv2 refund (its notify_url, else the order's); nothing for an empty URL.
+ * Inside a store transaction. */
+wx_mock_store_rc wx_mock_v2_queue_payment(wx_mock_store *s, const wx_mock_order *o);
+wx_mock_store_rc wx_mock_v2_queue_refund(wx_mock_store *s, const wx_mock_refund *r,
+                                         const wx_mock_order *o);
+/* The XML body of a queued APIv2 callback, signed (payment) or with req_info encrypted
+ * (refund) with the APIv2 key, a fresh nonce_str each time: malloc'd, NULL on failure. */
+char *wx_mock_v2_notification_body(const wx_mock_config *cfg, const char *payload, size_t *len);
 
 /* result_code FAIL with err_code and err_code_des. */
 void wx_mock_v2_fail(struct json_object *answer, const char *err_code, const char *des);

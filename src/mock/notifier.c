@@ -15,6 +15,7 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "apiv2.h"
 #include "lifecycle.h"
 
 #define NEVER_MS INT64_MAX
@@ -98,8 +99,11 @@ static int post(wx_mock_notifier *n, const wx_mock_notification *note)
         h = curl_slist_append(h, line);
         h = curl_slist_append(h, "Wechatpay-Signature-Type: WECHATPAY2-SHA256-RSA2048");
     } else {
-        body = strdup(note->payload ? note->payload : "");
-        len = body ? strlen(body) : 0;
+        body = wx_mock_v2_notification_body(n->o.cfg, note->payload, &len);
+        if (!body) {
+            fprintf(stderr, "wxpay mock: callback %s: no APIv2 body (apiv2_key?)\n", note->id);
+            return 0;
+        }
         h = curl_slist_append(h, "Content-Type: text/xml");
     }
     wx_mock_signature_clear(&sig);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apiv2.h"
 #include "lifecycle.h"
 
 static int order_paid(const wx_mock_order *o)
@@ -224,6 +225,8 @@ wx_mock_store_rc wx_mock_order_settle(wx_mock_store *s, wx_mock_order *o, const 
     if (rc == WX_STORE_OK && o->api_version == 3)
         rc = wx_mock_queue_callback(s, o->notify_url, "TRANSACTION.SUCCESS", "支付成功",
                                     "transaction", wx_mock_order_view(o));
+    else if (rc == WX_STORE_OK && o->api_version == 2)
+        rc = wx_mock_v2_queue_payment(s, o);
     return rc;
 }
 

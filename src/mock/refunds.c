@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apiv2.h"
 #include "lifecycle.h"
 
 static void refund_from_body(struct json_object *body, wx_mock_refund *r)
@@ -168,6 +169,8 @@ wx_mock_store_rc wx_mock_refund_settle(wx_mock_store *s, wx_mock_refund *r)
         rc = wx_mock_queue_callback(s, r->notify_url[0] ? r->notify_url : o.notify_url,
                                     "REFUND.SUCCESS", "退款成功", "refund",
                                     wx_mock_refund_event_view(r, o.mchid));
+    else if (rc == WX_STORE_OK && r->api_version == 2)
+        rc = wx_mock_v2_queue_refund(s, r, &o);
     wx_mock_order_clear(&o);
     return rc;
 }

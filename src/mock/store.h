@@ -87,7 +87,9 @@ typedef struct wx_mock_refund {
 
 /* A callback to deliver. For APIv3 `payload` is the resource in clear (JSON text): the
  * delivery thread encrypts and signs it at each attempt, so that a retry hours later
- * carries a fresh timestamp. For APIv2 `payload` is the XML body, sent as it is. */
+ * carries a fresh timestamp. For APIv2 `payload` is {"kind": "payment"|"refund",
+ * "fields": {...}} in clear; the delivery signs it (or encrypts req_info) each time
+ * (apiv2_notify.c). */
 typedef struct wx_mock_notification {
     char id[64];              /* the envelope's "id" (a UUID) */
     int api_version;

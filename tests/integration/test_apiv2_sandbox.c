@@ -1,3 +1,4 @@
+#define _GNU_SOURCE 1 /* strcasestr */
 /* APIv2 against the sandbox (`wxpay mock`), through the library: the till flow in every
  * chain form, sync and async; reversal and refunds on the same state; a wrong APIv2
  * key; the till example; and `wxpay POST v2/...` with its exit codes. */
@@ -5,7 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <json-c/json.h>
 #include <wechatpay/wechatpay.h>
 
@@ -353,6 +359,115 @@ static void test_tls_client_certificate(void **state)
     assert_int_equal(wxt_mock_stop(&m), 0);
 }
 
+/* ---------------------------------------------------------------- callbacks */
+
+/* A merchant's notify_url on loopback: takes one POST, keeps its body, answers SUCCESS. */
+typedef struct receiver {
+    int fd, port;
+    pthread_t thread;
+    char body[8192];
+} receiver;
+
+static void *receive_one(void *ud)
+{
+    receiver *rc = ud;
+    int c = accept(rc->fd, NULL, NULL);
+    char buf[16384];
+    size_t got = 0;
+    ssize_t n;
+    const char *end = NULL;
+    long want = -1;
+    while (c >= 0 && got < sizeof buf - 1 && (n = read(c, buf + got, sizeof buf - 1 - got)) > 0) {
+        got += (size_t)n;
+        buf[got] = 0;
+        if (!end && (end = strstr(buf, "\r\n\r\n"))) {
+            const char *cl = strcasestr(buf, "Content-Length:");
+            want = cl ? strtol(cl + 15, NULL, 10) : 0;
+        }
+        if (end && (long)(got - (size_t)(end + 4 - buf)) >= want)
+            break;
+    }
+    if (end)
+        snprintf(rc->body, sizeof rc->body, "%s", end + 4);
+    const char *answer = "<xml><return_code><![CDATA[SUCCESS]]></return_code></xml>";
+    char head[128];
+    int h = snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+                     strlen(answer));
+    if (c >= 0) {
+        (void)!write(c, head, (size_t)h);
+        (void)!write(c, answer, strlen(answer));
+        close(c);
+    }
+    return NULL;
+}
+
+static void receiver_start(receiver *rc)
+{
+    memset(rc, 0, sizeof *rc);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof sa;
+    rc->fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(rc->fd >= 0);
+    assert_int_equal(bind(rc->fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(listen(rc->fd, 4), 0);
+    assert_int_equal(getsockname(rc->fd, (struct sockaddr *)&sa, &len), 0);
+    rc->port = ntohs(sa.sin_port);
+    pthread_create(&rc->thread, NULL, receive_one, rc);
+}
+
+static void receiver_wait(receiver *rc)
+{
+    pthread_join(rc->thread, NULL);
+    close(rc->fd);
+}
+
+static void control(const char *path, const char *json)
+{
+    char *out = post_raw(&g_mock, path, json);
+    free(out);
+}
+
+static void test_callbacks(void **state)
+{
+    (void)state;
+    char buf[1024], extra[512];
+    receiver rc;
+    receiver_start(&rc);
+    snprintf(extra, sizeof extra, ",\"body\":\"b\",\"total_fee\":30,\"spbill_create_ip\":\"1.2.3.4\","
+             "\"trade_type\":\"NATIVE\",\"product_id\":\"p1\",\"notify_url\":\"http://127.0.0.1:%d/pay\"", rc.port);
+    wx_response_t *r = wx_chain(g_client, "v2/pay/unifiedorder")->post(body(buf, sizeof buf, "CB-1", extra));
+    expect_ok(r);
+    assert_non_null(strstr(field(r, "code_url"), "weixin://"));
+    wx_response_free(r);
+    control("mock/pay", "{\"out_trade_no\":\"CB-1\"}");
+    receiver_wait(&rc);
+    /* what the merchant received verifies with the client's APIv2 key */
+    wx_v2_notification_t *n = NULL;
+    wx_error_t err = {0};
+    if (wx_v2_notify_verify(g_client, rc.body, strlen(rc.body), &n, &err) != WX_OK)
+        fail_msg("payment callback: %s\n%s", err.message, rc.body);
+    assert_int_equal(n->kind, WX_V2_NOTIFY_PAYMENT);
+    assert_string_equal(json_object_get_string(json_object_object_get(n->fields, "out_trade_no")), "CB-1");
+    assert_string_equal(json_object_get_string(json_object_object_get(n->fields, "total_fee")), "30");
+    wx_v2_notification_free(n);
+
+    /* a refund of it, completed by the control API: req_info decrypts */
+    receiver_start(&rc);
+    snprintf(extra, sizeof extra, ",\"out_refund_no\":\"CB-R1\",\"total_fee\":30,\"refund_fee\":10,"
+             "\"notify_url\":\"http://127.0.0.1:%d/refund\"", rc.port);
+    r = wx_chain(g_client, "v2/secapi/pay/refund")->post(body(buf, sizeof buf, "CB-1", extra));
+    expect_ok(r);
+    wx_response_free(r);
+    control("mock/refund/succeed", "{\"out_refund_no\":\"CB-R1\"}");
+    receiver_wait(&rc);
+    if (wx_v2_notify_verify(g_client, rc.body, strlen(rc.body), &n, &err) != WX_OK)
+        fail_msg("refund callback: %s\n%s", err.message, rc.body);
+    assert_int_equal(n->kind, WX_V2_NOTIFY_REFUND);
+    assert_string_equal(json_object_get_string(json_object_object_get(n->req_info, "refund_fee")), "10");
+    assert_string_equal(json_object_get_string(json_object_object_get(n->req_info, "refund_status")), "SUCCESS");
+    wx_v2_notification_free(n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -363,6 +478,7 @@ int main(void)
         cmocka_unit_test(test_cli),
         cmocka_unit_test(test_tls_client_certificate),
         cmocka_unit_test(test_php_sdk_shaped_request),
+        cmocka_unit_test(test_callbacks),
     };
     return cmocka_run_group_tests_name("APIv2 against the sandbox", tests, setup, teardown);
 }
