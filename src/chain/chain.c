@@ -90,12 +90,16 @@ wx_node_t *wx_seg(wx_node_t *node, const char *segment)
     }
     if (!segment)
         return fail(WX_E_CHAIN, "chain segment is NULL");
-    wx_error_t err;
-    wx_error_clear(&err);
-    wx_route *child = wx_route_intern((wx_route *)node, segment, strlen(segment),
-                                      wx_segment_normalise, &k_methods, &err);
-    if (!child)
-        return fail_with(&err);
+    size_t len = strlen(segment);
+    wx_route *child = wx_route_find((wx_route *)node, segment, len); /* warm: all it takes */
+    if (!child) {
+        wx_error_t err;
+        wx_error_clear(&err);
+        child = wx_route_intern((wx_route *)node, segment, len, wx_segment_normalise, &k_methods,
+                                &err);
+        if (!child)
+            return fail_with(&err);
+    }
     t_cursor = child;
     return &child->face;
 }

@@ -257,6 +257,11 @@ static wx_route *walk(wx_route_cache *c, wx_route *from, const char *text, size_
     return r;
 }
 
+wx_route *wx_route_find(const wx_route *from, const char *text, size_t len)
+{
+    return key_find(from, WX_ROUTE_KEY_RAW, text, len, wx_hash_bytes(text, len));
+}
+
 wx_route *wx_route_intern(wx_route *from, const char *text, size_t len,
                           wx_route_normalise_fn normalise, const wx_node_t *face, wx_error_t *err)
 {

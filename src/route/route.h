@@ -74,6 +74,10 @@ void *wx_route_owner(const wx_route *r);
 typedef wx_err (*wx_route_normalise_fn)(const char *seg, size_t len, int variable, wx_buf *out,
                                         wx_error_t *err);
 
+/* The route @p text (raw, as wx_route_intern takes it) leads to from @p from if it was
+ * interned before, else NULL. Lock-free, allocation-free: the warm chain's whole cost. */
+wx_route *wx_route_find(const wx_route *from, const char *text, size_t len);
+
 /* The route @p text (one or several '/'-separated raw segments) leads to from @p from.
  * Lock-free when the same text was asked before; otherwise each segment is normalised
  * with @p normalise and interned under the cache's lock, and @p face is written into
