@@ -53,7 +53,7 @@ SOAK_REQUESTS  ?= 20000
 # libraries' process-lifetime caches are "still reachable", not errors.
 VALGRIND = /usr/bin/valgrind;--error-exitcode=99;--leak-check=full;--errors-for-leak-kinds=definite,indirect;--show-leak-kinds=definite,indirect;--num-callers=30;--quiet
 
-.PHONY: test-asan test-valgrind test-openssl test-mbedtls test-soak
+.PHONY: test-asan test-valgrind test-valgrind-sandbox test-openssl test-mbedtls test-soak
 
 # The whole suite with AddressSanitizer and UndefinedBehaviorSanitizer (gcc), on the
 # default crypto backend (WXPAY_CRYPTO=auto: OpenSSL 3 when installed).
@@ -71,6 +71,12 @@ test-valgrind: deps
 	cmake --build $(VALGRIND_BUILD) -j $(JOBS)
 	cd $(VALGRIND_BUILD) && WX_CLI_WRAPPER="$(subst ;, ,$(VALGRIND))" \
 	    ctest --output-on-failure -j $(JOBS) --timeout 2400 -L 'unit|integration' -LE 'soak|bench|load'
+
+# The payment-lifecycle tests (label state) with the sandbox itself under valgrind
+# (WX_MOCK_WRAPPER); a leak or error in it fails the test through its exit status.
+test-valgrind-sandbox: build
+	cd $(BUILD) && WX_MOCK_WRAPPER="$(subst ;, ,$(VALGRIND))" \
+	    ctest --output-on-failure -j $(JOBS) --timeout 2400 -L state -LE load
 
 # The whole suite with each crypto backend forced (the default build picks OpenSSL 3
 # when it is installed, so test-openssl then repeats `make test`).

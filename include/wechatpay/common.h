@@ -72,7 +72,10 @@ typedef enum wx_err {
     WX_E_HEADER_VALUE = 27,     /**< a header name/value with CR, LF or NUL */
     WX_E_CONNECT = 28,          /**< no connection could be made: nothing was sent */
     WX_E_DIGEST = 29,           /**< downloaded data does not match its announced digest */
-    WX_E_XML = 30               /**< malformed XML, or XML refused (DOCTYPE, entity, nesting) */
+    WX_E_XML = 30,              /**< malformed XML, or XML refused (DOCTYPE, entity, nesting) */
+    WX_E_OUTCOME_UNKNOWN = 31,  /**< the connection died after the request was sent; it was
+                                     not resent (not retry_safe): the server may have acted */
+    WX_E_REPLAY = 32            /**< a notification already seen (the replay guard) */
 } wx_err;
 
 /** Where a violation or an error was found. */

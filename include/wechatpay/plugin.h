@@ -145,7 +145,11 @@ typedef struct wx_http_request {
     int64_t connect_timeout_ms;
     int64_t timeout_ms;
     size_t max_response_bytes;
-    int retry_safe;           /**< the request may be resent after a failure */
+    int retry_safe;           /**< the request may be resent after a failure the server
+                                   may have seen; when 0 a transport must never resend it
+                                   itself (GET and HEAD excepted): the default transport
+                                   reports WX_E_OUTCOME_UNKNOWN instead of libcurl's silent
+                                   resend on a reused connection that died */
     /* multipart upload: when set, the transport sends multipart/form-data with a
        `meta` part (application/json, upload_meta) and a `file` part. */
     const char *upload_meta;

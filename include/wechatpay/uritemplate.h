@@ -24,8 +24,9 @@ typedef struct wx_uri_template wx_uri_template_t;
 typedef enum wx_uri_mode {
     /** RFC 6570 exactly: an undefined variable expands to nothing. */
     WX_URI_RFC = 0,
-    /** For request paths: every variable must be defined (else WX_E_MISSING_VAR), and
-     *  even `{+var}`/`{#var}` percent-encode `?`, `#`, so no value can end the path. */
+    /** For request paths: every variable must be defined (else WX_E_MISSING_VAR),
+     *  `{+var}` percent-encodes `?`, `#`, so no value can end the path, and a fragment
+     *  expression `{#var}` is refused (WX_E_TEMPLATE): a fragment is never sent. */
     WX_URI_REQUEST = 1
 } wx_uri_mode;
 

@@ -24,6 +24,9 @@
 /* A sign that satisfies the spec's sign field while the body is validated: the real
  * one is computed after validation (sign is never part of what is signed). */
 #define PLACEHOLDER_SIGN "00000000000000000000000000000000"
+/* The same for nonce_str, which the library adds after validating when it is absent
+ * (the community package lists both sign and nonce_str as required). */
+#define PLACEHOLDER_NONCE "0000000000000000"
 
 int wx_v2_node(const wx_route *node)
 {
@@ -113,13 +116,18 @@ static wx_err validate(wx_call *call, const wx_route_spec *spec, json_object *fi
     if (!call->answer.ep)
         return WX_OK;
     int add_sign = !json_object_object_get_ex(fields, "sign", NULL);
+    int add_nonce = !json_object_object_get_ex(fields, "nonce_str", NULL);
     if (add_sign)
         json_object_object_add(fields, "sign", json_object_new_string(PLACEHOLDER_SIGN));
+    if (add_nonce)
+        json_object_object_add(fields, "nonce_str", json_object_new_string(PLACEHOLDER_NONCE));
     wx_violations_t *v = NULL;
     wx_request_view_t view = {.headers = o->headers, .body = fields, .has_body = 1};
     wx_err rc = wx_endpoint_validate_request(call->answer.ep, &view, &v);
     if (add_sign)
         json_object_object_del(fields, "sign");
+    if (add_nonce)
+        json_object_object_del(fields, "nonce_str");
     if (rc == WX_OK) {
         wx_violations_free(v);
         return WX_OK;

@@ -5,6 +5,7 @@
 #include <json-c/json.h>
 
 #include "client/pipeline.h"
+#include "request/target.h"
 #include "request/uritemplate_internal.h"
 #include "util/error.h"
 #include "util/strutil.h"
@@ -39,35 +40,6 @@ static void lookup_var(void *ud, const char *name, size_t len, wx_uri_value *out
     }
 }
 
-/* A segment that is "." or ".." once decoded. */
-static int is_dot_segment(const char *s, size_t n)
-{
-    size_t dots = 0;
-    for (size_t i = 0; i < n; dots++) {
-        if (s[i] == '.')
-            i++;
-        else if (n - i >= 3 && s[i] == '%' && s[i + 1] == '2' && (s[i + 2] | 0x20) == 'e')
-            i += 3;
-        else
-            return 0;
-    }
-    return dots == 1 || dots == 2;
-}
-
-/* libcurl and servers remove dot segments, so a target holding one would arrive as
- * another path than the one signed here and judged by (an unsigned download, say). */
-static int has_dot_segment(const char *target)
-{
-    size_t path_len = strcspn(target, "?");
-    for (size_t i = 0; i < path_len;) { /* target[i] is a '/' */
-        size_t n = strcspn(target + i + 1, "/?");
-        if (is_dot_segment(target + i + 1, n))
-            return 1;
-        i += 1 + n;
-    }
-    return 0;
-}
-
 wx_err wx_step_expand(wx_prep *p)
 {
     const wx_uri_template_t *t = wx_route_template(p->route, &p->err);
@@ -78,9 +50,9 @@ wx_err wx_step_expand(wx_prep *p)
                                           &p->target, &p->err);
     if (rc != WX_OK)
         return rc;
-    if (wx_buf_ok(&p->target) && has_dot_segment(p->target.data))
-        return wx_error_set(&p->err, WX_E_INVALID_ARG, "path",
-                            "the path %.200s has a \".\" or \"..\" segment", p->target.data);
+    /* dot segments, encoded slashes, fragments: sent as another target than signed */
+    if (wx_buf_ok(&p->target) && (rc = wx_request_target_check(p->target.data, &p->err)) != WX_OK)
+        return rc;
     if (p->o->query && p->o->query[0].key) {
         wx_buf_putc(&p->target, '?');
         wx_query_encode(&p->target, p->o->query);
@@ -122,6 +94,7 @@ wx_err wx_step_endpoint(wx_prep *p)
     wx_call *call = p->call;
     call->answer.ep = spec->rc == WX_OK ? spec->ep : NULL;
     call->answer.unsigned_2xx = call->answer.ep ? wx_endpoint_unsigned_response(call->answer.ep)
-                                  : is_download_path(p->target.data);
+                                  : is_download_path(p->target.data) &&
+                                        !wx_request_path_has_escape(p->target.data);
     return WX_OK;
 }

@@ -350,6 +350,11 @@ static void put_map(wx_buf *out, const wx_uri_varspec *spec, const op_rules *op,
 
 static wx_err expand_expression(expand_ctx *c, const wx_uri_template_t *t, const wx_uri_piece *p)
 {
+    /* A fragment never leaves the client: the target sent would not be the one signed. */
+    if (c->mode == WX_URI_REQUEST && p->op == WX_UOP_FRAGMENT)
+        return wx_error_set(c->err, WX_E_TEMPLATE, "",
+                            "a fragment expression {#...} is not allowed in a request path "
+                            "(a fragment is never sent to the server)");
     const op_rules *op = &k_ops[p->op];
     enc_rules e;
     e.keep_pct = op->reserved;

@@ -100,7 +100,59 @@ static void ready_file(wx_spec_t *spec, lint_acc *a, const wx_child *ch, const w
     }
 }
 
-static void visit(wx_spec_t *spec, wx_dir *d, lint_acc *a)
+typedef struct meta_ctx {
+    wx_spec_t *spec;
+    lint_acc *a;
+    const wx_child *ch;
+    size_t first; /* the file's first entry: what the compiler already said about it */
+} meta_ctx;
+
+static void on_meta(void *ud, const char *file, const char *keypath, int warning,
+                    const char *method, int response, const char *message)
+{
+    meta_ctx *m = ud;
+    /* The compiler's own report of the same place says it already, with what it costs. */
+    for (size_t i = m->first; i < m->a->n; i++) {
+        const wx_lint_item_t *it = &m->a->items[i].item;
+        if (it->is_error && it->file && strcmp(it->file, file) == 0 && it->where &&
+            strcmp(it->where, keypath) == 0)
+            return;
+    }
+    wx_spec_problem p;
+    wx_problem_set(&p, WX_E_SPEC, file, keypath, "%s", message);
+    wx_endpoint_t op;
+    memset(&op, 0, sizeof op);
+    char upper[8] = {0};
+    for (size_t k = 0; method && method[k] && k < sizeof upper - 1; k++)
+        upper[k] = (char)(method[k] >= 'a' && method[k] <= 'z' ? method[k] - 32 : method[k]);
+    op.method = upper;
+    op.tmpl = m->ch->route.eps && m->ch->route.neps ? m->ch->route.eps[0]->tmpl
+              : m->ch->route.nbroken                 ? m->ch->route.broken[0].tmpl
+                                                     : NULL;
+    size_t ext = m->ch->file_rank == 2 ? 4 : 5;
+    /* A meta-schema slip validation can live with costs nothing; one the compiler refuses
+     * costs the operation (an error) or, reached from a response, only its response
+     * validation (a warning). */
+    problem(m->spec, m->a, m->ch->file_rel, ext, &p, warning || response,
+            warning || !op.tmpl ? NULL : &op,
+            response ? "responses not validated" : "not available");
+}
+
+static void meta_lint(wx_spec_t *spec, lint_acc *a, const wx_child *ch, size_t first,
+                      wx_meta_seen *seen)
+{
+    wx_spec_problem prob;
+    memset(&prob, 0, sizeof prob);
+    wx_doc *doc = wx_spec_doc(spec, ch->file_rel, &prob);
+    if (!doc)
+        return;
+    meta_ctx m = {spec, a, ch, first};
+    wx_meta_lint_route(spec, doc, seen, on_meta, &m);
+    if (seen->nomem)
+        a->nomem = 1;
+}
+
+static void visit(wx_spec_t *spec, wx_dir *d, lint_acc *a, wx_meta_seen *seen)
 {
     if (wx_dir_list(spec, d, NULL) != WX_OK) {
         a->nomem = 1;
@@ -116,8 +168,10 @@ static void visit(wx_spec_t *spec, wx_dir *d, lint_acc *a)
                 a->nomem = 1;
                 break;
             }
+            size_t first = a->n;
             if (rf->state == WX_ROUTE_READY) {
                 ready_file(spec, a, ch, rf);
+                meta_lint(spec, a, ch, first, seen);
             } else {
                 lint_entry *e = add(a, ch->file_rel, ext);
                 if (e) {
@@ -129,7 +183,7 @@ static void visit(wx_spec_t *spec, wx_dir *d, lint_acc *a)
             }
         }
         if (ch->dir)
-            visit(spec, ch->dir, a);
+            visit(spec, ch->dir, a, seen);
     }
 }
 
@@ -141,7 +195,13 @@ static int cmp_entry(const void *x, const void *y)
         return c;
     if (a->item.is_error != b->item.is_error)
         return a->item.is_error - b->item.is_error;
-    return strcmp(a->item.method ? a->item.method : "", b->item.method ? b->item.method : "");
+    if (a->item.is_warning != b->item.is_warning)
+        return a->item.is_warning - b->item.is_warning; /* errors before warnings */
+    if ((c = strcmp(a->item.method ? a->item.method : "", b->item.method ? b->item.method : "")))
+        return c;
+    if ((c = strcmp(a->item.file ? a->item.file : "", b->item.file ? b->item.file : "")))
+        return c;
+    return strcmp(a->item.where ? a->item.where : "", b->item.where ? b->item.where : "");
 }
 
 wx_err wx_spec_lint(wx_spec_t *spec, void (*cb)(void *ud, const wx_lint_item_t *item), void *ud,
@@ -155,7 +215,9 @@ wx_err wx_spec_lint(wx_spec_t *spec, void (*cb)(void *ud, const wx_lint_item_t *
         return WX_E_INVALID_ARG;
     lint_acc a = {0};
     pthread_mutex_lock(&spec->lock);
-    visit(spec, spec->root, &a);
+    wx_meta_seen seen = {NULL, 0, 0, 0};
+    visit(spec, spec->root, &a, &seen);
+    wx_free(seen.items);
     pthread_mutex_unlock(&spec->lock);
     if (a.n)
         qsort(a.items, a.n, sizeof *a.items, cmp_entry);

@@ -430,6 +430,25 @@ const wx_resp *wx_endpoint_find_resp(const wx_endpoint_t *ep, int status);
 /* Compile every operation of @p doc (an OpenAPI path item) into @p rf. */
 wx_err wx_route_compile(wx_spec_t *spec, wx_doc *doc, const char *tmpl, wx_route_file *rf);
 
+/* ------------------------------------------------------------------ meta-schema lint */
+
+/* Nodes already checked in one lint run (a pointer set). */
+typedef struct wx_meta_seen {
+    const json_object **items;
+    size_t n, cap;
+    int nomem;
+} wx_meta_seen;
+
+/* One violation: where, error (0) or warning (1), the operation that reached it ("post")
+ * and whether from a response. */
+typedef void (*wx_meta_report)(void *ud, const char *file, const char *keypath, int warning,
+                               const char *method, int response, const char *message);
+
+/* Check every schema an operation of route file @p doc reaches against the draft-4
+ * meta-schema (metalint.c). Caller holds the lock. */
+void wx_meta_lint_route(wx_spec_t *spec, wx_doc *doc, wx_meta_seen *seen, wx_meta_report report,
+                        void *ud);
+
 /* ------------------------------------------------------------------ tree */
 
 typedef struct wx_dir wx_dir;

@@ -125,6 +125,31 @@ static void list_table(listing *l, const wx_source *s, int src, const char *rel)
     }
 }
 
+/* A symbolic link to a folder that is already on the way to it (itself, a parent, or a
+ * folder that links back) would make the tree infinite, and with two such links the walk
+ * exponential: it is not followed. @p path is the folder being listed, in @p s; the
+ * folders on its way are compared by device and inode. */
+static int link_loops(const wx_source *s, const char *rel, const char *target)
+{
+    struct stat t;
+    if (stat(target, &t) != 0)
+        return 1;
+    size_t rl = strlen(rel);
+    for (size_t end = 0;; end++) {
+        if (end == 0 || end == rl || rel[end] == '/') {
+            char *prefix = join(s->root, rel, end);
+            struct stat st;
+            int same = prefix && stat(prefix, &st) == 0 && st.st_dev == t.st_dev &&
+                       st.st_ino == t.st_ino;
+            wx_free(prefix);
+            if (same)
+                return 1;
+        }
+        if (end == rl)
+            return 0;
+    }
+}
+
 static void list_dir(listing *l, const wx_source *s, int src, const char *rel)
 {
     char *path = join(s->root, rel, strlen(rel));
@@ -154,7 +179,7 @@ static void list_dir(listing *l, const wx_source *s, int src, const char *rel)
             char *full = join(path, de->d_name, strlen(de->d_name));
             struct stat st;
             if (full && stat(full, &st) == 0) {
-                is_dir = S_ISDIR(st.st_mode);
+                is_dir = S_ISDIR(st.st_mode) && !link_loops(s, rel, full);
                 is_file = S_ISREG(st.st_mode);
             }
             wx_free(full);

@@ -53,6 +53,9 @@ struct xfer {
     void *done_ud;
     wx_err write_error;
     size_t header_bytes;
+    int retry_safe;       /* the request may be resent after a failure */
+    int sends;            /* times libcurl was about to send it (see on_prereq) */
+    int resend_refused;   /* on_prereq stopped a resend */
     char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -187,24 +190,23 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
     return size * n;
 }
 
-/* ------------------------------------------------------------ submit */
-
-/* APIv2's merchant certificate as the TLS client certificate, from memory (curl copies
- * the blobs). Connections made with it are not reused for requests without it: curl
- * compares client certificates when it looks for a connection to reuse. */
-static void set_client_cert(CURL *e, const wx_http_request_t *req)
+/* libcurl resends a request by itself when a reused connection closes before any byte
+ * of the answer came, even though the server may have read it and acted (a second
+ * payment). It calls this before each send: the second call for one request is such a
+ * resend, refused unless the request is retry_safe. The caller then learns that the
+ * outcome is unknown (WX_E_OUTCOME_UNKNOWN). Keep-alive reuse stays, at no cost. */
+static int on_prereq(void *ud, char *remote_ip, char *local_ip, int remote_port, int local_port)
 {
-    struct curl_blob cert = {(void *)req->client_cert, req->client_cert_len, CURL_BLOB_COPY};
-    curl_easy_setopt(e, CURLOPT_SSLCERT_BLOB, &cert);
-    curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, req->client_cert_p12 ? "P12" : "PEM");
-    if (req->client_key) {
-        struct curl_blob key = {(void *)req->client_key, req->client_key_len, CURL_BLOB_COPY};
-        curl_easy_setopt(e, CURLOPT_SSLKEY_BLOB, &key);
-        curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
+    xfer *x = ud;
+    (void)remote_ip, (void)local_ip, (void)remote_port, (void)local_port;
+    if (x->sends++ && !x->retry_safe) {
+        x->resend_refused = 1;
+        return CURL_PREREQFUNC_ABORT;
     }
-    if (req->client_key_password)
-        curl_easy_setopt(e, CURLOPT_KEYPASSWD, req->client_key_password);
+    return CURL_PREREQFUNC_OK;
 }
+
+/* ------------------------------------------------------------ submit */
 
 static CURL *take_easy(curl_thread *th)
 {
@@ -235,51 +237,187 @@ static void give_back_easy(curl_thread *th, CURL *e)
     th->idle[th->idle_count++] = e;
 }
 
-static wx_err build_headers(xfer *x, const wx_http_request_t *req)
+/* The first libcurl call that failed while setting up a transfer, for the message. */
+typedef struct setup_status {
+    CURLcode code;
+    const char *what;
+} setup_status;
+
+static void note(setup_status *st, const char *what, CURLcode rc)
 {
-    char line[8192];
+    if (rc != CURLE_OK && st->code == CURLE_OK) {
+        st->code = rc;
+        st->what = what;
+    }
+}
+
+#define SETOPT(st, e, opt, val) note((st), #opt, curl_easy_setopt((e), (opt), (val)))
+
+/* Header lines longer than this are refused before sending (no server takes them). */
+#define WX_MAX_REQUEST_HEADER_LINE 8192
+
+static wx_err build_headers(xfer *x, const wx_http_request_t *req, wx_error_t *err)
+{
+    char line[WX_MAX_REQUEST_HEADER_LINE];
     for (size_t i = 0; req->headers && req->headers[i].key; i++) {
-        int n = snprintf(line, sizeof line, "%s: %s", req->headers[i].key,
-                         req->headers[i].value ? req->headers[i].value : "");
+        const char *k = req->headers[i].key, *v = req->headers[i].value ? req->headers[i].value : "";
+        int n = snprintf(line, sizeof line, "%s: %s", k, v);
         if (n < 0 || (size_t)n >= sizeof line)
-            return WX_E_HEADER_VALUE;
+            return wx_error_set(err, WX_E_INVALID_ARG, k,
+                                "header %.64s is too long: %zu bytes, over the %d KiB limit", k,
+                                strlen(k) + 2 + strlen(v), WX_MAX_REQUEST_HEADER_LINE / 1024);
         struct curl_slist *h = curl_slist_append(x->headers, line);
         if (!h)
-            return WX_E_NOMEM;
+            return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
         x->headers = h;
     }
     /* No "Expect: 100-continue" round trip for bodies over 1 KiB. */
     struct curl_slist *h = curl_slist_append(x->headers, "Expect:");
     if (!h)
-        return WX_E_NOMEM;
+        return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
     x->headers = h;
     return WX_OK;
 }
 
-static wx_err build_multipart(xfer *x, const wx_http_request_t *req)
+static void build_multipart(xfer *x, const wx_http_request_t *req, setup_status *st)
 {
     x->mime = curl_mime_init(x->easy);
-    if (!x->mime)
-        return WX_E_NOMEM;
-    curl_mimepart *meta = curl_mime_addpart(x->mime);
-    curl_mimepart *file = curl_mime_addpart(x->mime);
-    if (!meta || !file)
-        return WX_E_NOMEM;
-    curl_mime_name(meta, "meta");
-    curl_mime_type(meta, "application/json");
-    curl_mime_data(meta, req->upload_meta, CURL_ZERO_TERMINATED);
-    curl_mime_name(file, "file");
-    curl_mime_filename(file, req->upload_filename);
+    curl_mimepart *meta = x->mime ? curl_mime_addpart(x->mime) : NULL;
+    curl_mimepart *file = x->mime ? curl_mime_addpart(x->mime) : NULL;
+    if (!meta || !file) {
+        note(st, "curl_mime_addpart", CURLE_OUT_OF_MEMORY);
+        return;
+    }
+    note(st, "curl_mime_name", curl_mime_name(meta, "meta"));
+    note(st, "curl_mime_type", curl_mime_type(meta, "application/json"));
+    note(st, "curl_mime_data", curl_mime_data(meta, req->upload_meta, CURL_ZERO_TERMINATED));
+    note(st, "curl_mime_name", curl_mime_name(file, "file"));
     if (req->upload_content_type)
-        curl_mime_type(file, req->upload_content_type);
-    CURLcode rc = req->upload_path ? curl_mime_filedata(file, req->upload_path)
-                                   : curl_mime_data(file, req->upload_data, req->upload_data_len);
-    if (rc == CURLE_READ_ERROR)
-        return WX_E_IO;
+        note(st, "curl_mime_type", curl_mime_type(file, req->upload_content_type));
     if (req->upload_path)
-        curl_mime_filename(file, req->upload_filename); /* filedata replaced it */
-    curl_easy_setopt(x->easy, CURLOPT_MIMEPOST, x->mime);
-    return rc == CURLE_OK ? WX_OK : WX_E_NOMEM;
+        note(st, "curl_mime_filedata", curl_mime_filedata(file, req->upload_path));
+    else
+        note(st, "curl_mime_data", curl_mime_data(file, req->upload_data, req->upload_data_len));
+    /* after filedata, which sets the file's own name */
+    note(st, "curl_mime_filename", curl_mime_filename(file, req->upload_filename));
+    SETOPT(st, x->easy, CURLOPT_MIMEPOST, x->mime);
+}
+
+static void set_method(CURL *e, const wx_http_request_t *req, setup_status *st)
+{
+    const char *m = req->method;
+    if (req->upload_meta)
+        return; /* CURLOPT_MIMEPOST made it a POST */
+    if (strcmp(m, "GET") == 0 && !req->body) {
+        SETOPT(st, e, CURLOPT_HTTPGET, 1L);
+        return;
+    }
+    if (strcmp(m, "POST") != 0)
+        SETOPT(st, e, CURLOPT_CUSTOMREQUEST, m);
+    if (req->body || strcmp(m, "POST") == 0) {
+        SETOPT(st, e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+        SETOPT(st, e, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+    }
+}
+
+static void set_limits(CURL *e, const wx_http_request_t *req, setup_status *st)
+{
+    if (req->connect_timeout_ms > 0)
+        SETOPT(st, e, CURLOPT_CONNECTTIMEOUT_MS, (long)req->connect_timeout_ms);
+    if (req->timeout_ms > 0)
+        SETOPT(st, e, CURLOPT_TIMEOUT_MS, (long)req->timeout_ms);
+    if (req->low_speed_limit > 0 && req->low_speed_time_s > 0) {
+        SETOPT(st, e, CURLOPT_LOW_SPEED_LIMIT, req->low_speed_limit);
+        SETOPT(st, e, CURLOPT_LOW_SPEED_TIME, (long)req->low_speed_time_s);
+    }
+    if (req->max_response_bytes)
+        SETOPT(st, e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_response_bytes);
+}
+
+/* APIv2's merchant certificate as the TLS client certificate, from memory (curl copies
+ * the blobs). Connections made with it are not reused for requests without it: curl
+ * compares client certificates when it looks for a connection to reuse. */
+static void set_client_cert(CURL *e, const wx_http_request_t *req, setup_status *st)
+{
+    struct curl_blob cert = {(void *)req->client_cert, req->client_cert_len, CURL_BLOB_COPY};
+    SETOPT(st, e, CURLOPT_SSLCERT_BLOB, &cert);
+    SETOPT(st, e, CURLOPT_SSLCERTTYPE, req->client_cert_p12 ? "P12" : "PEM");
+    if (req->client_key) {
+        struct curl_blob key = {(void *)req->client_key, req->client_key_len, CURL_BLOB_COPY};
+        SETOPT(st, e, CURLOPT_SSLKEY_BLOB, &key);
+        SETOPT(st, e, CURLOPT_SSLKEYTYPE, "PEM");
+    }
+    if (req->client_key_password)
+        SETOPT(st, e, CURLOPT_KEYPASSWD, req->client_key_password);
+}
+
+static void set_options(xfer *x, const wx_http_request_t *req, setup_status *st)
+{
+    curl_transport *t = x->th->t;
+    CURL *e = x->easy;
+    SETOPT(st, e, CURLOPT_URL, req->url);
+    SETOPT(st, e, CURLOPT_PRIVATE, x);
+    SETOPT(st, e, CURLOPT_ERRORBUFFER, x->errbuf);
+    SETOPT(st, e, CURLOPT_HTTPHEADER, x->headers);
+    SETOPT(st, e, CURLOPT_HEADERFUNCTION, on_header);
+    SETOPT(st, e, CURLOPT_HEADERDATA, x);
+    SETOPT(st, e, CURLOPT_WRITEFUNCTION, on_body);
+    SETOPT(st, e, CURLOPT_WRITEDATA, x);
+    SETOPT(st, e, CURLOPT_PREREQFUNCTION, on_prereq);
+    SETOPT(st, e, CURLOPT_PREREQDATA, x);
+    SETOPT(st, e, CURLOPT_NOSIGNAL, 1L);
+    SETOPT(st, e, CURLOPT_SHARE, t->share);
+    SETOPT(st, e, CURLOPT_TCP_KEEPALIVE, 1L);
+    SETOPT(st, e, CURLOPT_TCP_NODELAY, 1L);
+    SETOPT(st, e, CURLOPT_ACCEPT_ENCODING, "");
+    /* HTTP/2 where the server offers it; a libcurl built without it speaks HTTP/1.1. */
+    (void)curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+    SETOPT(st, e, CURLOPT_PROTOCOLS_STR, "http,https");
+    SETOPT(st, e, CURLOPT_FOLLOWLOCATION, 0L);
+    set_limits(e, req, st);
+    if (t->ca_file)
+        SETOPT(st, e, CURLOPT_CAINFO, t->ca_file);
+    if (t->ca_path)
+        SETOPT(st, e, CURLOPT_CAPATH, t->ca_path);
+    if (t->proxy)
+        SETOPT(st, e, CURLOPT_PROXY, t->proxy);
+    if (t->insecure) {
+        SETOPT(st, e, CURLOPT_SSL_VERIFYPEER, 0L);
+        SETOPT(st, e, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    if (req->client_cert)
+        set_client_cert(e, req, st);
+    set_method(e, req, st);
+}
+
+/* What a failed setup means to the caller. */
+static wx_err setup_error(const setup_status *st, const wx_http_request_t *req, wx_error_t *err)
+{
+    const char *why = curl_easy_strerror(st->code);
+    if (st->code == CURLE_OUT_OF_MEMORY)
+        return wx_error_set(err, WX_E_NOMEM, "", "out of memory (%s)", st->what);
+    if (strcmp(st->what, "CURLOPT_URL") == 0)
+        return wx_error_set(err, WX_E_INVALID_ARG, "url",
+                            "the URL is too long for libcurl (%zu bytes): %s", strlen(req->url),
+                            why);
+    if (st->code == CURLE_UNKNOWN_OPTION || st->code == CURLE_NOT_BUILT_IN ||
+        st->code == CURLE_UNSUPPORTED_PROTOCOL)
+        return wx_error_set(err, WX_E_UNSUPPORTED, "", "libcurl does not support %s: %s",
+                            st->what, why);
+    if (st->code == CURLE_READ_ERROR)
+        return wx_error_set(err, WX_E_IO, "upload", "the upload file cannot be read: %s", why);
+    return wx_error_set(err, WX_E_INVALID_ARG, "", "libcurl refused %s: %s", st->what, why);
+}
+
+/* A request refused before anything was sent: reported through done, with its reason. */
+static wx_err refuse(xfer *x, wx_error_t *err)
+{
+    give_back_easy(x->th, x->easy);
+    wx_http_done_fn done = x->done;
+    void *ud = x->done_ud;
+    xfer_free(x);
+    done(ud, err->code, err);
+    return WX_OK;
 }
 
 static wx_err curl_submit(void *ctx, const wx_http_request_t *req, wx_http_response_t *resp,
@@ -296,73 +434,28 @@ static wx_err curl_submit(void *ctx, const wx_http_request_t *req, wx_http_respo
     x->resp = resp;
     x->done = done;
     x->done_ud = done_ud;
+    /* GET and HEAD change nothing on the server: libcurl may resend those. */
+    x->retry_safe = req->retry_safe || strcmp(req->method, "GET") == 0 ||
+                    strcmp(req->method, "HEAD") == 0;
     x->easy = take_easy(th);
     if (!x->easy) {
         wx_free(x);
         return WX_E_NOMEM;
     }
-    CURL *e = x->easy;
-    wx_err rc = build_headers(x, req);
-    if (rc == WX_OK && req->upload_meta)
-        rc = build_multipart(x, req);
-    if (rc != WX_OK) {
-        give_back_easy(th, e);
-        xfer_free(x);
-        return rc;
+    wx_error_t err;
+    wx_error_clear(&err);
+    if (build_headers(x, req, &err) != WX_OK)
+        return refuse(x, &err);
+    setup_status st = {CURLE_OK, NULL};
+    if (req->upload_meta)
+        build_multipart(x, req, &st);
+    set_options(x, req, &st);
+    if (st.code != CURLE_OK) {
+        setup_error(&st, req, &err);
+        return refuse(x, &err);
     }
-    curl_easy_setopt(e, CURLOPT_URL, req->url);
-    curl_easy_setopt(e, CURLOPT_PRIVATE, x);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_SHARE, t->share);
-    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
-    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-    if (req->connect_timeout_ms > 0)
-        curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)req->connect_timeout_ms);
-    if (req->timeout_ms > 0)
-        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)req->timeout_ms);
-    if (req->low_speed_limit > 0 && req->low_speed_time_s > 0) {
-        curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, req->low_speed_limit);
-        curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)req->low_speed_time_s);
-    }
-    if (req->max_response_bytes)
-        curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_response_bytes);
-    if (t->ca_file)
-        curl_easy_setopt(e, CURLOPT_CAINFO, t->ca_file);
-    if (t->ca_path)
-        curl_easy_setopt(e, CURLOPT_CAPATH, t->ca_path);
-    if (t->proxy)
-        curl_easy_setopt(e, CURLOPT_PROXY, t->proxy);
-    if (t->insecure) {
-        curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-        curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
-    }
-    if (req->client_cert)
-        set_client_cert(e, req);
-    const char *m = req->method;
-    if (req->upload_meta) {
-        /* CURLOPT_MIMEPOST made it a POST */
-    } else if (strcmp(m, "GET") == 0 && !req->body) {
-        curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
-    } else {
-        if (strcmp(m, "POST") != 0)
-            curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, m);
-        if (req->body || strcmp(m, "POST") == 0) {
-            curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
-            curl_easy_setopt(e, CURLOPT_POSTFIELDS, req->body ? req->body : "");
-        }
-    }
-    if (curl_multi_add_handle(th->multi, e) != CURLM_OK) {
-        give_back_easy(th, e);
+    if (curl_multi_add_handle(th->multi, x->easy) != CURLM_OK) {
+        give_back_easy(th, x->easy);
         xfer_free(x);
         return WX_E_TRANSPORT;
     }
@@ -381,6 +474,11 @@ static wx_err map_result(xfer *x, CURLcode code, wx_error_t *err)
     const char *url = NULL;
     curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url);
     const char *detail = x->errbuf[0] ? x->errbuf : curl_easy_strerror(code);
+    if (code != CURLE_OK && x->resend_refused)
+        return wx_error_set(err, WX_E_OUTCOME_UNKNOWN, url ? url : "",
+                            "the reused connection closed after the request was sent and before "
+                            "an answer: the server may have received it; not resent (the request "
+                            "is not retry_safe): query the outcome before trying again");
     switch (code) {
     case CURLE_OK:
         return WX_OK;

@@ -98,6 +98,9 @@ static const struct {
     [WX_E_CONNECT] = {"WX_E_CONNECT", "could not connect (nothing was sent)"},
     [WX_E_DIGEST] = {"WX_E_DIGEST", "downloaded data does not match its digest"},
     [WX_E_XML] = {"WX_E_XML", "malformed or refused XML"},
+    [WX_E_OUTCOME_UNKNOWN] = {"WX_E_OUTCOME_UNKNOWN",
+                              "the request may have reached the server; it was not resent"},
+    [WX_E_REPLAY] = {"WX_E_REPLAY", "notification already seen"},
 };
 
 const char *wx_strerror(wx_err code)

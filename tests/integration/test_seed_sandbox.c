@@ -123,7 +123,9 @@ static void test_fault_modes(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         wx_response_t *r = with_fault(cases[i].fault);
-        if (wx_response_err(r) != cases[i].want)
+        wx_err got = wx_response_err(r);
+        /* a dropped reused connection: the POST is not resent, its outcome unknown */
+        if (got != cases[i].want && !(cases[i].want == WX_E_TRANSPORT && got == WX_E_OUTCOME_UNKNOWN))
             fail_msg("%s: got %s (%s)", cases[i].fault, wx_err_name(wx_response_err(r)),
                      wx_response_error_detail(r)->message);
         if (cases[i].want == WX_E_HTTP) {

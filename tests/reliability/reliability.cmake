@@ -19,3 +19,9 @@ if(WX_HAVE_MOCK)
   # of the same checks otherwise.
   wx_integration_test(NAME test_soak SOURCES ${_rel}/test_soak.c LABELS soak TIMEOUT 1800)
 endif()
+
+# Attacks on what is sent (issue 16): no silent resend of a POST, no encoded slash,
+# fragment or header injection on the wire, honest errors for oversized headers/URLs.
+if(TARGET wxpay)
+  wx_integration_test(NAME test_attacks SOURCES ${_rel}/test_attacks.c ${_bad} LABELS reliability)
+endif()

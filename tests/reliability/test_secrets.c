@@ -636,8 +636,9 @@ static void test_variables_encoded(void **state)
         const char *value, *want_target;
     } cases[] = {
         {"42\r\nX-Injected: 1", "/v3/pay/transactions/id/42%0D%0AX-Injected%3A%201?mchid=1"},
-        {"42 HTTP/1.1\r\nHost: evil", "/v3/pay/transactions/id/42%20HTTP%2F1.1%0D%0AHost%3A%20evil?mchid=1"},
-        {"../../../v3/refund", "/v3/pay/transactions/id/..%2F..%2F..%2Fv3%2Frefund?mchid=1"},
+        /* a slash in a value would be sent as %2F, which a server may decode: refused */
+        {"42 HTTP/1.1\r\nHost: evil", NULL},
+        {"../../../v3/refund", NULL},
         {"42?mchid=666", "/v3/pay/transactions/id/42%3Fmchid%3D666?mchid=1"},
         {"42#frag", "/v3/pay/transactions/id/42%23frag?mchid=1"},
         {"42%0D%0A", "/v3/pay/transactions/id/42%250D%250A?mchid=1"},
@@ -645,8 +646,15 @@ static void test_variables_encoded(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         wx_kv_t vars[] = {{"transaction_id", cases[i].value}, {NULL, NULL}};
         wx_kv_t query[] = {{"mchid", "1"}, {NULL, NULL}};
+        int before = fake.requests;
         wx_response_t *r = wx_chain(c, "v3/pay/transactions/id/{transaction_id}")->get(
             &(wx_request_options_t){.vars = vars, .query = query, .no_validation = 1});
+        if (!cases[i].want_target) {
+            assert_int_equal(wx_response_err(r), WX_E_INVALID_ARG);
+            assert_int_equal(fake.requests, before);
+            wx_response_free(r);
+            continue;
+        }
         if (fake.requests == 0 || strcmp(fake.last_target, cases[i].want_target) != 0)
             fail_msg("var %zu: sent %s, want %s (%s)", i, fake.last_target, cases[i].want_target,
                      wx_response_error_detail(r)->message);

@@ -27,6 +27,7 @@ typedef struct conn {
     unsigned long seq;    /* header / chunk counter of the endless modes */
     long next_ms;         /* trickle: when the next chunk is due */
     int quiet;            /* nothing more to send: stop waiting for POLLOUT */
+    int served;           /* requests answered on this connection (drop-reused) */
 } conn;
 
 struct wxt_bad_server {
@@ -36,6 +37,7 @@ struct wxt_bad_server {
     pthread_t thread;
     char url[64];
     atomic_int connections;
+    atomic_int requests;
     atomic_size_t bytes;
     conn conns[MAX_CONNS];
 };
@@ -43,7 +45,8 @@ struct wxt_bad_server {
 const char *wxt_bad_mode_name(wxt_bad_mode mode)
 {
     static const char *const names[] = {"reset", "stall", "endless-body", "garbage",
-                                        "huge-headers", "huge-header", "close", "trickle"};
+                                        "huge-headers", "huge-header", "close", "trickle",
+                                        "drop-reused"};
     return (unsigned)mode < sizeof names / sizeof names[0] ? names[mode] : "?";
 }
 
@@ -94,6 +97,8 @@ static const char k_endless_head[] = "HTTP/1.1 200 OK\r\nContent-Type: applicati
                                      "Transfer-Encoding: chunked\r\n\r\n";
 static const char k_status_line[] = "HTTP/1.1 200 OK\r\n";
 static const char k_huge_head[] = "HTTP/1.1 200 OK\r\nX-Huge: ";
+static const char k_small_ok[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                 "Content-Length: 2\r\n\r\n{}";
 static const char k_garbage[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 not HTTP at all \xff\xfe"
                                 "\r\n\r\n\x00\x01\x02 SSH-2.0-OpenSSH\r\n";
 
@@ -109,6 +114,20 @@ static int answer(wxt_bad_server *s, conn *c)
         return 0;
     case WXT_BAD_STALL:
         return 0;
+    case WXT_BAD_DROP_REUSED: {
+        if (c->served) { /* a request on a reused connection: read, then gone */
+            drop(c, 0);
+            return 0;
+        }
+        int r = send_fixed(s, c, k_small_ok, sizeof k_small_ok - 1);
+        if (r > 0) { /* keep the connection for the next request */
+            c->served = 1;
+            c->answering = 0;
+            c->head_len = 0;
+            c->out_off = 0;
+        }
+        return r < 0 ? -1 : 0;
+    }
     case WXT_BAD_GARBAGE: {
         int r = send_fixed(s, c, k_garbage, sizeof k_garbage - 1);
         if (r != 0)
@@ -210,8 +229,10 @@ static void on_readable(wxt_bad_server *s, conn *c)
     memcpy(c->head + c->head_len, buf, take);
     c->head_len += take;
     c->head[c->head_len] = 0;
-    if (strstr(c->head, "\r\n\r\n") || c->head_len == sizeof c->head - 1)
+    if (strstr(c->head, "\r\n\r\n") || c->head_len == sizeof c->head - 1) {
         c->answering = 1;
+        atomic_fetch_add(&s->requests, 1);
+    }
 }
 
 static void *serve(void *ud)
@@ -301,6 +322,11 @@ const char *wxt_bad_url(const wxt_bad_server *s) { return s->url; }
 int wxt_bad_connections(const wxt_bad_server *s)
 {
     return atomic_load(&((wxt_bad_server *)s)->connections);
+}
+
+int wxt_bad_requests(const wxt_bad_server *s)
+{
+    return atomic_load(&((wxt_bad_server *)s)->requests);
 }
 
 size_t wxt_bad_bytes_sent(const wxt_bad_server *s)

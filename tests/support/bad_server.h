@@ -14,7 +14,9 @@ typedef enum wxt_bad_mode {
     WXT_BAD_HUGE_HEADERS, /* a 200 status line, then header lines without end */
     WXT_BAD_HUGE_HEADER,  /* a 200 status line, then one header line of 1 MiB */
     WXT_BAD_CLOSE,        /* read the request, close cleanly without a byte */
-    WXT_BAD_TRICKLE       /* a 200 head, then an endless chunked body, 16 bytes per 50 ms */
+    WXT_BAD_TRICKLE,      /* a 200 head, then an endless chunked body, 16 bytes per 50 ms */
+    WXT_BAD_DROP_REUSED   /* answer a connection's first request (200, "{}", keep-alive);
+                             read a second one on it and close without a byte */
 } wxt_bad_mode;
 
 typedef struct wxt_bad_server wxt_bad_server;
@@ -25,6 +27,8 @@ wxt_bad_server *wxt_bad_start(wxt_bad_mode mode);
 const char *wxt_bad_url(const wxt_bad_server *s);
 /* Connections accepted so far. */
 int wxt_bad_connections(const wxt_bad_server *s);
+/* Request heads read so far (arrivals), on all connections. */
+int wxt_bad_requests(const wxt_bad_server *s);
 /* Bytes written to clients so far (the endless modes count here). */
 size_t wxt_bad_bytes_sent(const wxt_bad_server *s);
 /* Stop the thread, close every connection, free. Accepts NULL. */

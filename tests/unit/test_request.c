@@ -279,9 +279,15 @@ static void test_path_variables_and_injection(void **state)
     assert_int_equal(g_fake.requests, 0);
 
     r = wx_chain(c, "v3/pay/transactions/id/_transaction_id_")->get(&(wx_request_options_t){
-        .vars = (wx_kv_t[]){{"transaction_id", "a/b?c#d\r\n"}, {0}},
+        .vars = (wx_kv_t[]){{"transaction_id", "ab?c#d\r\n"}, {0}},
         .query = (wx_kv_t[]){{"mchid", "12&x=1"}, {0}}, .no_validation = 1});
-    assert_string_equal(g_fake.last_target, "/v3/pay/transactions/id/a%2Fb%3Fc%23d%0D%0A?mchid=12%26x%3D1");
+    assert_string_equal(g_fake.last_target, "/v3/pay/transactions/id/ab%3Fc%23d%0D%0A?mchid=12%26x%3D1");
+    wx_response_free(r);
+    /* a slash in a value would go as %2F, which a server may decode: refused */
+    r = wx_chain(c, "v3/pay/transactions/id/_transaction_id_")->get(&(wx_request_options_t){
+        .vars = (wx_kv_t[]){{"transaction_id", "a/b"}, {0}}, .no_validation = 1});
+    assert_int_equal(wx_response_err(r), WX_E_INVALID_ARG);
+    assert_non_null(strstr(wx_response_error_detail(r)->message, "encoded slash"));
     wx_response_free(r);
 
     /* "." and ".." segments, from a chain or a value, in any spelling: the transport or

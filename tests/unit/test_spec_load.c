@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 #include <wechatpay/spec.h>
@@ -84,6 +86,19 @@ static void test_yaml_scalars(void **state)
                 "\"use\":{\"type\":\"string\",\"maxLength\":4},"
                 "\"merged\":{\"maxLength\":8,\"type\":\"string\"}}");
     expect_json("\xEF\xBB\xBF" "a: 1\n", "{\"a\":1}");
+}
+
+/* YAML 1.2: an anchor defined again names the latest node from there on. */
+static void test_yaml_anchor_redefined(void **state)
+{
+    (void)state;
+    expect_json("a: &x 1\nb: *x\nc: &x two\nd: *x\n", "{\"a\":1,\"b\":1,\"c\":\"two\",\"d\":\"two\"}");
+    expect_json("- &m {k: 1}\n- *m\n- &m [2]\n- *m\n- {<<: {k: 3}, j: *m}\n",
+                "[{\"k\":1},{\"k\":1},[2],[2],{\"j\":[2],\"k\":3}]");
+    /* A schema that reuses an anchor name takes the nearer definition. */
+    expect_json("s1: &t {type: string}\np1: *t\ns2: &t {type: integer}\np2: *t\n",
+                "{\"s1\":{\"type\":\"string\"},\"p1\":{\"type\":\"string\"},"
+                "\"s2\":{\"type\":\"integer\"},\"p2\":{\"type\":\"integer\"}}");
 }
 
 static void test_yaml_errors(void **state)
@@ -299,6 +314,130 @@ static void test_cross_file_loop(void **state)
     assert_int_equal(wx_spec_lint(s, NULL, NULL, &neps, &nerr), WX_E_SPEC);
     assert_int_equal(neps, 2);
     assert_int_equal(nerr, 1);
+    wx_spec_free(s);
+}
+
+static void write_file(const char *dir, const char *rel, const char *text)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", dir, rel);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Links back up the tree (to a parent, to the root, to the folder itself, and through a
+ * sibling link) are not followed: lint ends at once with each endpoint once; a link to
+ * a sibling folder is an ordinary folder. */
+static void test_symlink_loop(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/wx-spec-loop-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    static const char *const dirs_made[] = {"v3", "v3/a"};
+    char p[512], t[512];
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(p, sizeof p, "%s/%s", dir, dirs_made[i]);
+        assert_int_equal(mkdir(p, 0755), 0);
+    }
+    const char *op = "get:\n  responses: {200: {description: ok}}\n";
+    write_file(dir, "v3/ok.yaml", op);
+    write_file(dir, "v3/a/b.yaml", op);
+    static const char *const links[][2] = {
+        {"..", "v3/a/up"}, {"../..", "v3/a/top"}, {".", "v3/self"}, {"a", "v3/alias"}};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(p, sizeof p, "%s/%s", dir, links[i][1]);
+        assert_int_equal(symlink(links[i][0], p), 0);
+    }
+    const char *dirs[] = {dir, NULL};
+    wx_spec_t *s = open_dirs(dirs, 0);
+    lint_log log = {{0}, 0};
+    size_t neps, nerr;
+    assert_int_equal(wx_spec_lint(s, log_item, &log, &neps, &nerr), WX_OK);
+    assert_string_equal(log.text, "GET /v3/a/b\nGET /v3/alias/b\nGET /v3/ok\n");
+    const wx_endpoint_t *ep;
+    assert_int_equal(wx_spec_find(s, "GET", "/v3/a/up/ok", &ep, NULL, NULL), WX_E_NOT_FOUND);
+    wx_spec_free(s);
+    static const char *const rm[] = {"v3/a/up", "v3/a/top", "v3/self", "v3/alias", "v3/ok.yaml",
+                                     "v3/a/b.yaml"};
+    for (size_t i = 0; i < 6; i++) {
+        snprintf(t, sizeof t, "%s/%s", dir, rm[i]);
+        unlink(t);
+    }
+    for (size_t i = 2; i-- > 0;) {
+        snprintf(p, sizeof p, "%s/%s", dir, dirs_made[i]);
+        rmdir(p);
+    }
+    rmdir(dir);
+}
+
+/* Lint reports every draft-4 meta-schema violation, not only the first one an operation's
+ * compile meets: warnings for what validation can live with, errors with what they cost. */
+static void test_lint_meta_schema(void **state)
+{
+    (void)state;
+    static wx_builtin_spec_t t[] = {
+        {"defs/D.yaml",
+         "P:\n  type: object\n  required: []\n  properties:\n"
+         "    kind: {type: string, enum: [A, B, A]}\n    n: {type: integer, minimum: 1}\n",
+         0},
+        {"v3/m.yaml",
+         "post:\n  parameters:\n    - name: b\n      in: body\n      schema:\n"
+         "        allOf: [{$ref: '../defs/D.yaml#P'}]\n        required: [a, a]\n"
+         "        properties: {a: {type: string}, c: {type: [string, string]}}\n"
+         "    - {name: q, in: query, type: string, enum: [x, x]}\n"
+         "  responses:\n    200:\n      schema:\n        properties:\n"
+         "          x: {type: strng}\n          y: 7\n          z: {maxLength: -1}\n"
+         "get:\n  responses: {200: {schema: {$ref: '../defs/D.yaml#P'}}}\n"
+         "put:\n  parameters:\n    - {name: b, in: body, schema: {type: obj, properties: {w: 'no'}}}\n",
+         0},
+        {NULL, NULL, 0}};
+    for (int i = 0; t[i].path; i++)
+        t[i].len = strlen(t[i].data);
+    wx_spec_t *s = NULL;
+    assert_int_equal(wx_spec_test_new_table(t, &s, NULL), WX_OK);
+    lint_log log = {{0}, 0};
+    size_t neps, nerr;
+    assert_int_equal(wx_spec_lint(s, log_item, &log, &neps, &nerr), WX_E_SPEC);
+    assert_string_equal(
+        log.text,
+        "GET /v3/m\n"
+        "POST /v3/m\n"
+        /* Errors first: one in a request schema costs the operation. */
+        "ERR v3/m.yaml | put.parameters[0].schema.properties.w | a schema must be an object, not "
+        "string [degrades PUT /v3/m: not available]\n"
+        "ERR v3/m.yaml | put.parameters[0].schema.type | unknown type \"obj\" [degrades PUT "
+        "/v3/m: not available]\n"
+        "WARN <memory>/defs/D.yaml | P.properties.kind.enum | warning: enum repeats \"A\" (draft "
+        "4: members must differ)\n"
+        "WARN <memory>/defs/D.yaml | P.required | warning: required is empty (draft 4: at least "
+        "one name)\n"
+        "WARN v3/m.yaml | post.parameters[0].schema.properties.c.type | warning: type repeats "
+        "\"string\"\n"
+        "WARN v3/m.yaml | post.parameters[0].schema.required | warning: required repeats \"a\" "
+        "(draft 4: members must differ)\n"
+        "WARN v3/m.yaml | post.parameters[1].enum | warning: enum repeats \"x\" (draft 4: members "
+        "must differ)\n"
+        "WARN v3/m.yaml | post.responses.200.schema.properties.x.type | warning: unknown type "
+        "\"strng\" [degrades POST /v3/m: responses not validated]\n"
+        "WARN v3/m.yaml | post.responses.200.schema.properties.y | warning: a schema must be an "
+        "object, not integer [degrades POST /v3/m: responses not validated]\n"
+        "WARN v3/m.yaml | post.responses.200.schema.properties.z.maxLength | warning: maxLength "
+        "must be a non-negative integer [degrades POST /v3/m: responses not validated]\n");
+    assert_int_equal(neps, 2);
+    assert_int_equal(nerr, 2);
+    /* Warnings alone leave the set clean for lint's exit status. */
+    /* The request side of POST is sound and validates. */
+    const wx_endpoint_t *ep = NULL;
+    assert_int_equal(wx_spec_find(s, "POST", "/v3/m", &ep, NULL, NULL), WX_OK);
+    json_object *body = json_tokener_parse("{\"a\":\"v\",\"n\":0}");
+    wx_request_view_t rv = {NULL, NULL, NULL, body, 1};
+    wx_violations_t *v = NULL;
+    assert_int_equal(wx_endpoint_validate_request(ep, &rv, &v), WX_E_VALIDATION);
+    assert_string_equal(wx_violations_at(v, 0)->path, "n");
+    wx_violations_free(v);
+    json_object_put(body);
     wx_spec_free(s);
 }
 
@@ -710,7 +849,9 @@ int main(void)
         cmocka_unit_test(test_yaml_scalars),   cmocka_unit_test(test_yaml_errors),
         cmocka_unit_test(test_json_errors),    cmocka_unit_test(test_broken_files),
         cmocka_unit_test(test_cross_file_error), cmocka_unit_test(test_cross_file_loop),
-        cmocka_unit_test(test_lint_basic),
+        cmocka_unit_test(test_lint_basic),    cmocka_unit_test(test_symlink_loop),
+        cmocka_unit_test(test_lint_meta_schema),
+        cmocka_unit_test(test_yaml_anchor_redefined),
         cmocka_unit_test(test_lazy_loading),   cmocka_unit_test(test_override_order),
         cmocka_unit_test(test_builtin_tree),   cmocka_unit_test(test_random_bytes),
         cmocka_unit_test(test_failing_allocations), cmocka_unit_test(test_lint_one_failure),

@@ -635,7 +635,6 @@ static void test_request_injection(void **state)
     static const vector req[] = {
         {"{v}", "a%2Fb%3Fc%23d%0D%0A"},
         {"{+v}", "a/b%3Fc%23d%0D%0A"},
-        {"{#v}", "#a/b%3Fc%23d%0D%0A"},
         {"{.v}", ".a%2Fb%3Fc%23d%0D%0A"},
         {"{/v}", "/a%2Fb%3Fc%23d%0D%0A"},
         {"{;v}", ";v=a%2Fb%3Fc%23d%0D%0A"},
@@ -645,19 +644,26 @@ static void test_request_injection(void **state)
         {"{+v:4}", "a/b%3F"},
         {"{z}", "a%00b%20c"},
         {"{+z}", "a%00b%20c"},
-        {"{#z}", "#a%00b%20c"},
         {"{+l}", "a/b%3Fc%23d%0D%0A,x"},
-        {"{#l*}", "#a/b%3Fc%23d%0D%0A,x"},
         {"{/l*}", "/a%2Fb%3Fc%23d%0D%0A/x"},
         {"{?l*}", "?l=a%2Fb%3Fc%23d%0D%0A&l=x"},
         {"{+m}", "k%3F%23%0D%0A,a/b%3Fc%23d%0D%0A"},
         {"{+m*}", "k%3F%23%0D%0A=a/b%3Fc%23d%0D%0A"},
-        {"{#m*}", "#k%3F%23%0D%0A=a/b%3Fc%23d%0D%0A"},
         {"{;m*}", ";k%3F%23%0D%0A=a%2Fb%3Fc%23d%0D%0A"},
         {"v3/x/{v}/y", "v3/x/a%2Fb%3Fc%23d%0D%0A/y"},
     };
     for (size_t i = 0; i < sizeof req / sizeof req[0]; i++)
         expect_expansion(req[i].tmpl, vars, WX_URI_REQUEST, req[i].expect);
+    /* A fragment is never sent: a fragment expression has no place in a request path. */
+    static const char *const fragments[] = {"{#v}", "{#z}", "{#l*}", "{#m*}", "v3/x{#v}"};
+    for (size_t i = 0; i < sizeof fragments / sizeof fragments[0]; i++) {
+        char *out = NULL;
+        wx_error_t err = {0};
+        assert_int_equal(wx_uri_expand(fragments[i], vars, WX_URI_REQUEST, &out, &err),
+                         WX_E_TEMPLATE);
+        assert_null(out);
+        assert_non_null(strstr(err.message, "fragment"));
+    }
 
     /* RFC mode lets ? and # through {+} and {#}, as the RFC says; CR/LF stay encoded. */
     expect_expansion("{+v}", vars, WX_URI_RFC, "a/b?c#d%0D%0A");
