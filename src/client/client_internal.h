@@ -219,10 +219,13 @@ typedef struct wx_sensitive_plan {
  * make the header list the request is validated and sent with. */
 wx_err wx_sensitive_plan_make(wx_client_t *c, const wx_request_options_t *o,
                               wx_sensitive_plan *p, wx_error_t *err);
-/* Encrypt a copy of @p body; *text (borrowed from the plan) is what goes on the wire. */
+/* Encrypt a copy of @p body: the fields at @p paths (encrypt_fields, may be NULL), then
+ * every field @p ep marks sensitive that @p paths did not name (ep may be NULL). When
+ * something was encrypted, *text (borrowed from the plan) is what goes on the wire;
+ * otherwise *text is left as it was. */
 wx_err wx_sensitive_plan_encrypt(wx_client_t *c, wx_sensitive_plan *p, struct json_object *body,
-                                 const char *const *paths, const char **text, size_t *len,
-                                 wx_error_t *err);
+                                 const char *const *paths, const wx_endpoint_t *ep,
+                                 const char **text, size_t *len, wx_error_t *err);
 void wx_sensitive_plan_free(wx_sensitive_plan *p);
 
 /* future.c */

@@ -26,7 +26,8 @@ typedef struct wx_prep {
     size_t text_len;
     const wx_kv_t *headers;           /* the caller's headers, or the encryption plan's */
     wx_sensitive_plan plan;           /* encrypt_fields: the key, its header, the result */
-    int encrypting;
+    int encrypting;                   /* encrypt_fields or marked fields */
+    const wx_endpoint_t *marked;      /* the endpoint, when its spec marks sensitive fields */
 } wx_prep;
 
 typedef wx_err (*wx_prep_step_fn)(wx_prep *p);
@@ -36,7 +37,7 @@ wx_err wx_step_expand(wx_prep *p);    /* path template and query -> target */
 wx_err wx_step_endpoint(wx_prep *p);  /* the spec's endpoint, and whether 2xx is signed */
 /* prepare_body.c */
 wx_err wx_step_body(wx_prep *p);      /* json / json_text -> body value and text */
-wx_err wx_step_encrypt(wx_prep *p);   /* encrypt_fields with the platform key */
+wx_err wx_step_encrypt(wx_prep *p);   /* encrypt_fields and marked fields, platform key */
 wx_err wx_step_payload(wx_prep *p);   /* the bytes sent: the body text or an upload */
 /* prepare_validate.c */
 wx_err wx_step_validate(wx_prep *p);  /* the request against its endpoint */

@@ -34,9 +34,13 @@ wx_err wx_step_body(wx_prep *p)
             return rc;
         p->own_body = 1;
     }
-    /* encrypt_fields: the key is chosen now, so that validation sees the request's
-     * Wechatpay-Serial header, and the body is validated in clear. */
-    p->encrypting = o->encrypt_fields && o->encrypt_fields[0];
+    /* encrypt_fields, or an endpoint whose spec marks sensitive fields (encrypted without
+     * being asked, whatever validation says): the key is chosen now, so that validation
+     * sees the request's Wechatpay-Serial header, and the body is validated in clear.
+     * No key is an error here, before anything is sent. */
+    p->marked = p->body && wx_endpoint_has_sensitive(p->call->answer.ep)
+                    ? p->call->answer.ep : NULL;
+    p->encrypting = (o->encrypt_fields && o->encrypt_fields[0]) || p->marked;
     if (!p->encrypting)
         return WX_OK;
     wx_err rc = wx_sensitive_plan_make(p->client, o, &p->plan, &p->err);
@@ -50,7 +54,7 @@ wx_err wx_step_encrypt(wx_prep *p)
     if (!p->encrypting)
         return WX_OK;
     return wx_sensitive_plan_encrypt(p->client, &p->plan, p->body, p->o->encrypt_fields,
-                                     &p->text, &p->text_len, &p->err);
+                                     p->marked, &p->text, &p->text_len, &p->err);
 }
 
 /* ---------------------------------------------------------------- uploads */

@@ -307,6 +307,22 @@ static wx_response_t *add_receiver(wx_client_t *c, const wx_request_options_t *o
     return wx_request(wx_chain(c, "v3/profitsharing/receivers/add"), WX_POST, o);
 }
 
+/* The last request was signed over a body whose name decrypts (with the WeChat Pay
+ * public key's private half) to the clear value, the rest as given; the response
+ * records what was sent. */
+static void assert_sent_encrypted(wx_response_t *r)
+{
+    assert_true(g_fake.auth_ok);
+    assert_null(strstr(g_fake.last_body, "示例"));
+    struct json_object *sent = json_tokener_parse(g_fake.last_body);
+    char *plain = openssl_decrypt("other_key.pem", get(sent, "name"));
+    assert_string_equal(plain, "示例商户全称");
+    free(plain);
+    assert_string_equal(get(sent, "account"), "86693852");
+    json_object_put(sent);
+    assert_string_equal(wx_response_request_body(r, NULL), g_fake.last_body);
+}
+
 static void test_request_option(void **state)
 {
     wx_client_t *c = fake_client();
@@ -319,17 +335,11 @@ static void test_request_option(void **state)
     /* the rule picks the WeChat Pay public key; its id goes into the header */
     assert_string_equal(header_sent("Wechatpay-Serial"), PUB_KEY_ID);
     assert_true(g_fake.auth_ok); /* signed over the encrypted body */
-    struct json_object *sent = json_tokener_parse(g_fake.last_body);
-    char *plain = openssl_decrypt("other_key.pem", get(sent, "name"));
-    assert_string_equal(plain, "示例商户全称");
-    free(plain);
-    assert_string_equal(get(sent, "account"), "86693852");
-    json_object_put(sent);
+    assert_sent_encrypted(r);
     /* the caller's body is left as it was */
     assert_string_equal(get(body, "name"), "示例商户全称");
-    /* what the response records is what was sent */
-    assert_string_equal(wx_response_request_body(r, NULL), g_fake.last_body);
-    assert_null(strstr(wx_response_request_body(r, NULL), "示例"));
+    struct json_object *sent;
+    char *plain;
     wx_response_free(r);
 
     /* an explicit key: the platform certificate */
@@ -358,12 +368,17 @@ static void test_request_option(void **state)
     json_object_put(sent);
     wx_response_free(r);
 
-    /* an empty list encrypts nothing and adds no header */
+    /* an empty list: the spec marks name, so it is encrypted all the same, once */
     r = add_receiver(c, &(wx_request_options_t){.json_text = RECEIVER,
                                                 .encrypt_fields = (const char *[]){NULL}});
     assert_int_equal(wx_response_err(r), WX_OK);
-    assert_null(header_sent("Wechatpay-Serial"));
-    assert_non_null(strstr(g_fake.last_body, "示例商户全称"));
+    assert_string_equal(header_sent("Wechatpay-Serial"), PUB_KEY_ID);
+    assert_null(strstr(g_fake.last_body, "示例商户全称"));
+    sent = json_tokener_parse(g_fake.last_body);
+    plain = openssl_decrypt("other_key.pem", get(sent, "name"));
+    assert_string_equal(plain, "示例商户全称");
+    free(plain);
+    json_object_put(sent);
     wx_response_free(r);
 
     /* nothing is sent when: the two choices differ, the key is unknown, a field is
@@ -413,6 +428,61 @@ static void test_validated_in_clear(void **state)
     assert_int_equal(g_fake.requests, 0);
     wx_response_free(r);
     json_object_put(body);
+    wx_client_free(c);
+}
+
+/* ------------------------------------------------------------------ marked by the spec */
+
+/* The spec of v3/profitsharing/receivers/add marks `name` (x-is-sensitive): without
+ * encrypt_fields, with validation on or off, it leaves encrypted (a single time, with the
+ * header naming the key), the text of a json_text body is re-serialised, and the
+ * caller's value stays as given. */
+static void test_marked_encrypted_unasked(void **state)
+{
+    wx_client_t *c = fake_client();
+    struct json_object *body = json_tokener_parse(RECEIVER);
+    const wx_request_options_t asks[] = {
+        {.json = body}, {.json_text = RECEIVER}, {.json_text = RECEIVER, .no_validation = 1},
+        {.json_text = RECEIVER, .encrypt_fields = (const char *[]){"name?", NULL}}};
+    for (size_t i = 0; i < sizeof asks / sizeof asks[0]; i++) {
+        wx_response_t *r = add_receiver(c, &asks[i]);
+        if (wx_response_err(r) != WX_OK)
+            fail_msg("case %zu: %s", i, wx_response_error_detail(r)->message);
+        assert_string_equal(header_sent("Wechatpay-Serial"), PUB_KEY_ID);
+        assert_sent_encrypted(r);
+        wx_response_free(r);
+    }
+    assert_string_equal(get(body, "name"), "示例商户全称");
+    json_object_put(body);
+
+    /* an endpoint with no marked field: json_text goes byte for byte as given */
+    const char *text = "{ \"sub_mchid\" : \"1900000109\" }";
+    wx_response_t *r = wx_request(wx_chain(c, "v3/profitsharing/orders/unfreeze"), WX_POST,
+                                  &(wx_request_options_t){.json_text = text, .no_validation = 1});
+    assert_int_equal(wx_response_err(r), WX_OK);
+    assert_string_equal(g_fake.last_body, text);
+    assert_null(header_sent("Wechatpay-Serial"));
+    wx_response_free(r);
+    wx_client_free(c);
+}
+
+/* A marked field with no platform key to encrypt it: an error, nothing sent, whatever
+ * validation says. */
+static void test_marked_without_key(void **state)
+{
+    wx_client_options_t o = wxt_fake_options(&g_fake);
+    o.platform = (wx_platform_key_t[]){{NULL, NULL}};
+    wx_client_t *c = NULL;
+    assert_int_equal(wx_client_new(&o, &c, NULL), WX_OK);
+    const wx_request_options_t asks[] = {{.json_text = RECEIVER},
+                                         {.json_text = RECEIVER, .no_validation = 1}};
+    for (size_t i = 0; i < 2; i++) {
+        wx_response_t *r = add_receiver(c, &asks[i]);
+        assert_int_equal(wx_response_err(r), WX_E_KEY);
+        assert_non_null(strstr(wx_response_error_detail(r)->message, "platform key"));
+        wx_response_free(r);
+    }
+    assert_int_equal(g_fake.requests, 0);
     wx_client_free(c);
 }
 
@@ -523,6 +593,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_path_errors, before_each, after_each),
         cmocka_unit_test_setup_teardown(test_request_option, before_each, after_each),
         cmocka_unit_test_setup_teardown(test_validated_in_clear, before_each, after_each),
+        cmocka_unit_test_setup_teardown(test_marked_encrypted_unasked, before_each, after_each),
+        cmocka_unit_test_setup_teardown(test_marked_without_key, before_each, after_each),
         cmocka_unit_test_setup_teardown(test_key_rule, before_each, after_each),
         cmocka_unit_test_setup_teardown(test_allocation_failures, before_each, after_each),
     };
