@@ -9,6 +9,7 @@
 
 #include "client/client_internal.h"
 #include "client/send.h"
+#include "sign/sign_internal.h"
 #include "crypto/backend.h"
 #include "transport/curl_transport.h"
 #include "util/alloc.h"
@@ -130,12 +131,16 @@ static wx_err load_platform_keys(wx_client_t *c, const wx_client_options_t *o, w
     c->ring = wx_keyring_new();
     if (!c->ring)
         return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
+    int64_t now = (int64_t)time(NULL); /* certificates expire in the real world */
     for (size_t i = 0; o->platform && (o->platform[i].serial || o->platform[i].pem); i++) {
         const wx_platform_key_t *k = &o->platform[i];
         if (!k->serial || !*k->serial || !k->pem)
             return wx_error_set(err, WX_E_CONFIG, "platform",
                                 "platform key %zu needs a serial (or PUB_KEY_ID_...) and a PEM", i);
-        wx_err rc = wx_keyring_add_pem(c->ring, k->serial, k->pem, err);
+        wx_pubkey_t *key = NULL;
+        wx_err rc = wx_platform_key_load(k->serial, k->pem, now, &key, err);
+        if (rc == WX_OK && (rc = wx_keyring_add(c->ring, k->serial, key)) != WX_OK)
+            wx_error_set(err, rc, "", "out of memory");
         if (rc != WX_OK)
             return rc;
     }
