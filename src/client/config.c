@@ -24,6 +24,7 @@ typedef struct config_load {
     wx_platform_key_t *platform; /* ends with {NULL, NULL} */
     size_t platform_count;
     const char **spec_dirs;
+    const char *key_path;      /* private_key, resolved */
 } config_load;
 
 static char *keep(config_load *l, char *p)
@@ -132,7 +133,7 @@ static wx_err parse(config_load *l, struct json_object *root, wx_client_options_
         return WX_E_NOMEM;
     /* by path: the key's loader names the file in any error */
     if (!o->private_key_pem && !o->private_key_path &&
-        !(o->private_key_path = resolve(l, key)))
+        !(o->private_key_path = l->key_path = resolve(l, key)))
         return WX_E_NOMEM;
     struct json_object *flag;
     if (!o->auto_refresh_certificates &&
@@ -232,6 +233,10 @@ static void forget_secrets(struct json_object *root)
 static void name_platform_file(config_load *l, struct json_object *root, wx_error_t *err)
 {
     struct json_object *platform, *v;
+    if (err && l->key_path && strcmp(err->where, l->key_path) == 0) {
+        snprintf(err->where, sizeof err->where, "private_key"); /* the message names the file */
+        return;
+    }
     if (!err || strncmp(err->where, "platform.", 9) != 0 ||
         !json_object_object_get_ex(root, "platform", &platform) ||
         !json_object_is_type(platform, json_type_object) ||

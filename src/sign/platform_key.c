@@ -27,7 +27,7 @@ static wx_err check_cert(const char *id, const wx_pubkey_t *key, int64_t now, wx
     snprintf(where, sizeof where, "platform.%.140s", id);
     const char *serial = wx_pubkey_serial(key);
     if (strncmp(id, "PUB_KEY_ID_", 11) != 0 && wx_strcasecmp_ascii(serial, id) != 0)
-        return wx_error_set(err, WX_E_KEY, where,
+        return wx_error_set(err, WX_E_CONFIG, where,
                             "platform certificate %.64s: its own serial is %.64s, not the "
                             "configured one",
                             id, serial);
@@ -52,6 +52,7 @@ wx_err wx_platform_key_load(const char *id, const char *pem, int64_t now, wx_pub
 {
     *out = NULL;
     wx_pubkey_t *key = NULL;
+    /* *out is set also when only the validity is wrong (see sign_internal.h) */
     wx_err rc = wx_pubkey_load(pem, strlen(pem), &key, err);
     if (rc != WX_OK) {
         if (err) {
@@ -60,10 +61,6 @@ wx_err wx_platform_key_load(const char *id, const char *pem, int64_t now, wx_pub
         }
         return rc;
     }
-    if (wx_pubkey_serial(key) && (rc = check_cert(id, key, now, err)) != WX_OK) {
-        wx_pubkey_free(key);
-        return rc;
-    }
     *out = key;
-    return WX_OK;
+    return wx_pubkey_serial(key) ? check_cert(id, key, now, err) : WX_OK;
 }

@@ -33,9 +33,10 @@ int64_t wx_keyring_nearest_expiry(wx_keyring_t *ring);
 size_t wx_keyring_drop_expired(wx_keyring_t *ring, int64_t now);
 
 /* platform_key.c: load a configured platform key (PEM of a certificate or a public
- * key) under @p id, refusing a certificate whose serial is not @p id (ids starting
- * PUB_KEY_ID_ name public keys) or that is not valid at @p now. WX_E_KEY with err->where
- * "platform.ID"; the caller frees *out. */
+ * key) under @p id. A certificate whose serial is not @p id (ids starting PUB_KEY_ID_
+ * name public keys) is WX_E_CONFIG; one not valid at @p now is WX_E_KEY with *out set
+ * (the caller decides: beside a current key it is a rotation); err->where is
+ * "platform.ID". The caller frees *out also on error. */
 wx_err wx_platform_key_load(const char *id, const char *pem, int64_t now, wx_pubkey_t **out,
                             wx_error_t *err);
 
