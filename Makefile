@@ -53,7 +53,9 @@ SOAK_REQUESTS  ?= 20000
 # libraries' process-lifetime caches are "still reachable", not errors.
 VALGRIND = /usr/bin/valgrind;--error-exitcode=99;--leak-check=full;--errors-for-leak-kinds=definite,indirect;--show-leak-kinds=definite,indirect;--num-callers=30;--quiet
 
-.PHONY: test-asan test-valgrind test-valgrind-sandbox test-openssl test-mbedtls test-soak
+.PHONY: test-asan test-asan-mbedtls test-tsan test-valgrind test-valgrind-sandbox test-openssl test-mbedtls test-soak
+ASAN_MBEDTLS_BUILD ?= build-asan-mbedtls
+TSAN_BUILD         ?= build-tsan
 
 # The whole suite with AddressSanitizer and UndefinedBehaviorSanitizer (gcc), on the
 # default crypto backend (WXPAY_CRYPTO=auto: OpenSSL 3 when installed).
@@ -63,6 +65,22 @@ test-asan: deps
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    ctest --output-on-failure -j $(JOBS) --timeout 1200
+
+# The same on mbedTLS, the embedded backend, so both backends stay sanitizer-clean.
+test-asan-mbedtls: deps
+	cmake -S . -B $(ASAN_MBEDTLS_BUILD) -DWXPAY_CRYPTO=mbedtls -DWXPAY_SANITIZE=address,undefined $(CMAKE_ARGS)
+	cmake --build $(ASAN_MBEDTLS_BUILD) -j $(JOBS)
+	cd $(ASAN_MBEDTLS_BUILD) && ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    ctest --output-on-failure -j $(JOBS) --timeout 1200
+
+# ThreadSanitizer (clang) over the unit and integration tests: the chain's thread-local
+# cursor, the route cache, per-thread engines, the keyring and the sandbox's store.
+test-tsan: deps
+	CC=clang cmake -S . -B $(TSAN_BUILD) -DWXPAY_SANITIZE=thread $(CMAKE_ARGS)
+	cmake --build $(TSAN_BUILD) -j $(JOBS)
+	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	    ctest --output-on-failure -j $(JOBS) --timeout 1200 -L 'unit|integration' -LE 'soak|bench|load'
 
 # Every test program under valgrind memcheck, and the wxpay tool the CLI tests run
 # (WX_CLI_WRAPPER); the sandbox server runs natively; the long soak runs in test-soak.

@@ -171,6 +171,21 @@ static int concrete_path(const char *p)
     return 1;
 }
 
+/* Finish @p hash (freed) and compare it with what the bill request announced. */
+static wx_err check_digest(wxc_hash *hash, const unsigned char *want, size_t want_len,
+                           const wx_download_options_t *o, wx_error_t *err)
+{
+    unsigned char got[32];
+    size_t n = wxc_hash_final(hash, got);
+    if (n == want_len && memcmp(got, want, want_len) == 0)
+        return WX_OK;
+    char hex[65];
+    wx_hex_encode(got, n, hex);
+    return wx_error_set(err, WX_E_DIGEST, "hash_value",
+                        "the bill's %s is %s, the bill request announced %.64s", o->hash_type,
+                        hex, o->hash_value);
+}
+
 static int split_url(const char *url, wx_buf *path, wx_buf *query_store, wx_kv_t *query,
                      size_t max_query)
 {
@@ -273,16 +288,8 @@ wx_err wx_download(wx_client_t *c, const wx_download_options_t *o, size_t *bytes
     if (rc == WX_OK && s.gzip && !s.z_end)
         rc = wx_error_set(err, WX_E_DIGEST, "", "the gzip bill is truncated");
     if (rc == WX_OK && s.hash) {
-        unsigned char got[32];
-        size_t n = wxc_hash_final(s.hash, got);
+        rc = check_digest(s.hash, want, want_len, o, err);
         s.hash = NULL;
-        if (n != want_len || memcmp(got, want, want_len) != 0) {
-            char hex[65];
-            wx_hex_encode(got, n, hex);
-            rc = wx_error_set(err, WX_E_DIGEST, "hash_value",
-                              "the bill's %s is %s, the bill request announced %.64s",
-                              o->hash_type, hex, o->hash_value);
-        }
     }
     if (s.file) {
         if (fclose(s.file) != 0 && rc == WX_OK)

@@ -137,24 +137,74 @@ typedef struct mock_args {
     int notify_any_host;
 } mock_args;
 
-/* "--name value" or "--name=value". Returns the value or NULL. */
-static const char *option_value(int argc, char **argv, int *i, const char *name)
+enum {
+    OPT_TLS, OPT_QUIET, OPT_NOTIFY_ANY_HOST, OPT_STATE, OPT_NOTIFY_BACKOFF, OPT_PORT, OPT_KEYS,
+    OPT_SPEC_DIR, OPT_FAULT, OPT_SIGN_WITH
+};
+
+/* One option with its value: 0, or the usage error printed. */
+static int take_option(mock_args *a, int k, const char *v)
 {
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0)
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] != 0)
-        return NULL;
-    if (*i + 1 >= argc)
-        return "";
-    return argv[++*i];
+    char *end;
+    switch (k) {
+    case OPT_TLS:
+        a->tls = 1;
+        return 0;
+    case OPT_QUIET:
+        a->quiet = 1;
+        return 0;
+    case OPT_NOTIFY_ANY_HOST:
+        a->notify_any_host = 1;
+        return 0;
+    case OPT_STATE:
+        a->state = v;
+        return *v ? 0 : cli_usage_error("mock", "--state needs a file");
+    case OPT_NOTIFY_BACKOFF: {
+        errno = 0;
+        double b = strtod(v, &end);
+        if (!*v || *end || errno || !(b >= 0.001 && b <= 86400))
+            return cli_usage_error("mock", "--notify-backoff needs seconds from 0.001 to 86400, "
+                                   "not '%s'", v);
+        a->notify_backoff = b;
+        return 0;
+    }
+    case OPT_PORT: {
+        errno = 0;
+        long p = strtol(v, &end, 10);
+        if (!*v || *end || errno || p < 0 || p > 65535)
+            return cli_usage_error("mock", "--port needs a number from 0 to 65535, not '%s'", v);
+        a->port = (int)p;
+        return 0;
+    }
+    case OPT_KEYS:
+        a->keys = v;
+        return *v ? 0 : cli_usage_error("mock", "--keys needs a directory");
+    case OPT_SPEC_DIR:
+        a->spec_dirs[a->n_spec_dirs++] = v;
+        return *v ? 0 : cli_usage_error("mock", "--spec-dir needs a directory");
+    case OPT_FAULT:
+        return wx_mock_fault_parse(v, strlen(v), &a->fault) == 0
+                   ? 0 : cli_usage_error("mock", "unknown fault mode '%s'", v);
+    default: /* OPT_SIGN_WITH */
+        if (!strcmp(v, "cert"))
+            a->sign_with = WX_SIGN_WITH_CERT;
+        else if (!strcmp(v, "pubkey"))
+            a->sign_with = WX_SIGN_WITH_PUBKEY;
+        else
+            return cli_usage_error("mock", "--sign-with is cert or pubkey, not '%s'", v);
+        return 0;
+    }
 }
 
 /* 0 on success, 1 for --help (printed), 2 for a bad argument (printed). */
 static int parse_args(int argc, char **argv, mock_args *a)
 {
+    static const cli_option opts[] = {
+        {"tls", 0, 0, OPT_TLS}, {"quiet", 'q', 0, OPT_QUIET},
+        {"notify-any-host", 0, 0, OPT_NOTIFY_ANY_HOST}, {"state", 0, 1, OPT_STATE},
+        {"notify-backoff", 0, 1, OPT_NOTIFY_BACKOFF}, {"port", 0, 1, OPT_PORT},
+        {"keys", 0, 1, OPT_KEYS}, {"spec-dir", 0, 1, OPT_SPEC_DIR}, {"fault", 0, 1, OPT_FAULT},
+        {"sign-with", 0, 1, OPT_SIGN_WITH}, {0}};
     const char *env = getenv("WXPAY_KEYS");
     a->port = 8080;
     a->keys = env && *env ? env : "keys";
@@ -162,60 +212,20 @@ static int parse_args(int argc, char **argv, mock_args *a)
     a->spec_dirs = calloc((size_t)argc + 1, sizeof *a->spec_dirs);
     if (!a->spec_dirs)
         return cli_fail(CLI_EXIT_USAGE, "mock", "out of memory");
-    for (int i = 1; i < argc; i++) {
-        const char *v;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+    cli_parser p;
+    cli_parser_init(&p, "mock", argc, argv, 1);
+    int k, rc = 0;
+    while (rc == 0 && (k = cli_next(&p, opts)) != CLI_END) {
+        if (k == CLI_HELP) {
             usage(stdout);
             return 1;
-        } else if (!strcmp(argv[i], "--tls")) {
-            a->tls = 1;
-        } else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q")) {
-            a->quiet = 1;
-        } else if (!strcmp(argv[i], "--notify-any-host")) {
-            a->notify_any_host = 1;
-        } else if ((v = option_value(argc, argv, &i, "--state"))) {
-            if (!*v)
-                return cli_usage_error("mock", "--state needs a file");
-            a->state = v;
-        } else if ((v = option_value(argc, argv, &i, "--notify-backoff"))) {
-            char *end;
-            errno = 0;
-            double b = strtod(v, &end);
-            if (!*v || *end || errno || !(b >= 0.001 && b <= 86400))
-                return cli_usage_error("mock", "--notify-backoff needs seconds from 0.001 to 86400, "
-                                       "not '%s'", v);
-            a->notify_backoff = b;
-        } else if ((v = option_value(argc, argv, &i, "--port"))) {
-            char *end;
-            errno = 0;
-            long p = strtol(v, &end, 10);
-            if (!*v || *end || errno || p < 0 || p > 65535)
-                return cli_usage_error("mock", "--port needs a number from 0 to 65535, not '%s'",
-                                       v);
-            a->port = (int)p;
-        } else if ((v = option_value(argc, argv, &i, "--keys"))) {
-            if (!*v)
-                return cli_usage_error("mock", "--keys needs a directory");
-            a->keys = v;
-        } else if ((v = option_value(argc, argv, &i, "--spec-dir"))) {
-            if (!*v)
-                return cli_usage_error("mock", "--spec-dir needs a directory");
-            a->spec_dirs[a->n_spec_dirs++] = v;
-        } else if ((v = option_value(argc, argv, &i, "--fault"))) {
-            if (wx_mock_fault_parse(v, strlen(v), &a->fault) != 0)
-                return cli_usage_error("mock", "unknown fault mode '%s'", v);
-        } else if ((v = option_value(argc, argv, &i, "--sign-with"))) {
-            if (!strcmp(v, "cert"))
-                a->sign_with = WX_SIGN_WITH_CERT;
-            else if (!strcmp(v, "pubkey"))
-                a->sign_with = WX_SIGN_WITH_PUBKEY;
-            else
-                return cli_usage_error("mock", "--sign-with is cert or pubkey, not '%s'", v);
-        } else {
-            return cli_usage_error("mock", "unknown argument '%s'", argv[i]);
         }
+        if (k == CLI_BAD)
+            return CLI_EXIT_USAGE;
+        rc = k == CLI_POSITIONAL ? cli_usage_error("mock", "unknown argument '%s'", p.value)
+                                 : take_option(a, k, p.value);
     }
-    return 0;
+    return rc;
 }
 
 /* SIGINT and SIGTERM write to g_stop_pipe, which run() waits on. */
