@@ -62,7 +62,7 @@ static wx_err pem_cert(wx_client_t *c, const wx_client_options_t *o, wx_error_t 
         c->v2.tls_key = wx_strndup(o->private_key_pem, c->v2.tls_key_len);
         if (!c->v2.tls_key)
             return wx_error_set(err, WX_E_NOMEM, "merchant_cert", NULL);
-    } else if ((rc = wx_read_file(o->private_key_path, &c->v2.tls_key, &c->v2.tls_key_len, err)) !=
+    } else if ((rc = wx_read_file_max(o->private_key_path, WX_MAX_KEY_FILE_BYTES, &c->v2.tls_key, &c->v2.tls_key_len, err)) !=
                WX_OK) {
         return rc;
     }
@@ -83,7 +83,7 @@ wx_err wx_apiv2_setup(wx_client_t *c, const wx_client_options_t *o, wx_error_t *
     }
     if (!o->merchant_cert_path)
         return WX_OK;
-    wx_err rc = wx_read_file(o->merchant_cert_path, &c->v2.cert, &c->v2.cert_len, err);
+    wx_err rc = wx_read_file_max(o->merchant_cert_path, WX_MAX_KEY_FILE_BYTES, &c->v2.cert, &c->v2.cert_len, err);
     if (rc != WX_OK) {
         if (err)
             snprintf(err->where, sizeof err->where, "merchant_cert");

@@ -9,6 +9,7 @@
 
 #include "client/client_internal.h"
 #include "client/send.h"
+#include "sign/sign_internal.h"
 #include "crypto/backend.h"
 #include "transport/curl_transport.h"
 #include "util/alloc.h"
@@ -130,15 +131,32 @@ static wx_err load_platform_keys(wx_client_t *c, const wx_client_options_t *o, w
     c->ring = wx_keyring_new();
     if (!c->ring)
         return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
+    /* judged by the real clock; an injected (test) clock leaves validity unjudged */
+    int64_t now = o->clock ? 0 : (int64_t)time(NULL);
+    wx_error_t dated = {0};
+    size_t current = 0;
     for (size_t i = 0; o->platform && (o->platform[i].serial || o->platform[i].pem); i++) {
         const wx_platform_key_t *k = &o->platform[i];
         if (!k->serial || !*k->serial || !k->pem)
             return wx_error_set(err, WX_E_CONFIG, "platform",
                                 "platform key %zu needs a serial (or PUB_KEY_ID_...) and a PEM", i);
-        wx_err rc = wx_keyring_add_pem(c->ring, k->serial, k->pem, err);
-        if (rc != WX_OK)
-            return rc;
+        wx_pubkey_t *key = NULL;
+        wx_error_t why = {0};
+        wx_err rc = wx_platform_key_load(k->serial, k->pem, now, &key, &why);
+        if (rc == WX_E_KEY && key && !now)
+            rc = WX_OK;
+        if (rc == WX_E_KEY && key && !dated.code) /* out of its validity: kept for now */
+            dated = why;
+        else if (rc != WX_OK)
+            return wx_pubkey_free(key), wx_error_copy(err, &why), rc;
+        current += rc == WX_OK;
+        if ((rc = wx_keyring_add(c->ring, k->serial, key)) != WX_OK)
+            return wx_error_set(err, rc, "", "out of memory");
     }
+    /* An expired or future certificate is a rotation beside a current key; alone it is
+       a mistake. */
+    if (dated.code && !current)
+        return wx_error_copy(err, &dated), dated.code;
     c->verifier = wx_verifier_apiv3(c->ring, o->max_clock_skew_s);
     return c->verifier ? WX_OK : wx_error_set(err, WX_E_NOMEM, "", "out of memory");
 }

@@ -24,6 +24,7 @@ typedef struct config_load {
     wx_platform_key_t *platform; /* ends with {NULL, NULL} */
     size_t platform_count;
     const char **spec_dirs;
+    const char *key_path;      /* private_key, resolved */
 } config_load;
 
 static char *keep(config_load *l, char *p)
@@ -89,11 +90,11 @@ static wx_err read_pem(config_load *l, const char *key, const char *rel, char **
     const char *path = resolve(l, rel);
     if (!path)
         return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
-    wx_err rc = wx_read_file(path, pem, NULL, err);
+    wx_err rc = wx_read_file_max(path, WX_MAX_KEY_FILE_BYTES, pem, NULL, err);
     if (rc != WX_OK) {
         wx_error_prefix(err, "%s: %s", l->file, key);
         if (err)
-            snprintf(err->where, sizeof err->where, "%s", key);
+            snprintf(err->where, sizeof err->where, "%.200s", key);
         return rc;
     }
     keep(l, *pem);
@@ -130,12 +131,10 @@ static wx_err parse(config_load *l, struct json_object *root, wx_client_options_
         return WX_E_NOMEM;
     if (!o->ca_path && ca_path && !(o->ca_path = resolve(l, ca_path)))
         return WX_E_NOMEM;
-    if (!o->private_key_pem && !o->private_key_path) {
-        char *pem = NULL;
-        if ((rc = read_pem(l, "private_key", key, &pem, err)) != WX_OK)
-            return rc;
-        o->private_key_pem = pem;
-    }
+    /* by path: the key's loader names the file in any error */
+    if (!o->private_key_pem && !o->private_key_path &&
+        !(o->private_key_path = l->key_path = resolve(l, key)))
+        return WX_E_NOMEM;
     struct json_object *flag;
     if (!o->auto_refresh_certificates &&
         json_object_object_get_ex(root, "auto_refresh_certificates", &flag)) {
@@ -229,6 +228,26 @@ static void forget_secrets(struct json_object *root)
     }
 }
 
+/* A platform key refused by the client is named by its id ("platform.ID"): add the
+ * file it came from. */
+static void name_platform_file(config_load *l, struct json_object *root, wx_error_t *err)
+{
+    struct json_object *platform, *v;
+    if (err && l->key_path && strcmp(err->where, l->key_path) == 0) {
+        snprintf(err->where, sizeof err->where, "private_key"); /* the message names the file */
+        return;
+    }
+    if (!err || strncmp(err->where, "platform.", 9) != 0 ||
+        !json_object_object_get_ex(root, "platform", &platform) ||
+        !json_object_is_type(platform, json_type_object) ||
+        !json_object_object_get_ex(platform, err->where + 9, &v) ||
+        !json_object_is_type(v, json_type_string))
+        return;
+    const char *path = resolve(l, json_object_get_string(v));
+    if (path)
+        wx_error_prefix(err, "%s", path);
+}
+
 wx_err wx_client_new_from_config(const char *path, const wx_client_options_t *overrides,
                                  wx_client_t **out, wx_error_t *err)
 {
@@ -248,7 +267,7 @@ wx_err wx_client_new_from_config(const char *path, const wx_client_options_t *ov
         return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
     char *text = NULL;
     size_t len = 0;
-    wx_err rc = wx_read_file(path, &text, &len, err);
+    wx_err rc = wx_read_file_max(path, WX_MAX_KEY_FILE_BYTES, &text, &len, err);
     if (rc != WX_OK) {
         config_load_free(&l);
         return rc;
@@ -266,8 +285,8 @@ wx_err wx_client_new_from_config(const char *path, const wx_client_options_t *ov
             rc = parse_apiv2(&l, root, &o, err);
         if (rc == WX_E_NOMEM)
             wx_error_set(err, rc, "", "out of memory reading %s", path);
-        if (rc == WX_OK)
-            rc = wx_client_new(&o, out, err);
+        if (rc == WX_OK && (rc = wx_client_new(&o, out, err)) != WX_OK)
+            name_platform_file(&l, root, err);
         forget_secrets(root);
         json_object_put(root);
     }

@@ -83,6 +83,7 @@ static int each_label(const char *pem, size_t len, int (*fn)(pem_kind, const cha
     return 0;
 }
 
+/* How many blocks of each kind a PEM text holds. */
 typedef struct {
     int seen, has_private, has_encrypted, has_other_priv, has_cert, has_public, has_other_pub;
 } pem_census;
@@ -92,12 +93,27 @@ static int count_kind(pem_kind k, const char *label, void *ctx)
     (void)label;
     pem_census *c = ctx;
     c->seen = 1;
-    c->has_private |= k == PEM_PRIVATE;
-    c->has_encrypted |= k == PEM_ENCRYPTED;
-    c->has_other_priv |= k == PEM_OTHER_PRIV;
-    c->has_cert |= k == PEM_CERT;
-    c->has_public |= k == PEM_PUBLIC;
-    c->has_other_pub |= k == PEM_OTHER_PUB;
+    c->has_private += k == PEM_PRIVATE;
+    c->has_encrypted += k == PEM_ENCRYPTED;
+    c->has_other_priv += k == PEM_OTHER_PRIV;
+    c->has_cert += k == PEM_CERT;
+    c->has_public += k == PEM_PUBLIC;
+    c->has_other_pub += k == PEM_OTHER_PUB;
+    return 0;
+}
+
+/* 1 when something other than white space follows the last "-----END ...-----". */
+static int trailing_garbage(const char *pem, size_t len)
+{
+    const char *last = NULL, *p = pem, *end = pem + len;
+    while ((p = find_mem(p, (size_t)(end - p), "-----END ")) != NULL)
+        last = p++;
+    if (!last)
+        return 0; /* no END line: the parser says what is wrong */
+    const char *stop = find_mem(last + 9, (size_t)(end - last - 9), "-----");
+    for (p = stop ? stop + 5 : end; p < end; p++)
+        if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n' && *p != 0)
+            return 1;
     return 0;
 }
 
@@ -115,6 +131,18 @@ wx_err wxc_pem_check(const char *pem, size_t len, int want_private, wx_error_t *
             return WX_OK;
         return wx_error_set(err, WX_E_KEY, what, WXC_MSG_NOT_PEM);
     }
+    /* A file is one key (a certificate may come with its chain): anything else is a
+       mistake that picking the first block would hide. */
+    if (trailing_garbage(pem, len))
+        return wx_error_set(err, WX_E_KEY, what,
+                            "data after the last -----END----- line: not a clean PEM file");
+    if (want_private && c.has_private + c.has_encrypted > 1)
+        return wx_error_set(err, WX_E_KEY, what,
+                            "%d private keys in one PEM: give exactly one",
+                            c.has_private + c.has_encrypted);
+    if (!want_private && !c.has_cert && c.has_public > 1)
+        return wx_error_set(err, WX_E_KEY, what, "%d public keys in one PEM: give exactly one",
+                            c.has_public);
     if (want_private) {
         if (c.has_private || c.has_encrypted)
             return WX_OK;

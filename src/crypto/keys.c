@@ -41,6 +41,16 @@ static void name_file(wx_error_t *err, const char *path)
     err->where[n] = 0;
 }
 
+/* WeChat Pay's keys are RSA 2048; anything smaller can be factored too cheaply to
+ * trust with payments. */
+#define WX_MIN_RSA_BYTES 256
+
+static wx_err too_small(wx_error_t *err, const char *what, size_t bytes)
+{
+    return wx_error_set(err, WX_E_KEY, what,
+                        "%s: RSA key of %zu bits, under the 2048 bits required", what, bytes * 8);
+}
+
 /* ------------------------------------------------------------ private keys */
 
 wx_err wx_privkey_load(const char *pem, size_t len, const char *password, wx_privkey_t **out,
@@ -55,6 +65,10 @@ wx_err wx_privkey_load(const char *pem, size_t len, const char *password, wx_pri
     if (!key)
         return wx_error_set(err, WX_E_NOMEM, "private key", NULL);
     wx_err rc = wxc_privkey_parse(pem, len, password, &key->k, err);
+    if (rc == WX_OK && wxc_privkey_bytes(key->k) < WX_MIN_RSA_BYTES) {
+        rc = too_small(err, "private key", wxc_privkey_bytes(key->k));
+        wxc_privkey_free(key->k);
+    }
     if (rc != WX_OK) {
         wx_free(key);
         return rc;
@@ -73,7 +87,7 @@ wx_err wx_privkey_load_file(const char *path, const char *password, wx_privkey_t
         return bad_arg(err, "path", "no private key file given");
     char *data = NULL;
     size_t len = 0;
-    wx_err rc = wx_read_file(path, &data, &len, err);
+    wx_err rc = wx_read_file_max(path, WX_MAX_KEY_FILE_BYTES, &data, &len, err);
     if (rc != WX_OK)
         return rc;
     rc = wx_privkey_load(data, len, password, out, err);
@@ -106,6 +120,11 @@ wx_err wx_pubkey_load(const char *pem, size_t len, wx_pubkey_t **out, wx_error_t
         return wx_error_set(err, WX_E_NOMEM, "public key", NULL);
     wx_err rc = wxc_pubkey_parse(pem, len, &key->k, key->serial, &key->not_before,
                                  &key->not_after, err);
+    if (rc == WX_OK && wxc_pubkey_bytes(key->k) < WX_MIN_RSA_BYTES) {
+        rc = too_small(err, key->serial[0] ? "certificate" : "public key",
+                       wxc_pubkey_bytes(key->k));
+        wxc_pubkey_free(key->k);
+    }
     if (rc != WX_OK) {
         wx_free(key);
         return rc;
@@ -123,7 +142,7 @@ wx_err wx_pubkey_load_file(const char *path, wx_pubkey_t **out, wx_error_t *err)
         return bad_arg(err, "path", "no certificate or public key file given");
     char *data = NULL;
     size_t len = 0;
-    wx_err rc = wx_read_file(path, &data, &len, err);
+    wx_err rc = wx_read_file_max(path, WX_MAX_KEY_FILE_BYTES, &data, &len, err);
     if (rc != WX_OK)
         return rc;
     rc = wx_pubkey_load(data, len, out, err);

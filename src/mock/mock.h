@@ -61,6 +61,9 @@ void wx_mock_str_append(wx_mock_str *s, const void *data, size_t len);
 void wx_mock_str_puts(wx_mock_str *s, const char *text);
 void wx_mock_str_printf(wx_mock_str *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void wx_mock_str_free(wx_mock_str *s);
+/* log_escape.c: @p in with bytes outside printable ASCII (and '\\') as \xHH, cut
+ * with "..." to fit @p out_size. */
+void wx_mock_log_escape(const char *in, char *out, size_t out_size);
 
 /* ---------------------------------------------------------------- configuration */
 typedef struct wx_mock_config {

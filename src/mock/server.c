@@ -108,9 +108,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                 snprintf(status, sizeof status, "closed");
             if (rc->fault != WX_FAULT_NONE)
                 snprintf(fault, sizeof fault, " (%s)", wx_mock_fault_name(rc->fault));
+            /* a request's own bytes are escaped: no terminal escape reaches the log */
+            char method[64], target[1024];
+            wx_mock_log_escape(rc->method ? rc->method : "?", method, sizeof method);
+            wx_mock_log_escape(rc->target ? rc->target : "?", target, sizeof target);
             /* one printf per line: stdio locks the stream, lines do not interleave */
-            printf("%s %s -> %s%s %.0fms\n", rc->method ? rc->method : "?",
-                   rc->target ? rc->target : "?", status, fault, elapsed_ms(&rc->t0));
+            printf("%s %s -> %s%s %.0fms\n", method, target, status, fault,
+                   elapsed_ms(&rc->t0));
             fflush(stdout);
         }
     }

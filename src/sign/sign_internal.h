@@ -32,6 +32,14 @@ int64_t wx_keyring_nearest_expiry(wx_keyring_t *ring);
  * how many went. */
 size_t wx_keyring_drop_expired(wx_keyring_t *ring, int64_t now);
 
+/* platform_key.c: load a configured platform key (PEM of a certificate or a public
+ * key) under @p id. A certificate whose serial is not @p id (ids starting PUB_KEY_ID_
+ * name public keys) is WX_E_CONFIG; one not valid at @p now is WX_E_KEY with *out set
+ * (the caller decides: beside a current key it is a rotation); err->where is
+ * "platform.ID". The caller frees *out also on error. */
+wx_err wx_platform_key_load(const char *id, const char *pem, int64_t now, wx_pubkey_t **out,
+                            wx_error_t *err);
+
 /* platform_certs.c */
 struct wx_cert_set;
 /* Record which key signed the download a set came from. */

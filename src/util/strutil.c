@@ -1,10 +1,13 @@
 #include "strutil.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "error.h"
@@ -111,27 +114,61 @@ void wx_query_encode(wx_buf *out, const wx_kv_t *query)
     }
 }
 
-wx_err wx_read_file(const char *path, char **data, size_t *len, wx_error_t *err)
+static const char *file_kind(mode_t m)
+{
+    return S_ISDIR(m)    ? "a directory"
+           : S_ISFIFO(m) ? "a FIFO"
+           : S_ISCHR(m)  ? "a character device"
+           : S_ISBLK(m)  ? "a block device"
+           : S_ISSOCK(m) ? "a socket"
+                         : "not a regular file";
+}
+
+/* Open for reading. With a limit, only a regular file of at most max bytes: opened
+ * without blocking (a FIFO would wait for a writer) and checked on the descriptor. */
+static FILE *open_limited(const char *path, size_t max, struct stat *st, wx_error_t *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | (max ? O_NONBLOCK : 0));
+    if (fd < 0) {
+        wx_error_set(err, WX_E_IO, path, "cannot open %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (fstat(fd, st) != 0) {
+        wx_error_set(err, WX_E_IO, path, "cannot read %s: %s", path, strerror(errno));
+    } else if (S_ISDIR(st->st_mode) || (max && !S_ISREG(st->st_mode))) {
+        wx_error_set(err, WX_E_IO, path, "cannot read %s: %s", path, file_kind(st->st_mode));
+    } else if (max && (uintmax_t)st->st_size > max) {
+        wx_error_set(err, WX_E_IO, path, "cannot read %s: %jd bytes, over the limit of %zu",
+                     path, (intmax_t)st->st_size, max);
+    } else {
+        FILE *f = fdopen(fd, "rb");
+        if (f) /* no stdio buffer: it would keep a copy of a key file in freed memory */
+            setvbuf(f, NULL, _IONBF, 0);
+        else
+            wx_error_set(err, WX_E_NOMEM, path, "out of memory reading %s", path);
+        if (f)
+            return f;
+    }
+    close(fd);
+    return NULL;
+}
+
+wx_err wx_read_file_max(const char *path, size_t max, char **data, size_t *len, wx_error_t *err)
 {
     *data = NULL;
     if (len)
         *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (f) /* no stdio buffer: it would keep a copy of a key file in freed memory */
-        setvbuf(f, NULL, _IONBF, 0);
-    if (!f)
-        return wx_error_set(err, WX_E_IO, path, "cannot open %s: %s", path, strerror(errno));
     struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        fclose(f);
-        return wx_error_set(err, WX_E_IO, path, "cannot read %s: is a directory", path);
-    }
+    FILE *f = open_limited(path, max, &st, err);
+    if (!f)
+        return err ? err->code : WX_E_IO;
     /* Read straight into one buffer of the file's size, plus the byte of the read that
        sees the end: key files leave no stray copies in freed memory. Pipes and growing
        files fall back to growing it, by copying and clearing rather than realloc, which
        would leave the old copy behind. */
     wx_buf b = WX_BUF_INIT;
     size_t hint = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 1 : 16384;
+    int too_big = 0;
     if (wx_buf_reserve(&b, hint)) {
         for (;;) {
             size_t room = b.cap - b.len - 1;
@@ -151,15 +188,21 @@ wx_err wx_read_file(const char *path, char **data, size_t *len, wx_error_t *err)
                 break;
             b.len += n;
             b.data[b.len] = 0;
+            if (max && b.len > max) { /* it grew while being read */
+                too_big = 1;
+                break;
+            }
         }
     }
     int failed = ferror(f);
     int saved = errno;
     fclose(f);
-    if (failed || !wx_buf_ok(&b)) {
+    if (failed || too_big || !wx_buf_ok(&b)) {
         wx_buf_free_secret(&b);
-        return failed ? wx_error_set(err, WX_E_IO, path, "cannot read %s: %s", path, strerror(saved))
-                      : wx_error_set(err, WX_E_NOMEM, path, "out of memory reading %s", path);
+        return failed    ? wx_error_set(err, WX_E_IO, path, "cannot read %s: %s", path, strerror(saved))
+               : too_big ? wx_error_set(err, WX_E_IO, path, "cannot read %s: over the limit of %zu "
+                                        "bytes", path, max)
+                         : wx_error_set(err, WX_E_NOMEM, path, "out of memory reading %s", path);
     }
     size_t l;
     char *p = wx_buf_steal(&b, &l);
@@ -169,6 +212,11 @@ wx_err wx_read_file(const char *path, char **data, size_t *len, wx_error_t *err)
     if (len)
         *len = l;
     return WX_OK;
+}
+
+wx_err wx_read_file(const char *path, char **data, size_t *len, wx_error_t *err)
+{
+    return wx_read_file_max(path, 0, data, len, err);
 }
 
 void wx_hex_encode(const unsigned char *in, size_t len, char *out)

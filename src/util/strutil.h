@@ -25,6 +25,11 @@ void wx_pct_encode(wx_buf *out, const char *s, size_t len);
 void wx_query_encode(wx_buf *out, const wx_kv_t *query);
 /* Read a whole file; returns WX_OK, WX_E_IO (errno text in err) or WX_E_NOMEM. */
 wx_err wx_read_file(const char *path, char **data, size_t *len, wx_error_t *err);
+/* The same for key, certificate and configuration files: only a regular file (a FIFO
+ * or a device is refused without reading from it) of at most max bytes (max > 0). */
+wx_err wx_read_file_max(const char *path, size_t max, char **data, size_t *len, wx_error_t *err);
+/* The limit for key, certificate and configuration files. */
+#define WX_MAX_KEY_FILE_BYTES (1024 * 1024)
 /* Lower-case hex of bytes. */
 void wx_hex_encode(const unsigned char *in, size_t len, char *out /* 2*len+1 */);
 /* FNV-1a 64-bit. */

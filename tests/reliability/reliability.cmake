@@ -25,3 +25,13 @@ endif()
 if(TARGET wxpay)
   wx_integration_test(NAME test_attacks SOURCES ${_rel}/test_attacks.c ${_bad} LABELS reliability)
 endif()
+
+# Keys taken on trust (issue 16): small, expired, not-yet-valid, mis-named, garbage,
+# doubled, device, FIFO and oversized key files refused by name; the sandbox's log.
+if(TARGET wxpay)
+  wx_integration_test(NAME test_key_attacks SOURCES ${_rel}/test_key_attacks.c LABELS reliability)
+endif()
+if(TARGET wxpay AND WX_HAVE_MOCK)
+  wx_integration_test(NAME test_sandbox_attacks SOURCES ${_rel}/test_sandbox_attacks.c
+                      LABELS reliability)
+endif()
