@@ -5,7 +5,6 @@
  * with the resource encrypted under the APIv3 key, and the Wechatpay-* headers signing
  * the envelope's exact bytes like a response. */
 #include <json-c/json.h>
-#include <wechatpay/sys/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
