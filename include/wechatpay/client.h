@@ -47,7 +47,7 @@ typedef int64_t (*wx_clock_fn)(void *ud);
 typedef wx_err (*wx_nonce_fn)(void *ud, char out[64]);
 
 /** Version of wx_client_options_t in these headers (common.h, "Growing structs"). */
-#define WX_CLIENT_OPTIONS_VERSION 2
+#define WX_CLIENT_OPTIONS_VERSION 3
 /** A wx_client_options_t of this version with every other member zero. */
 #define WX_CLIENT_OPTIONS_INIT {.version = WX_CLIENT_OPTIONS_VERSION}
 
@@ -128,7 +128,20 @@ typedef struct wx_client_options {
     /** How far a response's Wechatpay-Timestamp may be from the client's clock for the
      *  default verifier, in seconds; 0: 300 (WeChat Pay's own rule). */
     int64_t max_clock_skew_s;
+    /* ---- version 3: read only from a struct whose version is 3 or more */
+    /** Request validation, a ::wx_validation_mode: WX_VALIDATION_ON (0, the default),
+     *  WX_VALIDATION_STRICT or WX_VALIDATION_OFF (as no_request_validation). */
+    int validation;
 } wx_client_options_t;
+
+/** Values of wx_client_options_t.validation (CONFIG.json `validation`). */
+typedef enum wx_validation_mode {
+    WX_VALIDATION_ON = 0,     /**< validate wherever a spec describes the endpoint */
+    WX_VALIDATION_STRICT = 1, /**< also refuse (WX_E_VALIDATION, nothing sent) a request no
+                                   spec describes, or a method its spec lacks; the message
+                                   names the path and the nearest known endpoints */
+    WX_VALIDATION_OFF = 2,    /**< no request validation */
+} wx_validation_mode;
 
 /**
  * @brief Create a client.

@@ -191,7 +191,8 @@ static int identity_ok(const char *s)
 
 /* The size of each version of wx_client_options_t (common.h, "Growing structs"). */
 static const size_t k_client_options_sizes[WX_CLIENT_OPTIONS_VERSION] = {
-    offsetof(wx_client_options_t, max_clock_skew_s), sizeof(wx_client_options_t)};
+    offsetof(wx_client_options_t, max_clock_skew_s), offsetof(wx_client_options_t, validation),
+    sizeof(wx_client_options_t)};
 
 wx_err wx_client_options_import(wx_client_options_t *dst, const wx_client_options_t *src,
                                 wx_error_t *err)
@@ -275,7 +276,8 @@ static wx_err load_credentials(wx_client_t *c, const wx_client_options_t *o, wx_
 /* Limits, hooks and injectables: the caller's value, or the default for zero. */
 static void apply_settings(wx_client_t *c, const wx_client_options_t *o)
 {
-    c->validate_requests = !o->no_request_validation;
+    c->validate_requests = !o->no_request_validation && o->validation != WX_VALIDATION_OFF;
+    c->strict_requests = c->validate_requests && o->validation == WX_VALIDATION_STRICT;
     c->validate_responses = o->validate_responses;
     c->connect_timeout_ms =
         o->connect_timeout_ms > 0 ? o->connect_timeout_ms : WX_DEFAULT_CONNECT_TIMEOUT_MS;

@@ -50,6 +50,7 @@ struct wx_client {
     wx_apiv2_creds v2;
     wx_spec_t *spec;
     int validate_requests;
+    int strict_requests; /* WX_VALIDATION_STRICT: no spec, or no such method, is refused */
     int validate_responses;
     int64_t connect_timeout_ms;
     int64_t timeout_ms;

@@ -101,6 +101,9 @@ static wx_err read_pem(config_load *l, const char *key, const char *rel, char **
     return WX_OK;
 }
 
+static wx_err parse_validation(config_load *l, struct json_object *root, wx_client_options_t *o,
+                               wx_error_t *err);
+
 static wx_err parse(config_load *l, struct json_object *root, wx_client_options_t *o,
                     wx_error_t *err)
 {
@@ -192,7 +195,29 @@ static wx_err parse(config_load *l, struct json_object *root, wx_client_options_
         }
         o->spec_dirs = l->spec_dirs;
     }
-    return WX_OK;
+    return parse_validation(l, root, o, err);
+}
+
+/* `validation`: "on" (the default), "strict" or "off"; the caller's choice wins. */
+static wx_err parse_validation(config_load *l, struct json_object *root, wx_client_options_t *o,
+                               wx_error_t *err)
+{
+    const char *mode = NULL;
+    wx_err rc = get_string(l, root, "validation", 0, &mode, err);
+    if (rc != WX_OK || !mode || (o->version >= 3 && o->validation) || o->no_request_validation)
+        return rc;
+    static const char *const names[] = {"on", "strict", "off"};
+    for (int i = 0; i < 3; i++) {
+        if (strcmp(mode, names[i]) == 0) {
+            if (o->version < 3)
+                o->version = 3;
+            o->validation = i;
+            return WX_OK;
+        }
+    }
+    return wx_error_set(err, WX_E_CONFIG, "validation",
+                        "%s: \"validation\" must be \"on\", \"strict\" or \"off\", not \"%.32s\"",
+                        l->file, mode);
 }
 
 /* APIv2: the key, and the merchant certificate (a path) with its PKCS#12 passphrase. */

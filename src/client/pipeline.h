@@ -35,6 +35,9 @@ typedef wx_err (*wx_prep_step_fn)(wx_prep *p);
 /* prepare_path.c */
 wx_err wx_step_expand(wx_prep *p);    /* path template and query -> target */
 wx_err wx_step_endpoint(wx_prep *p);  /* the spec's endpoint, and whether 2xx is signed */
+/* prepare_strict.c: WX_VALIDATION_STRICT and no endpoint for the request: refused, with
+ * the methods the spec has for the path, or the deepest known path above it. */
+wx_err wx_strict_refuse(wx_prep *p);
 /* prepare_body.c */
 wx_err wx_step_body(wx_prep *p);      /* json / json_text -> body value and text */
 wx_err wx_step_encrypt(wx_prep *p);   /* encrypt_fields and marked fields, platform key */

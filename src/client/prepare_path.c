@@ -91,6 +91,8 @@ wx_err wx_step_endpoint(wx_prep *p)
                          p->method_name, p->route->path);
         return WX_E_SPEC;
     }
+    if (spec->rc == WX_E_NOT_FOUND && validating && p->client->strict_requests)
+        return wx_strict_refuse(p);
     wx_call *call = p->call;
     call->answer.ep = spec->rc == WX_OK ? spec->ep : NULL;
     call->answer.unsigned_2xx = call->answer.ep ? wx_endpoint_unsigned_response(call->answer.ep)

@@ -412,6 +412,24 @@ static void test_config_mistakes(void **state)
     cli_result_free(&r);
     free(cfg);
     free(junk);
+    /* validation: strict refuses a path no spec describes (exit 2, nothing sent) and lets
+     * a described one through; a value that is not a mode is named */
+    cfg = config_with("strict.json", "validation", "strict");
+    r = cli_run("-c", cfg, "--base-url", M.base_url, "--json", SEED_BODY, "POST",
+                "v3/industry-coupon/tokenz", NULL);
+    cli_expect(&r, 2, "", "nothing was sent");
+    assert_non_null(strstr(r.err, "nearest known path is /v3/industry-coupon"));
+    cli_result_free(&r);
+    r = cli_run("-c", cfg, "--base-url", M.base_url, "--json", SEED_BODY, "POST",
+                "v3/industry-coupon/tokens", NULL);
+    expect_seed_answer(&r);
+    cli_result_free(&r);
+    free(cfg);
+    cfg = config_with("strikt.json", "validation", "strikt");
+    r = cli_run("-c", cfg, "--base-url", M.base_url, "GET", "v3/certificates", NULL);
+    cli_expect(&r, 2, "", "\"strikt\"");
+    cli_result_free(&r);
+    free(cfg);
     /* a config file that is not there, or not JSON */
     r = cli_run("-c", "/nonexistent/CONFIG.json", "GET", "v3/certificates", NULL);
     cli_expect(&r, 2, "", "/nonexistent/CONFIG.json");

@@ -1,0 +1,134 @@
+/* Request validation modes on the in-memory transport: strict refuses a path no spec
+ * describes (naming it and the nearest known path) and a method the spec lacks (naming
+ * the methods it has), sending nothing; on lets them through; off sends an invalid body;
+ * CONFIG.json `validation` selects the mode and a bad value is named. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <wechatpay/wechatpay.h>
+
+#include "fake_server.h"
+#include "testutil.h"
+
+#define RECEIVER                                                                              \
+    "{\"appid\":\"wx8888888888888888\",\"type\":\"MERCHANT_ID\",\"account\":\"86693852\","   \
+    "\"name\":\"n\",\"relation_type\":\"STORE\"}"
+#define NO_RELATION                                                                           \
+    "{\"appid\":\"wx8888888888888888\",\"type\":\"MERCHANT_ID\",\"account\":\"86693852\","   \
+    "\"name\":\"n\"}"
+
+static wxt_fake g_fake;
+
+static int before_each(void **state)
+{
+    wxt_fake_init(&g_fake);
+    return 0;
+}
+
+static int after_each(void **state)
+{
+    wxt_fake_free(&g_fake);
+    return 0;
+}
+
+static wx_client_t *client_with(int mode)
+{
+    wx_client_options_t o = wxt_fake_options(&g_fake);
+    o.version = WX_CLIENT_OPTIONS_VERSION;
+    o.validation = mode;
+    wx_client_t *c = NULL;
+    assert_int_equal(wx_client_new(&o, &c, NULL), WX_OK);
+    return c;
+}
+
+/* The request's code; when @p part is given, the message must hold it. */
+static wx_err send(wx_client_t *c, const char *path, wx_method m, const char *body,
+                   const char *part)
+{
+    wx_response_t *r =
+        wx_request(wx_chain(c, path), m, &(wx_request_options_t){.json_text = body});
+    wx_err rc = wx_response_err(r);
+    if (part && !strstr(wx_response_error_detail(r)->message, part))
+        fail_msg("%s: want \"%s\" in: %s", path, part, wx_response_error_detail(r)->message);
+    wx_response_free(r);
+    return rc;
+}
+
+static void test_strict(void **state)
+{
+    wx_client_t *c = client_with(WX_VALIDATION_STRICT);
+    assert_int_equal(send(c, "v3/profitsharing/receivers/addz", WX_POST, RECEIVER,
+                          "/v3/profitsharing/receivers/addz; the nearest known path is "
+                          "/v3/profitsharing/receivers"),
+                     WX_E_VALIDATION);
+    assert_int_equal(send(c, "v3/profitsharing/receivers/add", WX_GET, NULL,
+                          "the spec has: POST /v3/profitsharing/receivers/add"),
+                     WX_E_VALIDATION);
+    assert_int_equal(send(c, "v3/nowhere/at/all", WX_POST, "{}", "nearest known path is /v3"),
+                     WX_E_VALIDATION);
+    assert_int_equal(g_fake.requests, 0);
+    /* what the spec describes goes, and is still validated */
+    assert_int_equal(send(c, "v3/profitsharing/receivers/add", WX_POST, RECEIVER, NULL), WX_OK);
+    assert_int_equal(send(c, "v3/profitsharing/receivers/add", WX_POST, NO_RELATION,
+                          "relation_type"),
+                     WX_E_VALIDATION);
+    assert_int_equal(g_fake.requests, 1);
+    wx_client_free(c);
+}
+
+static void test_on_and_off(void **state)
+{
+    wx_client_t *c = client_with(WX_VALIDATION_ON);
+    assert_int_equal(send(c, "v3/profitsharing/receivers/addz", WX_POST, RECEIVER, NULL), WX_OK);
+    assert_int_equal(send(c, "v3/profitsharing/receivers/add", WX_POST, NO_RELATION, NULL),
+                     WX_E_VALIDATION);
+    assert_int_equal(g_fake.requests, 1);
+    wx_client_free(c);
+    c = client_with(WX_VALIDATION_OFF);
+    assert_int_equal(send(c, "v3/profitsharing/receivers/add", WX_POST, NO_RELATION, NULL), WX_OK);
+    assert_int_equal(g_fake.requests, 2);
+    wx_client_free(c);
+}
+
+/* CONFIG.json `validation`, with the identity from the overrides. */
+static wx_err from_config(const char *json, wx_client_t **c, wx_error_t *err)
+{
+    char *dir = wxt_tmpdir("strict"), *file = wxt_path(dir, "CONFIG.json");
+    wxt_write_file(file, json, strlen(json));
+    wx_client_options_t o = wxt_fake_options(&g_fake);
+    wx_err rc = wx_client_new_from_config(file, &o, c, err);
+    free(file);
+    free(dir);
+    return rc;
+}
+
+static void test_config(void **state)
+{
+    wx_client_t *c = NULL;
+    assert_int_equal(from_config("{\"validation\":\"strict\"}", &c, NULL), WX_OK);
+    assert_int_equal(send(c, "v3/profitsharing/receivers/addz", WX_POST, RECEIVER, "addz"),
+                     WX_E_VALIDATION);
+    wx_client_free(c);
+    assert_int_equal(from_config("{\"validation\":\"off\"}", &c, NULL), WX_OK);
+    assert_int_equal(send(c, "v3/profitsharing/receivers/add", WX_POST, NO_RELATION, NULL), WX_OK);
+    wx_client_free(c);
+    assert_int_equal(g_fake.requests, 1);
+    wx_error_t err = {0};
+    c = NULL;
+    assert_int_equal(from_config("{\"validation\":\"strikt\"}", &c, &err), WX_E_CONFIG);
+    assert_null(c);
+    assert_string_equal(err.where, "validation");
+    assert_non_null(strstr(err.message, "strikt"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_strict, before_each, after_each),
+        cmocka_unit_test_setup_teardown(test_on_and_off, before_each, after_each),
+        cmocka_unit_test_setup_teardown(test_config, before_each, after_each),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
