@@ -352,6 +352,13 @@ static void answer_endpoint(const wx_mock_handler_ctx *ctx, const wx_mock_reques
         set_error(reply, 500, "SYSTEM_ERROR", NULL, "validating the request: %s", wx_strerror(rc));
         goto out;
     }
+    char clear[256];
+    if (!parts && wx_mock_sensitive_in_clear(ep, body, clear, sizeof clear)) {
+        set_error(reply, 400, "PARAM_ERROR", NULL,
+                  "%s is a sensitive field and arrived in clear: encrypt it with the platform "
+                  "key (RSA-OAEP) and name the key in Wechatpay-Serial", clear);
+        goto out;
+    }
     /* Orders, refunds and the like answer from the state (lifecycle.h). */
     wx_mock_call call = {ctx, req, wx_endpoint_template(ep), vars, qv, body, ep};
     if (wx_mock_lifecycle_answer(&call, reply))
