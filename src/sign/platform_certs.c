@@ -145,6 +145,46 @@ static wx_err entry_string(struct json_object *o, size_t i, const char *prefix, 
 
 static int64_t distance(int64_t a, int64_t b) { return a > b ? a - b : b - a; }
 
+/* The download's effective/expire times must be RFC 3339 and agree with the certificate's own
+ * validity; the entry's public view is then filled in. */
+static wx_err check_times(cert_item *item, size_t i, const char *effective, const char *expire,
+                          int64_t from, int64_t to, int64_t now, wx_error_t *err)
+{
+    char where[96];
+    const char *serial = item->serial;
+    int64_t eff, exp;
+    snprintf(where, sizeof where, "data[%zu].effective_time", i);
+    if (!wx_rfc3339_parse(effective, &eff))
+        return wx_error_set(err, WX_E_JSON, where, "certificates: %s \"%.40s\" is not an "
+                                                   "RFC 3339 time", where, effective);
+    snprintf(where, sizeof where, "data[%zu].expire_time", i);
+    if (!wx_rfc3339_parse(expire, &exp))
+        return wx_error_set(err, WX_E_JSON, where, "certificates: %s \"%.40s\" is not an "
+                                                   "RFC 3339 time", where, expire);
+    if (from >= to || eff >= exp)
+        return wx_error_set(err, WX_E_KEY, where,
+                            "certificates: certificate %.64s ends before it starts", serial);
+    if (distance(eff, from) > CERT_TIME_SLACK_S || distance(exp, to) > CERT_TIME_SLACK_S)
+        return wx_error_set(err, WX_E_KEY, where,
+                            "certificates: effective_time/expire_time of %.64s (%.40s .. %.40s) "
+                            "contradict the certificate's own validity", serial, effective,
+                            expire);
+    if (!(item->effective = wx_strdup(effective)) || !(item->expire = wx_strdup(expire)))
+        return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
+    item->pub = (wx_platform_cert_t){
+        .serial = item->serial,
+        .not_before = from,
+        .not_after = to,
+        .effective_time = item->effective,
+        .expire_time = item->expire,
+        .pem = item->pem,
+        .state = now > to + CERT_SKEW_S      ? WX_CERT_EXPIRED
+                 : now + CERT_SKEW_S < from ? WX_CERT_NOT_YET_VALID
+                                            : WX_CERT_INSTALLED,
+    };
+    return WX_OK;
+}
+
 static wx_err check_entry(struct json_object *entry, size_t i, const char *apiv3_key, int64_t now,
                           cert_item *item, wx_error_t *err)
 {
@@ -214,37 +254,7 @@ static wx_err check_entry(struct json_object *entry, size_t i, const char *apiv3
     }
     wx_pubkey_free(key);
 
-    int64_t eff, exp;
-    snprintf(where, sizeof where, "data[%zu].effective_time", i);
-    if (!wx_rfc3339_parse(effective, &eff))
-        return wx_error_set(err, WX_E_JSON, where, "certificates: %s \"%.40s\" is not an "
-                                                   "RFC 3339 time", where, effective);
-    snprintf(where, sizeof where, "data[%zu].expire_time", i);
-    if (!wx_rfc3339_parse(expire, &exp))
-        return wx_error_set(err, WX_E_JSON, where, "certificates: %s \"%.40s\" is not an "
-                                                   "RFC 3339 time", where, expire);
-    if (from >= to || eff >= exp)
-        return wx_error_set(err, WX_E_KEY, where,
-                            "certificates: certificate %.64s ends before it starts", serial);
-    if (distance(eff, from) > CERT_TIME_SLACK_S || distance(exp, to) > CERT_TIME_SLACK_S)
-        return wx_error_set(err, WX_E_KEY, where,
-                            "certificates: effective_time/expire_time of %.64s (%.40s .. %.40s) "
-                            "contradict the certificate's own validity", serial, effective,
-                            expire);
-    if (!(item->effective = wx_strdup(effective)) || !(item->expire = wx_strdup(expire)))
-        return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
-    item->pub = (wx_platform_cert_t){
-        .serial = item->serial,
-        .not_before = from,
-        .not_after = to,
-        .effective_time = item->effective,
-        .expire_time = item->expire,
-        .pem = item->pem,
-        .state = now > to + CERT_SKEW_S      ? WX_CERT_EXPIRED
-                 : now + CERT_SKEW_S < from ? WX_CERT_NOT_YET_VALID
-                                            : WX_CERT_INSTALLED,
-    };
-    return WX_OK;
+    return check_times(item, i, effective, expire, from, to, now, err);
 }
 
 wx_err wx_certificates_decrypt(const char *apiv3_key, const char *body, size_t body_len,
