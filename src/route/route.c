@@ -196,10 +196,21 @@ static int variable_position(wx_route_cache *c, const wx_route *parent, const ch
            wx_spec_segment_kind(c->spec, parent->path, segment) == WX_SPEC_SEGMENT_VARIABLE;
 }
 
+/* Written before the route can be found by raw text: wx_route_find() readers take no
+ * lock, so the face must be complete before the release that publishes the raw key. */
+static void give_face(wx_route *r, const wx_node_t *face)
+{
+    if (r && face && !r->has_face) {
+        r->face = *face;
+        r->has_face = 1;
+    }
+}
+
 /* One raw segment under parent (caller holds the lock): normalised, then interned by its
- * template segment, then remembered by its raw text. */
+ * template segment, given its face, then remembered by its raw text. */
 static wx_route *intern_raw(wx_route_cache *c, wx_route *parent, const char *raw, size_t len,
-                            wx_route_normalise_fn normalise, wx_error_t *err)
+                            wx_route_normalise_fn normalise, const wx_node_t *face,
+                            wx_error_t *err)
 {
     uint64_t h = wx_hash_bytes(raw, len);
     wx_route *r = key_find(parent, WX_ROUTE_KEY_RAW, raw, len, h);
@@ -216,6 +227,7 @@ static wx_route *intern_raw(wx_route_cache *c, wx_route *parent, const char *raw
     if (rc == WX_OK)
         r = child_of(c, parent, seg.data, seg.len, err);
     wx_buf_free(&seg);
+    give_face(r, face);
     if (r && !key_add(c, parent, WX_ROUTE_KEY_RAW, raw, len, h, r)) {
         wx_error_set(err, WX_E_NOMEM, "", "out of memory interning a chain segment");
         return NULL;
@@ -246,12 +258,9 @@ static wx_route *walk(wx_route_cache *c, wx_route *from, const char *text, size_
                          (int)(len > 80 ? 80 : len), text);
             return NULL;
         }
-        r = normalise ? intern_raw(c, r, p, seglen, normalise, err)
+        r = normalise ? intern_raw(c, r, p, seglen, normalise, face, err)
                       : child_of(c, r, p, seglen, err);
-        if (r && face && !r->has_face) {
-            r->face = *face;
-            r->has_face = 1;
-        }
+        give_face(r, face);
         p += seglen + (slash ? 1 : 0);
     }
     return r;
