@@ -9,7 +9,7 @@ DEB_PACKAGES = build-essential cmake pkg-config libcurl4-openssl-dev libmbedtls-
                libjson-c-dev libexpat1-dev zlib1g-dev libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libyaml-dev libpcre2-dev libcmocka-dev libssl-dev openssl \
                valgrind clang libclang-rt-14-dev
 
-.PHONY: all deps configure build test demo bench fuzz docs clean
+.PHONY: all deps configure build test demo bench fuzz docs clean size test-embedded
 
 all: build
 
@@ -32,6 +32,27 @@ demo: build
 
 bench: build
 	./scripts/bench.sh $(BUILD)
+
+# The embedded profile (-DWXPAY_PROFILE=embedded, in $(EMBEDDED_BUILD)): text per object of
+# its static library and the total, checked against the profile's limit; then the default
+# library's, for comparison.
+EMBEDDED_BUILD ?= build-embedded
+size: configure
+	cmake -S . -B $(EMBEDDED_BUILD) -DWXPAY_PROFILE=embedded $(CMAKE_ARGS)
+	cmake --build $(EMBEDDED_BUILD) -j $(JOBS) --target size
+	cmake --build $(BUILD) -j $(JOBS) --target wechatpay wechatpay_static
+	@echo "default profile, for comparison (shared library, then the static one's total):"
+	@size $(BUILD)/libwechatpay.so
+	@./scripts/text-size.sh $(BUILD)/libwechatpay.a | tail -n 1
+
+# The embedded profile's own tests (unit, reliability, packaging: it has no tool and no
+# sandbox), with every spec compiled in, in compact form, so that each is loaded that way.
+EMBEDDED_TEST_BUILD ?= build-embedded-test
+test-embedded: deps
+	cmake -S . -B $(EMBEDDED_TEST_BUILD) -DWXPAY_PROFILE=embedded -DWXPAY_BUILD_TESTS=ON \
+	    -DWXPAY_EMBED_SPECS=all $(CMAKE_ARGS)
+	cmake --build $(EMBEDDED_TEST_BUILD) -j $(JOBS)
+	cd $(EMBEDDED_TEST_BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
 # Doxygen over the public headers into $(BUILD)/docs/html (skipped without doxygen).
 docs:

@@ -51,3 +51,20 @@ target_compile_options(test_struct_growth PRIVATE ${WX_WARNINGS} -Wno-missing-pr
 add_test(NAME test_struct_growth COMMAND test_struct_growth)
 set_tests_properties(test_struct_growth PROPERTIES LABELS "packaging;unit" TIMEOUT 120
                      ENVIRONMENT "WXPAY_SPEC_PATH=")
+
+# The embedded profile's static library keeps its text (`size`) within the profile's limit
+# (cmake/wechatpay-profile.cmake, issue 15); `make size` prints the same figures.
+if(WX_EMBEDDED_ARCHIVE)
+  add_test(NAME packaging_embedded_size
+           COMMAND ${WX_SH} ${CMAKE_SOURCE_DIR}/scripts/text-size.sh ${WX_EMBEDDED_ARCHIVE}
+                   ${WX_EMBEDDED_MAX_TEXT})
+  set_tests_properties(packaging_embedded_size PROPERTIES LABELS "packaging" TIMEOUT 60)
+endif()
+
+# Heap per client and per request in flight (the README's embedding figures), with bounds.
+add_executable(test_embedded_memory ${CMAKE_CURRENT_LIST_DIR}/test_embedded_memory.c)
+target_link_libraries(test_embedded_memory PRIVATE wechatpay_static wx_testutil)
+target_compile_options(test_embedded_memory PRIVATE ${WX_WARNINGS} -Wno-missing-prototypes)
+add_test(NAME test_embedded_memory COMMAND test_embedded_memory)
+set_tests_properties(test_embedded_memory PROPERTIES LABELS "packaging;unit" TIMEOUT 120
+                     ENVIRONMENT "WXPAY_SPEC_PATH=")

@@ -247,6 +247,8 @@ static void test_answers_judged(void **state)
 static void test_community_specs(void **state)
 {
     (void)state;
+    if (!WX_HAVE_YAML) /* the community sample is YAML; the embedded profile has no libyaml */
+        skip();
     memset(&g, 0, sizeof g);
     const char *dirs[] = {wxt_openapi_sample_dir(), NULL};
     wx_client_options_t o = {.mchid = "1900000001", .serial = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
