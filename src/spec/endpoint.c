@@ -574,11 +574,11 @@ wx_err wx_route_compile(wx_spec_t *spec, wx_doc *doc, const char *tmpl, wx_route
     }
     wx_compile_frame *frames = wx_calloc(WX_COMPILE_MAX_FRAMES, sizeof *frames);
     wx_endpoint_t **eps = wx_arena_alloc(&spec->arena, 8 * sizeof *eps);
-    rf->broken = wx_arena_alloc(&spec->arena, 8 * sizeof *rf->broken);
+    rf->broken = NULL; /* allocated at the first defect: each entry holds a 1 KiB problem */
     rf->nbroken = 0;
     const char *tmpl_copy = wx_spec_arena_strdup(&spec->arena, tmpl);
     const char *file_copy = wx_spec_arena_strdup(&spec->arena, doc->display);
-    if (!frames || !eps || !rf->broken || !tmpl_copy || !file_copy) {
+    if (!frames || !eps || !tmpl_copy || !file_copy) {
         wx_free(frames);
         rf->state = WX_ROUTE_BROKEN;
         return wx_problem_set(&rf->problem, WX_E_NOMEM, doc->display, "", "out of memory");
@@ -594,11 +594,19 @@ wx_err wx_route_compile(wx_spec_t *spec, wx_doc *doc, const char *tmpl, wx_route
         /* A defect in one operation leaves the file's other operations working. */
         wx_compile_mark m = wx_compile_begin_part(&c);
         wx_endpoint_t *ep = compile_op(&c, k_methods[i], op, root, tmpl_copy, file_copy);
-        wx_broken_op *b = &rf->broken[rf->nbroken];
-        if (wx_compile_end_part(&c, &m, &b->problem)) {
+        wx_spec_problem defect;
+        if (wx_compile_end_part(&c, &m, &defect)) {
             if (ep)
                 eps[n++] = ep;
         } else if (!failed(&c)) {
+            if (!rf->broken)
+                rf->broken = wx_arena_alloc(&spec->arena, 8 * sizeof *rf->broken);
+            if (!rf->broken) {
+                wx_problem_set(&rf->problem, WX_E_NOMEM, doc->display, "", "out of memory");
+                break;
+            }
+            wx_broken_op *b = &rf->broken[rf->nbroken];
+            b->problem = defect;
             char upper[8] = {0};
             for (size_t k = 0; k < sizeof upper - 1 && k_methods[i][k]; k++)
                 upper[k] = (char)toupper((unsigned char)k_methods[i][k]);

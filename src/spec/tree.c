@@ -24,7 +24,7 @@ static wx_child *get_child(listing *l, const char *name, size_t len)
         if (strlen(l->items[i].name) == len && memcmp(l->items[i].name, name, len) == 0)
             return &l->items[i];
     if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
+        size_t cap = l->cap ? l->cap * 2 : 4; /* most folders have a few entries */
         wx_child *items = wx_realloc(l->items, cap * sizeof *items);
         if (!items) {
             l->nomem = 1;
@@ -225,6 +225,13 @@ wx_err wx_dir_list(wx_spec_t *spec, wx_dir *d, wx_error_t *err)
     }
     if (l.n)
         qsort(l.items, l.n, sizeof *l.items, cmp_child);
+    /* A child is about 1 KiB and a listing lives as long as its spec set: no spare room
+     * is kept (a device's RAM per client; the old block stays if shrinking fails). */
+    if (l.n && l.n < l.cap) {
+        wx_child *fit = wx_realloc(l.items, l.n * sizeof *fit);
+        if (fit)
+            l.items = fit;
+    }
     d->children = l.items;
     d->n = l.n;
     d->listed = 1;
