@@ -1,7 +1,9 @@
 <?php
-// The official PHP SDK's APIv2 client against the sandbox: php run.php BASE_URL KEYS_DIR.
-// Exit 0 when every call interoperates.
-require __DIR__ . '/shim.php';
+// The official PHP SDK's APIv2 client through a till's day against the sandbox (run.sh):
+// micropay, orderquery with HMAC-SHA256, a business failure, a refund with the merchant
+// certificate (refused without it over --tls), bills plain and gzip and a day without a
+// bill. php client_v2_flow.php BASE_URL KEYS_DIR; exit 0 when every call interoperates.
+require getenv('WXPAY_PHP_AUTOLOAD');
 use WeChatPay\Builder;
 use WeChatPay\Crypto\Rsa;
 use WeChatPay\Util\PemUtil;
