@@ -22,9 +22,10 @@
 
 #define CLIENTS 8
 #define IN_FLIGHT 32
-/* Bounds well above what is measured (the README quotes the figures), so that a real
- * growth fails and noise does not. */
-#define MAX_CLIENT_LIB_BYTES (48 * 1024)
+/* Bounds well above what is measured (the README quotes the figures: the embedded
+ * profile's warm client holds 25 KiB of library heap, the default build's, with every
+ * spec folder listed, 38 KiB), so that a real growth fails and noise does not. */
+#define MAX_CLIENT_LIB_BYTES (64 * 1024)
 #define MAX_CLIENT_HEAP_BYTES (160 * 1024)
 #define MAX_REQUEST_LIB_BYTES (16 * 1024)
 #define MAX_REQUEST_HEAP_BYTES (32 * 1024)
