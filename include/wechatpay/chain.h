@@ -12,7 +12,12 @@
  * Segment rules: a leading capital is lowered, any other capital becomes `-` + lower
  * (`industryCoupon` -> `industry-coupon`); `_name_` becomes `{name}`; `{name}`,
  * `{+name}` and other RFC 6570 expressions pass through. A segment may hold several
- * `/`-separated segments. Where the spec tree says a position is a path variable, the
+ * `/`-separated segments. wx_chain() also takes the `wxpay` tool's dotted spelling,
+ * `v3.industryCoupon.tokens`, as the same path: a whole path without any `/` whose `.`
+ * (outside `{...}`) separate segments. A path with a `/`, and any wx_seg() segment, is
+ * never split at dots, so a value that holds a dot (`a.b`, a file name) goes in the slash
+ * spelling, as a segment, or in `vars`. A URL (`https://...`, any `scheme://`) is refused
+ * with "give a path, not a URL": the client's base_url gives scheme and host. Where the spec tree says a position is a path variable, the
  * segment is a value and keeps its case (`OpenID`-style values are not rewritten).
  *
  * C has no closures, so `->seg` cannot see its receiver: every call that returns a
@@ -134,8 +139,8 @@ struct wx_node {
 };
 
 /**
- * @brief Start a chain at @p path ("v3", or a whole path "v3/industry-coupon/tokens"),
- *        and make it the thread's cursor.
+ * @brief Start a chain at @p path ("v3", a whole path "v3/industry-coupon/tokens", or its
+ *        dotted spelling "v3.industryCoupon.tokens"), and make it the thread's cursor.
  * @return a node owned by the client; never NULL (a NULL client or bad path gives an
  *         error node whose verbs report WX_E_CHAIN / WX_E_INVALID_ARG).
  */
