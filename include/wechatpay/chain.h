@@ -3,10 +3,13 @@
  * @brief Chain-style requests, as in the PHP and Node SDKs:
  *
  * @code
- *   wx_response_t *r = wx_chain(c, "v3")->seg("industryCoupon")->seg("tokens")->post(&opts);
- *   wx_response_t *r = wx_chain(c, "v3/industry-coupon/tokens")->post(&opts);   // declarative
- *   wx_response_t *r = wx_at(c, "v3/industry-coupon/tokens")->post(&opts);      // index style
- *   wx_response_t *r = wx_request(wx_seg(wx_chain(c, "v3"), "industryCoupon/tokens"), WX_POST, &opts);
+ *   wx_response_t *r1 = wx_chain(c, "v3")->seg("industryCoupon")->seg("tokens")->post(&opts);
+ *   wx_response_t *r2 = wx_chain(c, "v3/industry-coupon/tokens")->post(&opts);   // declarative
+ *   wx_response_t *r3 = wx_chain(c, "v3.industryCoupon.tokens")->post(&opts);    // the tool's
+ *   wx_response_t *r4 = wx_at(c, "v3/industry-coupon/tokens")->post(&opts);      // index style
+ *   wx_response_t *r5 = wx_request(wx_seg(wx_chain(c, "v3"), "industryCoupon/tokens"), WX_POST, &opts);
+ *   wx_response_free(r1); wx_response_free(r2); wx_response_free(r3);    // five requests
+ *   wx_response_free(r4); wx_response_free(r5);
  * @endcode
  *
  * Segment rules: a leading capital is lowered, any other capital becomes `-` + lower
@@ -37,6 +40,8 @@
  *   wx_node_t *tokens = wx_seg(wx_chain(c, "v3"), "industryCoupon/tokens");
  *   wx_response_t *r = wx_request(tokens, WX_POST, &opts);        // not tokens->post(&opts)
  *   wx_future_t *f = wx_request_async(tokens, WX_POST, &opts);    // not tokens->post_async(...)
+ *   wx_response_free(r);
+ *   wx_response_free(wx_future_wait(f));
  * @endcode
  * Write a chain in one expression with plain arguments; across statements, threads or
  * callbacks use wx_seg(), wx_request() and wx_request_async().

@@ -7,7 +7,8 @@
  *   // r = GET /v3/bill/tradebill?bill_date=...  ->  {download_url, hash_type, hash_value}
  *   wx_download_options_t d = {
  *       .download_url = url, .hash_type = "SHA1", .hash_value = hex, .path = "bill.csv"};
- *   if (wx_download(c, &d, NULL, &err) != WX_OK) ...
+ *   if (wx_download(c, &d, NULL, &err) != WX_OK)
+ *       fprintf(stderr, "%s\n", err.message);   // WX_E_DIGEST: bill.csv was removed
  * @endcode
  */
 #ifndef WECHATPAY_DOWNLOAD_H
