@@ -4,7 +4,7 @@
 # fenced ```c blocks of README.md, each with every C compiler given, at
 # -std=c11 -Wall -Wextra -Werror -O2 (the optimiser enables the flow warnings).
 # A fragment is wrapped in a function returning int (its #include lines go first); a block
-# with a main() is a whole program. The names fragments take as given are declared in
+# with a main() or a function definition (a '{' in the first column) is a whole file. The names fragments take as given are declared in
 # doc_examples_context.h.
 #
 #   doc_examples.sh SOURCE_DIR CC [CC...]
@@ -45,7 +45,7 @@ done
 # The compilable text of example $1 on stdout.
 wrap() {
     echo '#include "doc_examples_context.h"'
-    if grep -q '\bmain[ \t]*(' "$1"; then
+    if grep -q '\bmain[ \t]*(' "$1" || grep -q '^{' "$1"; then
         cat "$1"
         return
     fi

@@ -12,6 +12,8 @@
 
 #include <json-c/json.h>
 #include <wechatpay/wechatpay.h>
+#include <wechatpay/plugin.h>
+#include <wechatpay/sys/transport_memory.h>
 
 extern wx_client_t *c, *client;
 extern wx_error_t err;
@@ -27,5 +29,6 @@ void print_it(const wx_response_t *r, void *ud);
 void handle(const char *event_type, const struct json_object *resource);
 void send_http_answer(int status, const char *answer);
 const char *field(const struct json_object *o, const char *name);
+wx_response_t *create_native_order(wx_client_t *c, const char *out_trade_no, int total);
 
 #endif
