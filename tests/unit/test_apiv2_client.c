@@ -301,6 +301,8 @@ static void test_debug_hook_and_response_validation(void **state)
     const char *text = wx_buf_str(&log);
     assert_non_null(strstr(text, "> POST /pay/micropay HTTP/1.1"));
     assert_non_null(strstr(text, "Content-Type: text/xml"));
+    /* as the PHP SDK asks: XML, or the text or gzip of a bill */
+    assert_non_null(strstr(text, "Accept: text/xml, application/xml, text/plain, application/x-gzip"));
     assert_null(strstr(text, "Authorization"));
     assert_non_null(strstr(text, "<out_trade_no><![CDATA[T1]]></out_trade_no>"));
     assert_non_null(strstr(text, "<sign><![CDATA[<masked>]]></sign>"));
