@@ -1,6 +1,7 @@
 #!/bin/sh
 # Interoperability with the official PHP SDK (wechatpay-php), both directions, on loopback:
-#   1. its client (APIv3 and APIv2, MD5 and HMAC-SHA256) against `wxpay mock`;
+#   1. its client (APIv3 and APIv2, MD5 and HMAC-SHA256) against `wxpay mock`, and its
+#      APIv2 client through a till's day (client_v2_flow.php), plain and with --tls;
 #   2. `wxpay` against a stand-in server built from the SDK's own signing primitives
 #      (server.php), including a tampered answer that must not verify.
 # Not part of `make test`: the SDK is not a Debian package. Needs php-cli, php-curl,
@@ -10,7 +11,7 @@
 set -eu
 build=$(cd "$1" && pwd); sdk=$(cd "$2" && pwd); ut=$(cd "$3" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
-work=$(mktemp -d); trap 'kill $mock $php 2>/dev/null || true; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
+work=$(mktemp -d); trap 'kill $mock $php ${mock_tls:-} 2>/dev/null || true; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 cat > "$work/autoload.php" <<PHP
 <?php
 require '/usr/share/php/GuzzleHttp/autoload.php';
@@ -29,13 +30,18 @@ wxpay="$build/wxpay"
 port=$((20000 + $$ % 20000))
 "$wxpay" mock --keys "$work/keys" --port $port >"$work/mock.log" 2>&1 & mock=$!
 php -S 127.0.0.1:$((port + 1)) "$here/server.php" >"$work/php.log" 2>&1 & php=$!
+"$wxpay" keys gen "$work/keys-tls" >/dev/null
+"$wxpay" mock --keys "$work/keys-tls" --port $((port + 2)) --tls >"$work/mock-tls.log" 2>&1 & mock_tls=$!
 for i in $(seq 1 300); do
-    grep -q "listening on" "$work/mock.log" && grep -q "started" "$work/php.log" && break
+    grep -q "listening on" "$work/mock.log" && grep -q "started" "$work/php.log" &&
+        grep -q "listening on" "$work/mock-tls.log" && break
     sleep 0.1
 done
 echo "== the PHP SDK's client against wxpay mock"
 php "$here/client_v3.php" $port
 php "$here/client_v2.php" $port
+php "$here/client_v2_flow.php" http://127.0.0.1:$port/ "$work/keys"
+php "$here/client_v2_flow.php" https://127.0.0.1:$((port + 2))/ "$work/keys-tls"
 echo "== wxpay against a server made of the PHP SDK's primitives"
 cfg="$work/keys/CONFIG.json"; base=http://127.0.0.1:$((port + 1))/
 "$wxpay" -c "$cfg" --base-url $base --json '{"open_id":"o1","coupon_list":[{"stock_id":1000,"coupon_id":"2000"}]}' POST v3/industry-coupon/tokens; echo
