@@ -68,3 +68,11 @@ target_compile_options(test_embedded_memory PRIVATE ${WX_WARNINGS} -Wno-missing-
 add_test(NAME test_embedded_memory COMMAND test_embedded_memory)
 set_tests_properties(test_embedded_memory PROPERTIES LABELS "packaging;unit" TIMEOUT 120
                      ENVIRONMENT "WXPAY_SPEC_PATH=")
+
+# The spec packer behind -DWXPAY_EMBED_SPECS and -DWXPAY_EMBED_SPEC_FORM.
+if(TARGET wx_spec_pack)
+  add_test(NAME packaging_spec_pack
+           COMMAND ${WX_SH} ${CMAKE_CURRENT_LIST_DIR}/spec_pack.sh $<TARGET_FILE:wx_spec_pack>
+                   ${CMAKE_SOURCE_DIR}/spec ${CMAKE_BINARY_DIR}/test-tmp/spec_pack)
+  set_tests_properties(packaging_spec_pack PROPERTIES LABELS "packaging" TIMEOUT 120)
+endif()
