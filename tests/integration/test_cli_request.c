@@ -418,7 +418,7 @@ static void test_config_mistakes(void **state)
     r = cli_run("-c", cfg, "--base-url", M.base_url, "--json", SEED_BODY, "POST",
                 "v3/industry-coupon/tokenz", NULL);
     cli_expect(&r, 2, "", "nothing was sent");
-    assert_non_null(strstr(r.err, "nearest known path is /v3/industry-coupon"));
+    assert_non_null(strstr(r.err, "did you mean POST /v3/industry-coupon/tokens?"));
     cli_result_free(&r);
     r = cli_run("-c", cfg, "--base-url", M.base_url, "--json", SEED_BODY, "POST",
                 "v3/industry-coupon/tokens", NULL);
