@@ -143,6 +143,8 @@ typedef struct wx_call {
     struct {                      /* how to judge the answer */
         const wx_endpoint_t *ep;
         int unsigned_2xx;         /* downloads WeChat Pay does not sign */
+        int decrypt;              /* decrypt_response: the spec's sensitive fields of a
+                                     2xx answer are decrypted with the merchant key */
         wx_body_sink_fn sink;
         void *sink_ud;
         int cert_download;        /* the GET /v3/certificates of a refresh */
