@@ -4,8 +4,8 @@
 #   scripts/bench.sh BUILD_DIR mbedtls  (make bench-mbedtls / bench-openssl: one backend)
 # The configured backend runs every group (table on stdout, BUILD_DIR/bench.json); a
 # second build in BUILD_DIR/bench-OTHER, configured with the other backend, runs the
-# crypto and end-to-end groups (BUILD_DIR/bench-OTHER.json). With a backend named, only
-# that backend runs every group: the configured build if it is that one, else the
+# crypto, end-to-end and APIv2 groups (BUILD_DIR/bench-OTHER.json). With a backend named,
+# only that backend runs every group: the configured build if it is that one, else the
 # second build. Targets missed are shown as MISS and never fail this script: these are
 # benchmarks, not timed tests.
 set -eu
@@ -64,9 +64,9 @@ fi
 
 echo
 build_other
-echo "== libwechatpay benchmarks: $other (crypto and end-to-end groups) =="
+echo "== libwechatpay benchmarks: $other (crypto, end-to-end and APIv2 groups) =="
 # shellcheck disable=SC2086
-"$second/bench/wxpay_bench" --only crypto,e2e --json "$BUILD/bench-$other.json" $BENCH_ARGS \
+"$second/bench/wxpay_bench" --only crypto,e2e,apiv2 --json "$BUILD/bench-$other.json" $BENCH_ARGS \
     >"$BUILD/bench-$other.txt"
 cat "$BUILD/bench-$other.txt"
 
