@@ -17,7 +17,8 @@
  *   wx_err rc = wx_notify_verify(client, headers, body, body_len, &n, &err);
  *   if (rc == WX_OK) handle(n->event_type, n->resource);
  *   int status; char *answer = NULL;
- *   (void)wx_notify_reply(rc, rc == WX_OK ? NULL : "verification failed", &status, &answer);
+ *   if (wx_notify_reply(rc, rc == WX_OK ? NULL : "verification failed", &status, &answer) != WX_OK)
+ *       status = 500;                   // no memory for the answer: 500 without a body
  *   send_http_answer(status, answer);   // 204 and no body, or 4xx/5xx with JSON
  *   wx_free(answer);
  *   wx_notification_free(n);
