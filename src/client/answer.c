@@ -95,11 +95,15 @@ static void reject(wx_call *call, wx_err rc, wx_error_t *e)
 }
 
 static void finish_verified(wx_call *call);
+static void finish_checked(wx_call *call);
 
 void wx_call_finish(wx_call *call, wx_err transport_rc, const wx_error_t *transport_err)
 {
-    if (call->v2.on) {
-        wx_v2_finish(call, transport_rc, transport_err);
+    if (call->v2.on) { /* judged by its own rules, then the common checks */
+        if (wx_v2_finish(call, transport_rc, transport_err))
+            finish_checked(call);
+        else
+            debug_response(call);
         return;
     }
     wx_client_t *c = call->client;
@@ -166,22 +170,33 @@ void wx_call_settle(wx_call *call)
     finish_verified(call);
 }
 
-/* After verification (or for an unsigned download): HTTP errors, optional response
- * validation, the body sink. */
+/* After verification (or for an unsigned download): HTTP errors, then the common
+ * checks. */
 static void finish_verified(wx_call *call)
+{
+    wx_response_t *r = call->resp;
+    int status = r->http.status;
+    r->body_visible = 1;
+    r->error.code = WX_OK;
+    if (status < 200 || status >= 300) {
+        r->error.code = WX_E_HTTP;
+        take_server_error(r);
+    }
+    finish_checked(call);
+}
+
+/* An answer that is kept (APIv3 or APIv2, success or server error), after its own
+ * checks: optional response validation of a success, the body sink, the debug hook. */
+static void finish_checked(wx_call *call)
 {
     wx_client_t *c = call->client;
     wx_response_t *r = call->resp;
     int status = r->http.status;
-    int ok2xx = status >= 200 && status < 300;
-    r->body_visible = 1;
-    r->error.code = WX_OK;
-    if (!ok2xx) {
-        r->error.code = WX_E_HTTP;
-        take_server_error(r);
-    } else if (c->validate_responses && call->answer.ep && !r->http.sink) {
+    int ok = status >= 200 && status < 300 && r->error.code == WX_OK;
+    if (ok && c->validate_responses && call->answer.ep && !r->http.sink) {
         wx_violations_t *v = NULL;
-        struct json_object *j = wx_response_json(r);
+        /* An APIv2 answer's JSON is its verified fields; a bill has none. */
+        struct json_object *j = call->v2.on ? r->json : wx_response_json(r);
         if (j && wx_endpoint_validate_response(call->answer.ep, status, j, &v) == WX_E_VALIDATION) {
             r->violations = v;
             const wx_violation_t *first = wx_violations_at(v, 0);
@@ -193,7 +208,7 @@ static void finish_verified(wx_call *call)
             wx_violations_free(v);
         }
     }
-    if (ok2xx && call->answer.sink && !r->http.sink && r->error.code == WX_OK) {
+    if (ok && call->answer.sink && !r->http.sink && r->error.code == WX_OK) {
         /* Verified first, then handed over. */
         if (r->http.body.len && call->answer.sink(call->answer.sink_ud, r->http.body.data, r->http.body.len) != 0)
             wx_error_set(&r->error, WX_E_IO, "sink", "the body sink refused the data");

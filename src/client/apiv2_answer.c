@@ -50,7 +50,27 @@ static int is_plain_download(const wx_call *call)
     return call->answer.unsigned_2xx && (i == b->len || b->data[i] != '<');
 }
 
-void wx_v2_finish(wx_call *call, wx_err transport_rc, const wx_error_t *transport_err)
+int wx_v2_stream(void *ud, const void *data, size_t len)
+{
+    wx_call *call = ud;
+    const char *p = data;
+    if (!len)
+        return 0;
+    if (!call->v2.stream_seen) {
+        call->v2.stream_seen = 1;
+        call->v2.stream_xml = p[0] == '<' || p[0] == ' ' || p[0] == '\r' || p[0] == '\n' ||
+                              p[0] == '\t';
+    }
+    if (!call->v2.stream_xml)
+        return call->answer.sink(call->answer.sink_ud, data, len);
+    /* Kept up to one byte over the decoder's limit, so that it says what is wrong. */
+    wx_buf *body = &call->resp->http.body;
+    size_t room = WX_V2_XML_MAX_BYTES + 1 > body->len ? WX_V2_XML_MAX_BYTES + 1 - body->len : 0;
+    wx_buf_append(body, data, len < room ? len : room);
+    return wx_buf_ok(body) ? 0 : -1;
+}
+
+int wx_v2_finish(wx_call *call, wx_err transport_rc, const wx_error_t *transport_err)
 {
     wx_response_t *r = call->resp;
     r->error.http_status = r->http.status;
@@ -61,24 +81,24 @@ void wx_v2_finish(wx_call *call, wx_err transport_rc, const wx_error_t *transpor
         e.http_status = r->http.status;
         wx_response_fail(r, transport_rc, &e);
         wx_buf_free(&r->http.body);
-        return;
+        return 0;
     }
     int status = r->http.status;
     if (status < 200 || status >= 300) {
         wx_error_set(&e, WX_E_HTTP, "", "HTTP %d from an APIv2 endpoint", status);
         reject(r, WX_E_HTTP, &e);
-        return;
+        return 0;
     }
     if (is_plain_download(call)) {
         r->body_visible = 1;
         r->error.code = WX_OK;
-        return;
+        return 1;
     }
     json_object *f = NULL;
     wx_err rc = wx_v2_xml_decode(r->http.body.data, r->http.body.len, &f, &e);
     if (rc != WX_OK) {
         reject(r, rc == WX_E_NOMEM ? rc : WX_E_XML, &e);
-        return;
+        return 0;
     }
     const char *ret = field(f, "return_code"), *result = field(f, "result_code");
     int failed_return = !ret || strcmp(ret, "SUCCESS") != 0;
@@ -89,7 +109,7 @@ void wx_v2_finish(wx_call *call, wx_err transport_rc, const wx_error_t *transpor
         json_object_put(f);
         wx_error_prefix(&e, "APIv2 answer");
         reject(r, rc, &e);
-        return;
+        return 0;
     }
     r->json = f;
     r->json_parsed = 1;
@@ -99,4 +119,5 @@ void wx_v2_finish(wx_call *call, wx_err transport_rc, const wx_error_t *transpor
         business_error(r, ret, field(f, "return_msg"), "return_code");
     else if (result && strcmp(result, "SUCCESS") != 0)
         business_error(r, field(f, "err_code"), field(f, "err_code_des"), "result_code");
+    return 1;
 }

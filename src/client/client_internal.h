@@ -152,6 +152,8 @@ typedef struct wx_call {
     struct {                      /* APIv2 (apiv2_call.c) */
         int on;                   /* a call under "v2": XML, signed in the body */
         int sign_type;            /* the request's wx_v2_sign_type, which the answer uses */
+        int stream_seen;          /* a streamed download's first byte arrived */
+        int stream_xml;           /* ... and it began an XML answer, kept in the body */
     } v2;
 } wx_call;
 
@@ -165,13 +167,16 @@ wx_err wx_apiv2_setup(wx_client_t *c, const wx_client_options_t *o, wx_error_t *
 void wx_apiv2_free(wx_client_t *c);
 
 /* apiv2_call.c: a chain under "v2" (sent without the prefix, XML, signed with the APIv2
- * key). wx_v2_node: 1 for such a node. The other three stand in for wx_call_prepare,
- * wx_call_sign and wx_call_finish on those calls. */
+ * key), prepared by the pipeline's APIv2 steps. wx_v2_node: 1 for such a node.
+ * wx_v2_aim: the URL and request head of a prepared call (wx_call_sign's part for them). */
 int wx_v2_node(const wx_route *node);
-wx_err wx_v2_prepare(wx_call *call, wx_route *node, wx_method method,
-                     const wx_request_options_t *o);
 wx_err wx_v2_aim(wx_call *call, const char *base_url, wx_error_t *err);
-void wx_v2_finish(wx_call *call, wx_err transport_rc, const wx_error_t *transport_err);
+/* apiv2_answer.c: judge an APIv2 answer (wx_call_finish's part for them): 1 when it was
+ * kept (verified, or an unsigned bill) and the common checks go on, 0 when rejected. */
+int wx_v2_finish(wx_call *call, wx_err transport_rc, const wx_error_t *transport_err);
+/* The body sink of a streamed APIv2 download (ud: the call): a bill goes on to the
+ * caller's sink, an XML answer (an error) is kept in the body to be judged. */
+int wx_v2_stream(void *ud, const void *data, size_t len);
 
 /* response.c */
 wx_response_t *wx_response_new(void);

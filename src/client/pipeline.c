@@ -15,18 +15,33 @@ static wx_err step_certificates(wx_prep *p)
     return WX_OK;
 }
 
-/* The APIv3 pipeline. Validation sees the body in clear (with the header naming the key
- * that will encrypt it); the signature covers the bytes that go on the wire. */
-static const struct wx_prep_step {
+typedef struct wx_prep_step {
     const char *name;
     wx_prep_step_fn run;
-} k_apiv3_steps[] = {
+} wx_prep_step;
+
+/* The APIv3 pipeline. Validation sees the body in clear (with the header naming the key
+ * that will encrypt it); the signature covers the bytes that go on the wire. */
+static const wx_prep_step k_apiv3_steps[] = {
     {"certificates", step_certificates},
     {"expand", wx_step_expand},     {"endpoint", wx_step_endpoint},
     {"body", wx_step_body},         {"validate", wx_step_validate},
     {"encrypt", wx_step_encrypt},   {"payload", wx_step_payload},
     {"headers", wx_step_headers},   {"sign", wx_step_sign},
     {"freeze", wx_step_freeze},
+    {NULL, NULL},
+};
+
+/* The APIv2 pipeline (apiv2_call.c): the path without "v2", a flat body validated with
+ * nonce_str and sign counted as supplied, then signed inside the body and sent as XML;
+ * from the headers on, the steps are the common ones. */
+static const wx_prep_step k_apiv2_steps[] = {
+    {"path", wx_step_v2_path},         {"body", wx_step_v2_body},
+    {"endpoint", wx_step_v2_endpoint}, {"validate", wx_step_v2_validate},
+    {"encode", wx_step_v2_encode},     {"headers", wx_step_headers},
+    {"cert", wx_step_v2_cert},         {"sign", wx_step_sign},
+    {"freeze", wx_step_freeze},
+    {NULL, NULL},
 };
 
 wx_err wx_prep_nomem(wx_prep *p) { return wx_error_set(&p->err, WX_E_NOMEM, "", "out of memory"); }
@@ -51,10 +66,9 @@ wx_err wx_call_prepare(wx_call *call, wx_route *route, wx_method method,
     wx_err rc = WX_OK;
     if (!p.method_name)
         rc = wx_error_set(&p.err, WX_E_INVALID_ARG, "", "invalid method %d", (int)method);
-    else if (wx_v2_node(route)) /* APIv2: XML, signed in the body (apiv2_call.c) */
-        return prep_free(&p), wx_v2_prepare(call, route, method, opts);
-    for (size_t i = 0; rc == WX_OK && i < sizeof k_apiv3_steps / sizeof k_apiv3_steps[0]; i++)
-        rc = k_apiv3_steps[i].run(&p);
+    const wx_prep_step *step = wx_v2_node(route) ? k_apiv2_steps : k_apiv3_steps;
+    for (; rc == WX_OK && step->run; step++)
+        rc = step->run(&p);
     if (rc != WX_OK)
         wx_response_fail(call->resp, rc, &p.err);
     prep_free(&p);

@@ -28,6 +28,7 @@ typedef struct wx_prep {
     wx_sensitive_plan plan;           /* encrypt_fields: the key, its header, the result */
     int encrypting;                   /* encrypt_fields or marked fields */
     const wx_endpoint_t *marked;      /* the endpoint, when its spec marks sensitive fields */
+    int v2_cert;                      /* APIv2: sent with the merchant TLS certificate */
 } wx_prep;
 
 typedef wx_err (*wx_prep_step_fn)(wx_prep *p);
@@ -49,6 +50,14 @@ wx_err wx_step_headers(wx_prep *p);   /* Authorization (empty), defaults, the ca
 /* sign.c */
 wx_err wx_step_sign(wx_prep *p);      /* the HTTP request, signed, aimed at base_url */
 wx_err wx_step_freeze(wx_prep *p);    /* the record of what was sent; limits and sinks */
+
+/* apiv2_call.c: the APIv2 steps; headers, sign and freeze are the common ones. */
+wx_err wx_step_v2_path(wx_prep *p);     /* POST, the APIv2 key, "v2/pay/x" -> "/pay/x" */
+wx_err wx_step_v2_body(wx_prep *p);     /* a flat object, owned; no other merchant */
+wx_err wx_step_v2_endpoint(wx_prep *p); /* endpoint, or by path; whether a cert is needed */
+wx_err wx_step_v2_validate(wx_prep *p); /* validate, nonce_str and sign counted as given */
+wx_err wx_step_v2_encode(wx_prep *p);   /* nonce_str, sign, the XML body */
+wx_err wx_step_v2_cert(wx_prep *p);     /* the merchant TLS certificate where needed */
 
 /* Record an out-of-memory failure on the prep (for steps). */
 wx_err wx_prep_nomem(wx_prep *p);

@@ -1,6 +1,7 @@
 /* Pipeline step: the request's header list. Authorization comes first with an empty
  * value (the sign step fills it in), then Accept, Content-Type and User-Agent unless the
- * caller gave them, then the caller's, checked. */
+ * caller gave them, then the caller's, checked. An APIv2 call is signed inside its XML
+ * body: no Authorization, and XML types. */
 #include <string.h>
 
 #include "client/pipeline.h"
@@ -80,11 +81,13 @@ wx_err wx_step_headers(wx_prep *p)
 {
     wx_call *call = p->call;
     const wx_kv_t *given = p->headers;
+    int v2 = call->v2.on;
     header_list h = {0};
-    add_header(call, &h, "Authorization", "");
-    add_header(call, &h, "Accept", "application/json");
+    if (!v2)
+        add_header(call, &h, "Authorization", "");
+    add_header(call, &h, "Accept", v2 ? "text/xml, application/xml, text/plain" : "application/json");
     if (call->wire.body && !wx_kv_find_ci(given, "Content-Type"))
-        add_header(call, &h, "Content-Type", "application/json");
+        add_header(call, &h, "Content-Type", v2 ? "text/xml; charset=utf-8" : "application/json");
     if (!wx_kv_find_ci(given, "User-Agent"))
         add_header(call, &h, "User-Agent", p->client->user_agent);
     for (size_t i = 0; given && given[i].key; i++) {

@@ -176,12 +176,77 @@ static size_t parse_varname(const char *tmpl, size_t pos, wx_error_t *err)
     }
 }
 
+/* A prefix ":N" at tmpl[pos] == ':'; returns the position after N, or 0 after setting err. */
+static size_t parse_prefix(const char *tmpl, size_t pos, unsigned *prefix, wx_error_t *err)
+{
+    char cb[16];
+    size_t digits = ++pos;
+    while (tmpl[pos] >= '0' && tmpl[pos] <= '9')
+        pos++;
+    size_t ndig = pos - digits;
+    if (ndig == 0) {
+        parse_error(err, tmpl, digits,
+                    "prefix length after ':' must be a number from 1 to 9999, not %s",
+                    describe_char((unsigned char)tmpl[digits], cb));
+        return 0;
+    }
+    if (tmpl[digits] == '0') {
+        parse_error(err, tmpl, digits,
+                    "prefix length must be a number from 1 to 9999 without a leading 0");
+        return 0;
+    }
+    if (ndig > 4) {
+        parse_error(err, tmpl, digits, "prefix length %.*s is over 9999",
+                    (int)(ndig > 32 ? 32 : ndig), tmpl + digits);
+        return 0;
+    }
+    for (size_t k = digits; k < pos; k++)
+        *prefix = *prefix * 10 + (unsigned)(tmpl[k] - '0');
+    return pos;
+}
+
+/* The optional modifier (":N" or "*") after a variable name at tmpl[pos], and the ','
+ * or '}' that must follow. Returns the position of that ',' or '}', or 0 after setting
+ * err. */
+static size_t parse_modifier(const char *tmpl, size_t pos, size_t name_pos, size_t name_len,
+                             unsigned *prefix, unsigned char *explode, wx_error_t *err)
+{
+    char cb[16];
+    int name_shown = (int)(name_len > 64 ? 64 : name_len);
+    int had_modifier = tmpl[pos] == ':' || tmpl[pos] == '*';
+    if (tmpl[pos] == ':') {
+        if (!(pos = parse_prefix(tmpl, pos, prefix, err)))
+            return 0;
+        if (tmpl[pos] == '*') {
+            parse_error(err, tmpl, pos, "variable '%.*s' cannot have both a prefix and explode",
+                        name_shown, tmpl + name_pos);
+            return 0;
+        }
+    } else if (tmpl[pos] == '*') {
+        *explode = 1;
+        if (tmpl[++pos] == ':') {
+            parse_error(err, tmpl, pos, "variable '%.*s' cannot have both explode and a prefix",
+                        name_shown, tmpl + name_pos);
+            return 0;
+        }
+    }
+    if (tmpl[pos] != ',' && tmpl[pos] != '}') {
+        if (had_modifier)
+            parse_error(err, tmpl, pos, "expected ',' or '}' after the modifier, found %s",
+                        describe_char((unsigned char)tmpl[pos], cb));
+        else
+            parse_error(err, tmpl, pos, "invalid character %s in variable name",
+                        describe_char((unsigned char)tmpl[pos], cb));
+        return 0;
+    }
+    return pos;
+}
+
 /* Parses the expression at tmpl[pos] == '{'; returns the position after its '}', or 0
  * after setting err. */
 static size_t parse_expression(builder *b, const char *tmpl, size_t pos, wx_error_t *err)
 {
     size_t open = pos;
-    char cb[16];
     if (!strchr(tmpl + open, '}')) {
         parse_error(err, tmpl, open, "unclosed '{'");
         return 0;
@@ -211,55 +276,9 @@ static size_t parse_expression(builder *b, const char *tmpl, size_t pos, wx_erro
         pos += name_len;
         unsigned prefix = 0;
         unsigned char explode = 0;
-        int had_modifier = 0;
-        if (tmpl[pos] == ':') {
-            size_t digits = ++pos;
-            while (tmpl[pos] >= '0' && tmpl[pos] <= '9')
-                pos++;
-            size_t ndig = pos - digits;
-            if (ndig == 0) {
-                parse_error(err, tmpl, digits,
-                            "prefix length after ':' must be a number from 1 to 9999, not %s",
-                            describe_char((unsigned char)tmpl[digits], cb));
-                return 0;
-            }
-            if (tmpl[digits] == '0') {
-                parse_error(err, tmpl, digits,
-                            "prefix length must be a number from 1 to 9999 without a leading 0");
-                return 0;
-            }
-            if (ndig > 4) {
-                parse_error(err, tmpl, digits, "prefix length %.*s is over 9999",
-                            (int)(ndig > 32 ? 32 : ndig), tmpl + digits);
-                return 0;
-            }
-            for (size_t k = digits; k < pos; k++)
-                prefix = prefix * 10 + (unsigned)(tmpl[k] - '0');
-            if (tmpl[pos] == '*') {
-                parse_error(err, tmpl, pos, "variable '%.*s' cannot have both a prefix and explode",
-                            (int)(name_len > 64 ? 64 : name_len), tmpl + name_pos);
-                return 0;
-            }
-            had_modifier = 1;
-        } else if (tmpl[pos] == '*') {
-            explode = 1;
-            pos++;
-            if (tmpl[pos] == ':') {
-                parse_error(err, tmpl, pos, "variable '%.*s' cannot have both explode and a prefix",
-                            (int)(name_len > 64 ? 64 : name_len), tmpl + name_pos);
-                return 0;
-            }
-            had_modifier = 1;
-        }
-        if (tmpl[pos] != ',' && tmpl[pos] != '}') {
-            if (had_modifier)
-                parse_error(err, tmpl, pos, "expected ',' or '}' after the modifier, found %s",
-                            describe_char((unsigned char)tmpl[pos], cb));
-            else
-                parse_error(err, tmpl, pos, "invalid character %s in variable name",
-                            describe_char((unsigned char)tmpl[pos], cb));
+        pos = parse_modifier(tmpl, pos, name_pos, name_len, &prefix, &explode, err);
+        if (!pos)
             return 0;
-        }
 
         if (b->fill) {
             wx_uri_varspec *v = &b->specs[b->spec_count];

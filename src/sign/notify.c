@@ -80,132 +80,150 @@ static int is_start_line(const char *s, size_t len)
     return 0;
 }
 
+/* Headers as offsets into one growing string block ("name\0value\0"...), so that
+ * continuation lines can extend the last value in place. */
+typedef struct header_span { size_t name, name_len, value, value_len; } header_span;
+typedef struct header_parse {
+    header_span *spans;
+    size_t count, cap;
+    wx_buf values;
+    int open; /* the last value may still grow by continuation lines */
+} header_parse;
+
+static size_t trim_blank(const char *line, size_t *a, size_t b)
+{
+    while (*a < b && is_blank(line[*a]))
+        (*a)++;
+    while (b > *a && is_blank(line[b - 1]))
+        b--;
+    return b;
+}
+
+static wx_err add_continuation(header_parse *h, const char *line, size_t l, size_t line_no,
+                               wx_error_t *err)
+{
+    if (!h->count)
+        return bad_line(err, line_no, "a continuation line with no header before it");
+    size_t a = 0, b = trim_blank(line, &a, l);
+    if (b > a) {
+        wx_buf_putc(&h->values, ' ');
+        wx_buf_append(&h->values, line + a, b - a);
+        h->spans[h->count - 1].value_len += 1 + (b - a);
+    }
+    return WX_OK;
+}
+
+static wx_err add_header(header_parse *h, const char *line, size_t l, size_t name_len,
+                         size_t line_no, wx_error_t *err)
+{
+    int name_ok = name_len > 0;
+    for (size_t i = 0; i < name_len; i++) {
+        unsigned char c = (unsigned char)line[i];
+        if (c <= 32 || c >= 127)
+            name_ok = 0;
+    }
+    if (!name_ok) {
+        char why[100];
+        snprintf(why, sizeof why, "\"%.*s\" is not a header name",
+                 (int)(name_len > 60 ? 60 : name_len), line);
+        return bad_line(err, line_no, why);
+    }
+    size_t a = name_len + 1, b = trim_blank(line, &a, l);
+    if (h->count == h->cap) {
+        size_t ncap = h->cap ? h->cap * 2 : 16;
+        header_span *s = wx_realloc(h->spans, ncap * sizeof *s);
+        if (!s)
+            return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
+        h->spans = s;
+        h->cap = ncap;
+    }
+    if (h->open)
+        wx_buf_putc(&h->values, 0);
+    header_span *sp = &h->spans[h->count++];
+    sp->name = h->values.len;
+    sp->name_len = name_len;
+    wx_buf_append(&h->values, line, name_len);
+    wx_buf_putc(&h->values, 0);
+    sp->value = h->values.len;
+    sp->value_len = b - a;
+    wx_buf_append(&h->values, line + a, b - a);
+    h->open = 1;
+    return WX_OK;
+}
+
+/* One line without its end of line: a header, a continuation, or a leading start line. */
+static wx_err parse_header_line(header_parse *h, const char *line, size_t l, size_t line_no,
+                                wx_error_t *err)
+{
+    if (memchr(line, 0, l) || memchr(line, '\r', l))
+        return bad_line(err, line_no, memchr(line, 0, l) ? "contains a NUL byte"
+                                                          : "contains a carriage return inside it");
+    if (is_blank(line[0]))
+        return add_continuation(h, line, l, line_no, err);
+    const char *colon = memchr(line, ':', l);
+    const char *space = memchr(line, ' ', l);
+    /* a request line may hold a colon too: "POST https://shop.example/notify HTTP/1.1" */
+    if (line_no == 1 && is_start_line(line, l) && (!colon || (space && space < colon)))
+        return WX_OK;
+    if (!colon) {
+        char why[100];
+        snprintf(why, sizeof why, "expected \"Name: value\", got \"%.*s\"",
+                 (int)(l > 60 ? 60 : l), line);
+        return bad_line(err, line_no, why);
+    }
+    return add_header(h, line, l, (size_t)(colon - line), line_no, err);
+}
+
+/* One allocation: the NULL-terminated array, then the strings. */
+static wx_err header_parse_finish(header_parse *h, wx_kv_t **out, wx_error_t *err)
+{
+    if (h->open)
+        wx_buf_putc(&h->values, 0);
+    if (!wx_buf_ok(&h->values))
+        return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
+    size_t array_bytes = (h->count + 1) * sizeof(wx_kv_t);
+    char *block = wx_malloc(array_bytes + h->values.len + 1);
+    if (!block)
+        return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
+    wx_kv_t *kv = (wx_kv_t *)block;
+    char *strings = block + array_bytes;
+    if (h->values.len)
+        memcpy(strings, h->values.data, h->values.len);
+    strings[h->values.len] = 0;
+    for (size_t i = 0; i < h->count; i++)
+        kv[i] = (wx_kv_t){strings + h->spans[i].name, strings + h->spans[i].value};
+    kv[h->count] = (wx_kv_t){NULL, NULL};
+    *out = kv;
+    return WX_OK;
+}
+
 wx_err wx_notify_headers_parse(const char *text, size_t len, wx_kv_t **out, wx_error_t *err)
 {
     if (out)
         *out = NULL;
     if (!out || (!text && len))
         return wx_error_set(err, WX_E_INVALID_ARG, "", "headers text and out are required");
-    /* Pass 1: names and values as offsets into a scratch copy. */
-    typedef struct span { size_t name, name_len, value, value_len; } span;
-    span *spans = NULL;
-    size_t count = 0, cap = 0;
-    wx_buf values = WX_BUF_INIT; /* "name\0value\0"..., continuations joined */
+    header_parse h = {.values = WX_BUF_INIT};
     wx_err rc = WX_OK;
     size_t pos = 0, line_no = 0;
-    int open = 0; /* the last value may still grow by continuation lines */
-    while (pos < len) {
+    while (rc == WX_OK && pos < len) {
         size_t end = pos;
         while (end < len && text[end] != '\n')
             end++;
-        size_t next = end < len ? end + 1 : end;
         size_t l = end - pos;
         if (l && text[pos + l - 1] == '\r')
             l--;
-        line_no++;
         const char *line = text + pos;
-        pos = next;
+        pos = end < len ? end + 1 : end;
+        line_no++;
         if (l == 0)
             break; /* the blank line after the headers */
-        char why[100];
-        if (memchr(line, 0, l) || memchr(line, '\r', l)) {
-            rc = bad_line(err, line_no, memchr(line, 0, l) ? "contains a NUL byte"
-                                                           : "contains a carriage return inside it");
-            goto out;
-        }
-        if (is_blank(line[0])) {
-            if (!count) {
-                rc = bad_line(err, line_no, "a continuation line with no header before it");
-                goto out;
-            }
-            size_t a = 0, b = l;
-            while (a < b && is_blank(line[a]))
-                a++;
-            while (b > a && is_blank(line[b - 1]))
-                b--;
-            if (b > a) {
-                wx_buf_putc(&values, ' ');
-                wx_buf_append(&values, line + a, b - a);
-                spans[count - 1].value_len += 1 + (b - a);
-            }
-            continue;
-        }
-        const char *colon = memchr(line, ':', l);
-        const char *space = memchr(line, ' ', l);
-        /* a request line may hold a colon too: "POST https://shop.example/notify HTTP/1.1" */
-        if (line_no == 1 && is_start_line(line, l) && (!colon || (space && space < colon)))
-            continue;
-        if (!colon) {
-            snprintf(why, sizeof why, "expected \"Name: value\", got \"%.*s\"",
-                     (int)(l > 60 ? 60 : l), line);
-            rc = bad_line(err, line_no, why);
-            goto out;
-        }
-        size_t name_len = (size_t)(colon - line);
-        int name_ok = name_len > 0;
-        for (size_t i = 0; i < name_len; i++) {
-            unsigned char c = (unsigned char)line[i];
-            if (c <= 32 || c >= 127)
-                name_ok = 0;
-        }
-        if (!name_ok) {
-            snprintf(why, sizeof why, "\"%.*s\" is not a header name",
-                     (int)(name_len > 60 ? 60 : name_len), line);
-            rc = bad_line(err, line_no, why);
-            goto out;
-        }
-        size_t a = name_len + 1, b = l;
-        while (a < b && is_blank(line[a]))
-            a++;
-        while (b > a && is_blank(line[b - 1]))
-            b--;
-        if (count == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            span *s = wx_realloc(spans, ncap * sizeof *s);
-            if (!s) {
-                rc = wx_error_set(err, WX_E_NOMEM, "", "out of memory");
-                goto out;
-            }
-            spans = s;
-            cap = ncap;
-        }
-        if (open)
-            wx_buf_putc(&values, 0);
-        spans[count].name = values.len;
-        spans[count].name_len = name_len;
-        wx_buf_append(&values, line, name_len);
-        wx_buf_putc(&values, 0);
-        spans[count].value = values.len;
-        spans[count].value_len = b - a;
-        wx_buf_append(&values, line + a, b - a);
-        count++;
-        open = 1;
+        rc = parse_header_line(&h, line, l, line_no, err);
     }
-    if (open)
-        wx_buf_putc(&values, 0);
-    if (!wx_buf_ok(&values)) {
-        rc = wx_error_set(err, WX_E_NOMEM, "", "out of memory");
-        goto out;
-    }
-    /* One allocation: the array, then the strings. */
-    size_t array_bytes = (count + 1) * sizeof(wx_kv_t);
-    char *block = wx_malloc(array_bytes + values.len + 1);
-    if (!block) {
-        rc = wx_error_set(err, WX_E_NOMEM, "", "out of memory");
-        goto out;
-    }
-    wx_kv_t *kv = (wx_kv_t *)block;
-    char *strings = block + array_bytes;
-    if (values.len)
-        memcpy(strings, values.data, values.len);
-    strings[values.len] = 0;
-    for (size_t i = 0; i < count; i++)
-        kv[i] = (wx_kv_t){strings + spans[i].name, strings + spans[i].value};
-    kv[count] = (wx_kv_t){NULL, NULL};
-    *out = kv;
-out:
-    wx_free(spans);
-    wx_buf_free(&values);
+    if (rc == WX_OK)
+        rc = header_parse_finish(&h, out, err);
+    wx_free(h.spans);
+    wx_buf_free(&h.values);
     return rc;
 }
 

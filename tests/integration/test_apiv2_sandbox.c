@@ -24,7 +24,8 @@ static int setup(void **state)
 {
     (void)state;
     wxt_mock_start(&g_mock, NULL);
-    wx_client_options_t o = {.base_url = g_mock.base_url};
+    /* Every answer of the sandbox is also checked against its spec. */
+    wx_client_options_t o = {.base_url = g_mock.base_url, .validate_responses = 1};
     assert_int_equal(wx_client_new_from_config(g_mock.config, &o, &g_client, NULL), WX_OK);
     return 0;
 }

@@ -11,6 +11,7 @@
 #include <wechatpay/sys/transport_memory.h>
 
 #include "testutil.h"
+#include "util/buf.h"
 
 #define V2_KEY "8934e7d15453e97507ef794cf7b0519d"
 #define KEYS WX_SOURCE_DIR "/tests/golden/keys/"
@@ -23,7 +24,7 @@ typedef struct fake {
     json_object *sent;       /* the request's fields */
     int had_client_cert;
     enum { ANSWER_SIGNED, ANSWER_TAMPERED, ANSWER_UNSIGNED, ANSWER_FAIL, ANSWER_DOCTYPE,
-           ANSWER_MD5_ALWAYS, ANSWER_BUSINESS_FAIL } mode;
+           ANSWER_MD5_ALWAYS, ANSWER_BUSINESS_FAIL, ANSWER_OFF_SPEC } mode;
 } fake;
 
 static fake g;
@@ -65,6 +66,9 @@ static wx_err handler(void *ud, const wx_http_request_t *req, wx_http_response_t
             json_object_object_add(a, "err_code_des", json_object_new_string("付款码无效"));
         }
         json_object_object_add(a, "total_fee", json_object_new_string("100"));
+        if (g.mode == ANSWER_OFF_SPEC) /* signed, but longer than the spec's maxLength 32 */
+            json_object_object_add(a, "device_info", json_object_new_string(
+                "0123456789012345678901234567890123456789"));
         wx_v2_sign_type t = WX_V2_SIGN_MD5;
         if (g.mode != ANSWER_MD5_ALWAYS)
             assert_int_equal(wx_v2_sign_type_of(g.sent, &t, NULL), WX_OK);
@@ -80,20 +84,29 @@ static wx_err handler(void *ud, const wx_http_request_t *req, wx_http_response_t
     return WX_OK;
 }
 
-static wx_client_t *client(int with_cert)
+static void on_debug(void *ud, const char *text, size_t len)
+{
+    wx_buf_append(ud, text, len);
+}
+
+static wx_client_t *client_with(int with_cert, int validate_responses, wx_buf *debug)
 {
     wx_client_options_t o = {.mchid = "1900000001", .serial = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
                              .private_key_path = KEYS "merchant_key.pem",
                              .apiv2_key = V2_KEY,
                              .merchant_cert_path = with_cert ? KEYS "merchant_cert.pem" : NULL,
                              .base_url = "https://api.mch.weixin.qq.com/",
-                             .transport = wx_transport_memory(handler, NULL)};
+                             .transport = wx_transport_memory(handler, NULL),
+                             .validate_responses = validate_responses,
+                             .debug = debug ? on_debug : NULL, .debug_ud = debug};
     wx_client_t *c = NULL;
     wx_error_t err = {0};
     if (wx_client_new(&o, &c, &err) != WX_OK)
         fail_msg("client: %s", err.message);
     return c;
 }
+
+static wx_client_t *client(int with_cert) { return client_with(with_cert, 0, NULL); }
 
 #define MICROPAY "{\"appid\":\"wx2421b1c4370ec43b\",\"mch_id\":\"1900000001\",\"body\":\"刷卡\"," \
                  "\"out_trade_no\":\"T1\",\"total_fee\":100,\"spbill_create_ip\":\"1.2.3.4\"," \
@@ -272,6 +285,57 @@ static void test_community_specs(void **state)
     wx_client_free(c);
 }
 
+/* An APIv2 call goes through the common pipeline: the debug hook sees what is sent (the
+ * sign masked) and what came back, and validate_responses checks a verified answer. */
+static void test_debug_hook_and_response_validation(void **state)
+{
+    (void)state;
+    json_object_put(g.sent);
+    memset(&g, 0, sizeof g);
+    wx_buf log = WX_BUF_INIT;
+    wx_client_t *c = client_with(0, 1, &log);
+    wx_response_t *r = micropay(c, NULL);
+    assert_int_equal(wx_response_err(r), WX_OK);
+    wx_response_free(r);
+    assert_true(wx_buf_ok(&log));
+    const char *text = wx_buf_str(&log);
+    assert_non_null(strstr(text, "> POST /pay/micropay HTTP/1.1"));
+    assert_non_null(strstr(text, "Content-Type: text/xml"));
+    assert_null(strstr(text, "Authorization"));
+    assert_non_null(strstr(text, "<out_trade_no><![CDATA[T1]]></out_trade_no>"));
+    assert_non_null(strstr(text, "<sign><![CDATA[<masked>]]></sign>"));
+    char sign[WX_V2_SIGN_MAX];
+    assert_int_equal(wx_v2_sign(g.sent, V2_KEY, WX_V2_SIGN_MD5, sign, NULL), WX_OK);
+    assert_null(strstr(text, sign)); /* the request's sign is not in the log */
+    assert_non_null(strstr(text, "< 200 (WX_OK)"));
+    assert_non_null(strstr(text, "<total_fee><![CDATA[100]]></total_fee>"));
+    /* a rejected answer is logged as an error, without its body */
+    log.len = 0;
+    g.mode = ANSWER_TAMPERED;
+    r = micropay(c, NULL);
+    assert_int_equal(wx_response_err(r), WX_E_VERIFY_SIGNATURE);
+    wx_response_free(r);
+    assert_non_null(strstr(wx_buf_str(&log), "< error: "));
+    assert_null(strstr(wx_buf_str(&log), "<total_fee><![CDATA[1]]>"));
+    /* a signed answer the spec does not allow */
+    g.mode = ANSWER_OFF_SPEC;
+    r = micropay(c, NULL);
+    assert_int_equal(wx_response_err(r), WX_E_VALIDATION);
+    assert_string_equal(wx_response_error_detail(r)->where, "device_info");
+    assert_true(wx_response_violation_count(r) >= 1);
+    wx_response_free(r);
+    wx_client_free(c);
+    /* ... which is the caller's business when validate_responses is off */
+    c = client(0);
+    r = micropay(c, NULL);
+    assert_int_equal(wx_response_err(r), WX_OK);
+    wx_response_free(r);
+    wx_client_free(c);
+    wx_buf_free(&log);
+    json_object_put(g.sent);
+    g.sent = NULL;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -280,6 +344,7 @@ int main(void)
         cmocka_unit_test(test_client_certificate_exactly_where_marked),
         cmocka_unit_test(test_answers_judged),
         cmocka_unit_test(test_community_specs),
+        cmocka_unit_test(test_debug_hook_and_response_validation),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     json_object_put(g.sent); /* the last request the handler decoded */
