@@ -25,68 +25,9 @@ static const wx_schema k_false_schema = {
 
 /* ---------------------------------------------------------------- memo */
 
-static size_t ptr_hash(const void *p)
-{
-    uintptr_t x = (uintptr_t)p;
-    x ^= x >> 17;
-    x *= 0xed5ad4bbu;
-    x ^= x >> 11;
-    return (size_t)x;
-}
-
 wx_memo_entry *wx_memo_find(wx_memo *m, const json_object *key)
 {
-    if (!m->cap)
-        return NULL;
-    size_t i = ptr_hash(key) & (m->cap - 1);
-    while (m->slots[i].key) {
-        if (m->slots[i].key == key)
-            return &m->slots[i];
-        i = (i + 1) & (m->cap - 1);
-    }
-    return NULL;
-}
-
-static int memo_grow(wx_memo *m)
-{
-    size_t cap = m->cap ? m->cap * 2 : 256;
-    wx_memo_entry *slots = wx_calloc(cap, sizeof *slots);
-    if (!slots)
-        return -1;
-    for (size_t i = 0; i < m->cap; i++) {
-        if (!m->slots[i].key)
-            continue;
-        size_t j = ptr_hash(m->slots[i].key) & (cap - 1);
-        while (slots[j].key)
-            j = (j + 1) & (cap - 1);
-        slots[j] = m->slots[i];
-    }
-    wx_free(m->slots);
-    m->slots = slots;
-    m->cap = cap;
-    return 0;
-}
-
-static wx_memo_entry *memo_insert(wx_memo *m, const json_object *key)
-{
-    wx_memo_entry *e = wx_memo_find(m, key);
-    if (e)
-        return e;
-    if ((m->used + 1) * 2 > m->cap && memo_grow(m) != 0)
-        return NULL;
-    size_t i = ptr_hash(key) & (m->cap - 1);
-    while (m->slots[i].key)
-        i = (i + 1) & (m->cap - 1);
-    m->slots[i].key = key;
-    m->used++;
-    return &m->slots[i];
-}
-
-void wx_memo_free(wx_memo *m)
-{
-    wx_free(m->slots);
-    m->slots = NULL;
-    m->cap = m->used = 0;
+    return wx_map_find(m, key, 0);
 }
 
 /* ---------------------------------------------------------------- compiler state */
@@ -463,7 +404,8 @@ const wx_schema *wx_schema_compile(wx_compiler *c, json_object *node)
     wx_schema *s = new_schema(c);
     if (!s)
         return NULL;
-    e = memo_insert(c->memo, node);
+    int created;
+    e = wx_map_insert(c->memo, node, 0, &created);
     if (!e) {
         wx_compile_nomem(c);
         return NULL;

@@ -206,56 +206,29 @@ wx_err wx_spec_find(wx_spec_t *spec, const char *method, const char *path,
 /* ---------------------------------------------------------------- segment kinds */
 
 typedef struct parent_entry {
-    char *key;
+    wx_map_key key;       /* the parent path, a copy the entry owns */
     wx_dir **dirs;
     size_t n;
 } parent_entry;
 
 struct wx_parent_cache {
-    parent_entry *slots;
-    size_t cap, used;
+    wx_map map;
 };
+
+static void parent_entry_free(void *entry)
+{
+    parent_entry *e = entry;
+    wx_free((void *)e->key.bytes);
+    wx_free(e->dirs);
+}
 
 void wx_parent_cache_free(wx_parent_cache *pc)
 {
     if (!pc)
         return;
-    for (size_t i = 0; i < pc->cap; i++) {
-        wx_free(pc->slots[i].key);
-        wx_free(pc->slots[i].dirs);
-    }
-    wx_free(pc->slots);
+    wx_map_each(&pc->map, parent_entry_free);
+    wx_map_free(&pc->map);
     wx_free(pc);
-}
-
-static parent_entry *cache_slot(wx_parent_cache *pc, const char *key, size_t len)
-{
-    size_t i = (size_t)wx_hash_bytes(key, len) & (pc->cap - 1);
-    while (pc->slots[i].key) {
-        if (strlen(pc->slots[i].key) == len && memcmp(pc->slots[i].key, key, len) == 0)
-            return &pc->slots[i];
-        i = (i + 1) & (pc->cap - 1);
-    }
-    return &pc->slots[i];
-}
-
-static int cache_grow(wx_parent_cache *pc)
-{
-    size_t cap = pc->cap ? pc->cap * 2 : 64;
-    parent_entry *old = pc->slots;
-    size_t old_cap = pc->cap;
-    pc->slots = wx_calloc(cap, sizeof *pc->slots);
-    if (!pc->slots) {
-        pc->slots = old;
-        return -1;
-    }
-    pc->cap = cap;
-    for (size_t i = 0; i < old_cap; i++) {
-        if (old[i].key)
-            *cache_slot(pc, old[i].key, strlen(old[i].key)) = old[i];
-    }
-    wx_free(old);
-    return 0;
 }
 
 /* Adds a folder to a set unless it is there. */
@@ -329,6 +302,33 @@ static int resolve_parent(wx_spec_t *spec, const char *parent, wx_dir ***out, si
     return 0;
 }
 
+/* The cached folders of a parent path, resolved on first use (caller holds the lock).
+ * NULL when memory runs out or a folder cannot be listed: asked again next time. */
+static parent_entry *parent_of(wx_spec_t *spec, const char *parent, size_t plen)
+{
+    if (!spec->parents) {
+        if (!(spec->parents = wx_calloc(1, sizeof *spec->parents)))
+            return NULL;
+        spec->parents->map = (wx_map)WX_MAP_INIT(parent_entry, WX_MAP_BYTES);
+    }
+    parent_entry *e = wx_map_find(&spec->parents->map, parent, plen);
+    if (e)
+        return e;
+    char *key = wx_strndup(parent, plen);
+    wx_dir **dirs = NULL;
+    size_t n = 0;
+    int created;
+    if (!key || resolve_parent(spec, key, &dirs, &n) != 0 ||
+        !(e = wx_map_insert(&spec->parents->map, key, plen, &created))) {
+        wx_free(key);
+        wx_free(dirs);
+        return NULL;
+    }
+    e->dirs = dirs;
+    e->n = n;
+    return e;
+}
+
 int wx_spec_segment_kind(wx_spec_t *spec, const char *parent, const char *seg_name)
 {
     if (!spec || !seg_name || !*seg_name)
@@ -344,24 +344,9 @@ int wx_spec_segment_kind(wx_spec_t *spec, const char *parent, const char *seg_na
     size_t slen = strlen(seg_name);
     int kind = WX_SPEC_SEGMENT_UNKNOWN;
     pthread_mutex_lock(&spec->lock);
-    if (!spec->parents && !(spec->parents = wx_calloc(1, sizeof *spec->parents)))
+    parent_entry *e = parent_of(spec, parent, plen);
+    if (!e)
         goto done;
-    if ((spec->parents->used + 1) * 2 > spec->parents->cap && cache_grow(spec->parents) != 0)
-        goto done;
-    parent_entry *e = cache_slot(spec->parents, parent, plen);
-    if (!e->key) {
-        char *key = wx_strndup(parent, plen);
-        wx_dir **dirs = NULL;
-        size_t n = 0;
-        if (!key || resolve_parent(spec, key, &dirs, &n) != 0) {
-            wx_free(key);
-            goto done;
-        }
-        e->key = key;
-        e->dirs = dirs;
-        e->n = n;
-        spec->parents->used++;
-    }
     for (size_t i = 0; i < e->n && kind != WX_SPEC_SEGMENT_LITERAL; i++) {
         wx_dir *d = e->dirs[i];
         wx_child *lit = wx_dir_child(d, seg_name, slen);

@@ -50,6 +50,7 @@ static wx_err spec_alloc(wx_spec_t **out, wx_error_t *err)
         wx_free(spec);
         return wx_error_set(err, WX_E_NOMEM, "", "cannot create a mutex");
     }
+    spec->memo = (wx_memo)WX_MEMO_INIT;
     spec->root = wx_calloc(1, sizeof *spec->root);
     if (!spec->root || !(spec->root->rel = wx_strdup(""))) {
         wx_spec_free(spec);
@@ -150,7 +151,7 @@ void wx_spec_free(wx_spec_t *spec)
         d = next;
     }
     wx_regex_free_list(spec->regexes);
-    wx_memo_free(&spec->memo);
+    wx_map_free(&spec->memo);
     wx_arena_free(&spec->arena);
     for (size_t i = 0; i < spec->nsources; i++)
         wx_free(spec->sources[i].root);

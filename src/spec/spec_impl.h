@@ -16,6 +16,7 @@
 #include "spec/builtin.h"
 #include "util/arena.h"
 #include "util/buf.h"
+#include "util/map.h"
 
 /* ------------------------------------------------------------------ arena */
 
@@ -210,19 +211,16 @@ typedef struct wx_doc {
 
 /* ------------------------------------------------------------------ compiler */
 
+/* The compile memo: one entry per json-c schema node (keyed by identity). */
 typedef struct wx_memo_entry {
-    const json_object *key;
-    wx_schema *schema; /* NULL: a free slot or one rolled back */
+    wx_map_key key;
+    wx_schema *schema; /* NULL: rolled back */
     int depth;         /* instance depth at which it is being compiled */
     int in_progress;
 } wx_memo_entry;
 
-typedef struct wx_memo {
-    wx_memo_entry *slots;
-    size_t cap, used;
-} wx_memo;
-
-void wx_memo_free(wx_memo *m);
+typedef wx_map wx_memo;
+#define WX_MEMO_INIT WX_MAP_INIT(wx_memo_entry, WX_MAP_POINTER)
 
 typedef struct wx_compile_frame {
     wx_doc *doc;

@@ -13,7 +13,7 @@ wx_err wx_schema_validate(json_object *schema, json_object *instance, wx_violati
         return wx_error_set(err, WX_E_INVALID_ARG, "", "wx_schema_validate: out is NULL");
     *out = NULL;
     wx_arena arena = WX_ARENA_INIT;
-    wx_memo memo = {0};
+    wx_memo memo = WX_MEMO_INIT;
     wx_regex *regexes = NULL;
     wx_spec_problem problem;
     memset(&problem, 0, sizeof problem);
@@ -49,7 +49,7 @@ wx_err wx_schema_validate(json_object *schema, json_object *instance, wx_violati
             result = WX_OK;
     }
     wx_regex_free_list(regexes);
-    wx_memo_free(&memo);
+    wx_map_free(&memo);
     wx_arena_free(&arena);
     return result;
 }
