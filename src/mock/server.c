@@ -22,7 +22,7 @@
 
 #define POOL_THREADS 4
 #define MAX_CONNECTIONS 4096
-#define IDLE_TIMEOUT_S 30
+#define IDLE_TIMEOUT_S 60
 /* All bodies being collected at once, together: past it a request gets 503. */
 #define MAX_BODIES_IN_FLIGHT (96u * 1024 * 1024)
 #define SLOW_BODY_PIECES 6
