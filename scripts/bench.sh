@@ -3,7 +3,7 @@
 #   scripts/bench.sh [BUILD_DIR]        (BENCH_ARGS="--repeat 5 --seconds 3" to change runs)
 # The configured backend runs every group (table on stdout, BUILD_DIR/bench.json); a
 # second build in BUILD_DIR/bench-OTHER, configured with the other backend, runs the
-# crypto and end-to-end groups (BUILD_DIR/bench-OTHER.json). Targets missed are shown
+# crypto, end-to-end and APIv2 groups (BUILD_DIR/bench-OTHER.json). Targets missed are shown
 # as MISS and never fail this script: these are benchmarks, not timed tests.
 set -eu
 BUILD=${1:-build}
@@ -34,9 +34,9 @@ echo "== building a second copy with -DWXPAY_CRYPTO=$other in $second =="
 cmake -S . -B "$second" -DWXPAY_CRYPTO="$other" -DCMAKE_BUILD_TYPE="${build_type:-RelWithDebInfo}" \
       -DWXPAY_BUILD_TESTS=OFF -DWXPAY_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build "$second" --target wxpay wxpay_bench -j "$JOBS"
-echo "== libwechatpay benchmarks: $other (crypto and end-to-end groups) =="
+echo "== libwechatpay benchmarks: $other (crypto, end-to-end and APIv2 groups) =="
 # shellcheck disable=SC2086
-"$second/bench/wxpay_bench" --only crypto,e2e --json "$BUILD/bench-$other.json" $BENCH_ARGS \
+"$second/bench/wxpay_bench" --only crypto,e2e,apiv2 --json "$BUILD/bench-$other.json" $BENCH_ARGS \
     >"$BUILD/bench-$other.txt"
 cat "$BUILD/bench-$other.txt"
 

@@ -126,7 +126,7 @@ typedef struct wx_client_options {
     const char *merchant_cert_password; /**< the PKCS#12 passphrase (WeChat Pay's is the mchid) */
     /* ---- version 2: read only from a struct whose version is 2 or more */
     /** How far a response's Wechatpay-Timestamp may be from the client's clock for the
-     *  default verifier, in seconds; 0: 300 (WeChat Pay's own rule). */
+     *  default verifier, in seconds; 0: WX_DEFAULT_MAX_SKEW_S (300, WeChat Pay's own rule). */
     int64_t max_clock_skew_s;
     /* ---- version 3: read only from a struct whose version is 3 or more */
     /** Request validation, a ::wx_validation_mode: WX_VALIDATION_ON (0, the default),

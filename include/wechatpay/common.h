@@ -14,6 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/** How far a signed timestamp (an answer's, a notification's, a request's at the
+ *  server) may be from the reader's clock, in seconds: WeChat Pay's own rule. */
+#define WX_DEFAULT_MAX_SKEW_S 300
+
 #ifdef __cplusplus
 extern "C" {
 #endif

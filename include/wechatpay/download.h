@@ -63,6 +63,43 @@ typedef struct wx_download_options {
 WX_API WX_NODISCARD wx_err wx_download(wx_client_t *client, const wx_download_options_t *opts,
                                         size_t *bytes, wx_error_t *err);
 
+struct json_object;
+
+/**
+ * @brief Download an APIv2 bill: `pay/downloadbill` (trade bill) or `pay/downloadfundflow`
+ *        (fund flow), streamed to a file or a callback like wx_download().
+ *
+ * The fields are sent as an APIv2 call (wechatpay/apiv2.h: validated against the
+ * endpoint's spec, `nonce_str` added, signed with the APIv2 key, with the merchant TLS
+ * certificate where the spec asks for it). WeChat Pay answers a bill as text (gzip with
+ * `tar_type` GZIP, inflated unless @p opts keep_gzip says otherwise), unsigned, and a
+ * failure as XML, which is never written to the file or sink.
+ * @code
+ *   json_object *f = json_tokener_parse("{\"appid\":\"wx...\",\"mch_id\":\"1900000001\","
+ *                                       "\"bill_date\":\"20261202\",\"bill_type\":\"ALL\"}");
+ *   wx_download_options_t d = {.version = WX_DOWNLOAD_OPTIONS_VERSION, .path = "bill.csv"};
+ *   if (wx_v2_download(c, "pay/downloadbill", f, &d, NULL, &err) != WX_OK) ...
+ * @endcode
+ * @param path   the APIv2 path, with or without `v2/` ("pay/downloadbill").
+ * @param fields a flat json-c object of strings and numbers (borrowed; json-c caches
+ *               text in it, so do not share it with another thread during the call).
+ * @param opts   path or sink, and keep_gzip; download_url, hash_type and hash_value must
+ *               be NULL (APIv2 announces no digest).
+ * @param bytes  optional: receives the number of bytes written.
+ * @return WX_OK; WX_E_HTTP when WeChat Pay answered return_code FAIL (no bill for the
+ *         day, a bad field...): err->server_code is its error_code or err_code ("FAIL"
+ *         when it gives neither) and err->server_message its return_msg or err_code_des;
+ *         WX_E_INVALID_ARG, WX_E_VALIDATION, WX_E_CONFIG (no APIv2 key, no merchant
+ *         certificate where one is needed) before anything is sent; WX_E_DIGEST for a
+ *         corrupt or truncated gzip bill; WX_E_IO; WX_E_XML for an error answer that is
+ *         not readable XML; any transport error. On failure the file is not left behind.
+ * @threadsafety As the verbs: safe from several threads on one client.
+ */
+WX_API WX_NODISCARD wx_err wx_v2_download(wx_client_t *client, const char *path,
+                                           const struct json_object *fields,
+                                           const wx_download_options_t *opts, size_t *bytes,
+                                           wx_error_t *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -115,8 +115,9 @@ int wx_v2_finish(wx_call *call, wx_err transport_rc, const wx_error_t *transport
     r->json_parsed = 1;
     r->body_visible = 1;
     r->error.code = WX_OK;
-    if (failed_return)
-        business_error(r, ret, field(f, "return_msg"), "return_code");
+    if (failed_return) /* the bill downloads say which failure in error_code */
+        business_error(r, field(f, "error_code") ? field(f, "error_code") : ret,
+                       field(f, "return_msg"), "return_code");
     else if (result && strcmp(result, "SUCCESS") != 0)
         business_error(r, field(f, "err_code"), field(f, "err_code_des"), "result_code");
     return 1;

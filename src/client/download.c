@@ -220,17 +220,106 @@ static int split_url(const char *url, wx_buf *path, wx_buf *query_store, wx_kv_t
     return 1;
 }
 
+/* Where the bill goes: PATH.part (renamed when complete) or the caller's sink. */
+static wx_err stream_open(stream *s, wx_buf *part, wx_error_t *err)
+{
+    const wx_download_options_t *o = s->o;
+    if (!o->path)
+        return WX_OK;
+    wx_buf_printf(part, "%s.part", o->path);
+    if (!wx_buf_ok(part) || !(s->file = fopen(part->data, "wb")))
+        return wx_error_set(err, WX_E_IO, o->path, "cannot write %s: %s",
+                            part->data ? part->data : o->path, strerror(errno));
+    return WX_OK;
+}
+
+/* After the transfer: the last byte of a one-byte bill, a truncated gzip, the digest,
+ * then the file closed and renamed (or removed on failure). */
+static wx_err stream_finish(stream *s, wx_err rc, const unsigned char *want, size_t want_len,
+                            const wx_buf *part, wx_error_t *err)
+{
+    const wx_download_options_t *o = s->o;
+    if (rc == WX_OK && !s->sniffed && s->magic_len) { /* a one-byte bill */
+        s->sniffed = 1;
+        if (feed(s, s->magic, s->magic_len) != 0)
+            rc = wx_error_set(err, s->failed, "", "%s", s->reason);
+    }
+    if (rc == WX_OK && s->gzip && !s->z_end)
+        rc = wx_error_set(err, WX_E_DIGEST, "", "the gzip bill is truncated");
+    if (rc == WX_OK && s->hash) {
+        rc = check_digest(s->hash, want, want_len, o, err);
+        s->hash = NULL;
+    }
+    if (s->file) {
+        if (fclose(s->file) != 0 && rc == WX_OK)
+            rc = wx_error_set(err, WX_E_IO, o->path, "cannot write %s: %s", part->data, strerror(errno));
+        s->file = NULL;
+        if (rc == WX_OK && rename(part->data, o->path) != 0)
+            rc = wx_error_set(err, WX_E_IO, o->path, "cannot rename %s: %s", part->data, strerror(errno));
+        if (rc != WX_OK)
+            unlink(part->data);
+    }
+    return rc;
+}
+
+/* Send @p method @p route with @p ro (whose sink is the stream's) and collect the
+ * outcome: the response's error, or why our sink stopped the transfer. */
+static wx_err stream_send(wx_client_t *c, stream *s, const char *route, wx_method method,
+                          wx_request_options_t *ro, wx_error_t *err)
+{
+    wx_error_t e;
+    wx_error_clear(&e);
+    wx_route *node = wx_route_at(wx_client_routes(c), route, &e);
+    if (!node) {
+        wx_error_copy(err, &e);
+        return e.code;
+    }
+    ro->sink = on_data;
+    ro->sink_ud = s;
+    wx_response_t *r = wx_future_wait(wx_client_send(&(wx_send){c, node, method, ro, 0, NULL}));
+    wx_err rc = wx_response_err(r);
+    if (rc != WX_OK) {
+        if (s->failed) /* our sink stopped the transfer: say why */
+            wx_error_set(err, s->failed, s->o->path ? s->o->path : "sink", "%s", s->reason);
+        else
+            wx_error_copy(err, wx_response_error_detail(r));
+        rc = s->failed ? s->failed : rc;
+    }
+    wx_response_free(r);
+    return rc;
+}
+
+static void stream_free(stream *s, const wx_buf *part)
+{
+    if (s->file) {
+        fclose(s->file);
+        unlink(part->data);
+    }
+    if (s->z_ready)
+        inflateEnd(&s->z);
+    wxc_hash_free(s->hash);
+}
+
+/* The checks every download makes of its options. */
+static wx_err check_options(const wx_download_options_t *o, wx_error_t *err)
+{
+    if (o->version > WX_DOWNLOAD_OPTIONS_VERSION)
+        return wx_struct_version_check(o->version, WX_DOWNLOAD_OPTIONS_VERSION,
+                                       "wx_download_options_t", err);
+    if (!o->path == !o->sink)
+        return wx_error_set(err, WX_E_INVALID_ARG, "path", "give exactly one of path and sink");
+    return WX_OK;
+}
+
 wx_err wx_download(wx_client_t *c, const wx_download_options_t *o, size_t *bytes, wx_error_t *err)
 {
     if (bytes)
         *bytes = 0;
     if (!c || !o || !o->download_url)
         return wx_error_set(err, WX_E_INVALID_ARG, "download_url", "a download_url is required");
-    if (o->version > WX_DOWNLOAD_OPTIONS_VERSION)
-        return wx_struct_version_check(o->version, WX_DOWNLOAD_OPTIONS_VERSION,
-                                       "wx_download_options_t", err);
-    if (!o->path == !o->sink)
-        return wx_error_set(err, WX_E_INVALID_ARG, "path", "give exactly one of path and sink");
+    wx_err rc = check_options(o, err);
+    if (rc != WX_OK)
+        return rc;
     int alg = 0;
     unsigned char want[32];
     size_t want_len = 0;
@@ -242,76 +331,60 @@ wx_err wx_download(wx_client_t *c, const wx_download_options_t *o, size_t *bytes
         return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
     wx_buf path = WX_BUF_INIT, store = WX_BUF_INIT, part = WX_BUF_INIT;
     wx_kv_t query[65];
-    wx_err rc = WX_OK;
-    if (!split_url(o->download_url, &path, &store, query, 64)) {
+    if (!split_url(o->download_url, &path, &store, query, 64))
         rc = wx_error_set(err, WX_E_INVALID_ARG, "download_url",
                           "download_url has no path: \"%.200s\"", o->download_url);
-        goto out;
-    }
-    if (!concrete_path(path.data)) {
+    else if (!concrete_path(path.data))
         rc = wx_error_set(err, WX_E_INVALID_ARG, "download_url",
                           "download_url's path may hold only URL path characters: \"%.200s\"",
                           path.data);
-        goto out;
-    }
-    if (o->path) {
-        wx_buf_printf(&part, "%s.part", o->path);
-        if (!wx_buf_ok(&part) || !(s.file = fopen(part.data, "wb"))) {
-            rc = wx_error_set(err, WX_E_IO, o->path, "cannot write %s: %s", part.data ? part.data : o->path,
-                              strerror(errno));
-            goto out;
-        }
-    }
-    wx_error_t e;
-    wx_error_clear(&e);
-    wx_route *node = wx_route_at(wx_client_routes(c), path.data, &e);
-    if (!node) {
-        wx_error_copy(err, &e);
-        rc = e.code;
-        goto out;
-    }
-    wx_request_options_t ro = {.query = query, .sink = on_data, .sink_ud = &s};
-    wx_response_t *r = wx_future_wait(wx_client_send(&(wx_send){c, node, WX_GET, &ro, 0, NULL}));
-    rc = wx_response_err(r);
-    if (rc != WX_OK) {
-        if (s.failed) /* our sink stopped the transfer: say why */
-            wx_error_set(err, s.failed, o->path ? o->path : "sink", "%s", s.reason);
-        else
-            wx_error_copy(err, wx_response_error_detail(r));
-        rc = s.failed ? s.failed : rc;
-    } else if (!s.sniffed && s.magic_len) { /* a one-byte bill */
-        s.sniffed = 1;
-        if (feed(&s, s.magic, s.magic_len) != 0)
-            rc = wx_error_set(err, s.failed, "", "%s", s.reason);
-    }
-    wx_response_free(r);
-    if (rc == WX_OK && s.gzip && !s.z_end)
-        rc = wx_error_set(err, WX_E_DIGEST, "", "the gzip bill is truncated");
-    if (rc == WX_OK && s.hash) {
-        rc = check_digest(s.hash, want, want_len, o, err);
-        s.hash = NULL;
-    }
-    if (s.file) {
-        if (fclose(s.file) != 0 && rc == WX_OK)
-            rc = wx_error_set(err, WX_E_IO, o->path, "cannot write %s: %s", part.data, strerror(errno));
-        s.file = NULL;
-        if (rc == WX_OK && rename(part.data, o->path) != 0)
-            rc = wx_error_set(err, WX_E_IO, o->path, "cannot rename %s: %s", part.data, strerror(errno));
-        if (rc != WX_OK)
-            unlink(part.data);
+    else if ((rc = stream_open(&s, &part, err)) == WX_OK) {
+        wx_request_options_t ro = {.query = query};
+        rc = stream_send(c, &s, path.data, WX_GET, &ro, err);
+        rc = stream_finish(&s, rc, want, want_len, &part, err);
     }
     if (rc == WX_OK && bytes)
         *bytes = s.written;
-out:
-    if (s.file) {
-        fclose(s.file);
-        unlink(part.data);
-    }
-    if (s.z_ready)
-        inflateEnd(&s.z);
-    wxc_hash_free(s.hash);
+    stream_free(&s, &part);
     wx_buf_free(&path);
     wx_buf_free(&store);
+    wx_buf_free(&part);
+    return rc;
+}
+
+wx_err wx_v2_download(wx_client_t *c, const char *path, const struct json_object *fields,
+                      const wx_download_options_t *o, size_t *bytes, wx_error_t *err)
+{
+    if (bytes)
+        *bytes = 0;
+    if (!c || !o || !path || !fields)
+        return wx_error_set(err, WX_E_INVALID_ARG, !path ? "path" : "fields",
+                            "a client, an APIv2 path, its fields and options are required");
+    wx_err rc = check_options(o, err);
+    if (rc != WX_OK)
+        return rc;
+    if (o->download_url || o->hash_type || o->hash_value)
+        return wx_error_set(err, WX_E_INVALID_ARG, "download_url",
+                            "an APIv2 bill is asked for by its fields: leave download_url, "
+                            "hash_type and hash_value empty");
+    while (*path == '/')
+        path++;
+    wx_buf route = WX_BUF_INIT, part = WX_BUF_INIT;
+    wx_buf_printf(&route, "%s%s", strncmp(path, "v2/", 3) ? "v2/" : "", path);
+    stream s = {.o = o};
+    if (!wx_buf_ok(&route))
+        rc = wx_error_set(err, WX_E_NOMEM, "", "out of memory");
+    else if ((rc = stream_open(&s, &part, err)) == WX_OK) {
+        /* The pipeline sends the fields as an APIv2 call; an XML answer (an error) never
+           reaches the stream (apiv2_answer.c, wx_v2_stream). */
+        wx_request_options_t ro = {.json = (struct json_object *)fields};
+        rc = stream_send(c, &s, route.data, WX_POST, &ro, err);
+        rc = stream_finish(&s, rc, NULL, 0, &part, err);
+    }
+    if (rc == WX_OK && bytes)
+        *bytes = s.written;
+    stream_free(&s, &part);
+    wx_buf_free(&route);
     wx_buf_free(&part);
     return rc;
 }

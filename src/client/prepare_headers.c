@@ -85,7 +85,9 @@ wx_err wx_step_headers(wx_prep *p)
     header_list h = {0};
     if (!v2)
         add_header(call, &h, "Authorization", "");
-    add_header(call, &h, "Accept", v2 ? "text/xml, application/xml, text/plain" : "application/json");
+    /* the bills come as text, or gzip with tar_type GZIP */
+    add_header(call, &h, "Accept",
+               v2 ? "text/xml, application/xml, text/plain, application/x-gzip" : "application/json");
     if (call->wire.body && !wx_kv_find_ci(given, "Content-Type"))
         add_header(call, &h, "Content-Type", v2 ? "text/xml; charset=utf-8" : "application/json");
     if (!wx_kv_find_ci(given, "User-Agent"))

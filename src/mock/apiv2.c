@@ -52,8 +52,10 @@ static void send_xml(wx_mock_reply *reply, json_object *answer)
     reply->status = reply->body ? 200 : 500;
 }
 
-/* return_code FAIL: "WHAT (DETAIL)", WeChat Pay's words first. */
-static void return_fail(wx_mock_reply *reply, const char *what, const char *detail)
+/* return_code FAIL: "WHAT (DETAIL)", WeChat Pay's words first; an error_code when
+ * given. */
+static void return_fail_code(wx_mock_reply *reply, const char *what, const char *detail,
+                             const char *error_code)
 {
     char msg[512];
     snprintf(msg, sizeof msg, "%s%s%s%s", what, detail ? " (" : "", detail ? detail : "",
@@ -61,7 +63,14 @@ static void return_fail(wx_mock_reply *reply, const char *what, const char *deta
     json_object *a = json_object_new_object();
     wx_mock_v2_put(a, "return_code", "FAIL");
     wx_mock_v2_put(a, "return_msg", msg);
+    if (error_code)
+        wx_mock_v2_put(a, "error_code", error_code);
     send_xml(reply, a);
+}
+
+static void return_fail(wx_mock_reply *reply, const char *what, const char *detail)
+{
+    return_fail_code(reply, what, detail, NULL);
 }
 
 /* The first violation as "path: reason". */
@@ -214,6 +223,14 @@ int wx_mock_v2_answer(const wx_mock_handler_ctx *ctx, const wx_mock_request *req
         return 1;
     }
     wx_mock_v2_call call = {ctx, path, fields};
+    wx_mock_v2_refusal no = {0};
+    int bill = ctx->store ? wx_mock_v2_bill(&call, reply, &no) : -1;
+    if (bill >= 0) { /* a bill, or XML saying why there is none */
+        if (bill)
+            return_fail_code(reply, no.return_msg, NULL, no.error_code);
+        json_object_put(fields);
+        return 1;
+    }
     json_object *answer = json_object_new_object();
     const wx_mock_v2_route *r = ctx->store ? wx_mock_v2_routes : NULL;
     while (r && r->path && strcmp(r->path, path) != 0)

@@ -44,6 +44,17 @@ wx_mock_store_rc wx_mock_v2_queue_refund(wx_mock_store *s, const wx_mock_refund 
  * (refund) with the APIv2 key, a fresh nonce_str each time: malloc'd, NULL on failure. */
 char *wx_mock_v2_notification_body(const wx_mock_config *cfg, const char *payload, size_t *len);
 
+/* Why a call got no answer of its own: return_code FAIL with this return_msg, and an
+ * error_code when WeChat Pay gives one (the bill downloads do). */
+typedef struct wx_mock_v2_refusal {
+    const char *return_msg;
+    const char *error_code;      /* NULL: none */
+} wx_mock_v2_refusal;
+
+/* apiv2_bills.c: pay/downloadbill and pay/downloadfundflow. -1: @p call is neither;
+ * 0: @p reply holds the bill (text or gzip, unsigned); 1: no bill, *no says why. */
+int wx_mock_v2_bill(const wx_mock_v2_call *call, wx_mock_reply *reply, wx_mock_v2_refusal *no);
+
 /* result_code FAIL with err_code and err_code_des. */
 void wx_mock_v2_fail(struct json_object *answer, const char *err_code, const char *des);
 /* A field's text ("" when absent). */

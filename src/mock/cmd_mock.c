@@ -327,7 +327,7 @@ static int run(const mock_args *a)
         .tls = a->tls,
         .quiet = a->quiet,
         .sign_with = a->sign_with,
-        .handler = {.cfg = &cfg, .spec = spec, .default_fault = a->fault, .max_skew_s = 300,
+        .handler = {.cfg = &cfg, .spec = spec, .default_fault = a->fault, .max_skew_s = WX_DEFAULT_MAX_SKEW_S,
                     .tls = a->tls, .store = store, .notifier = notifier},
         .tls_material = &tls,
         .client_ca_pem = cfg.merchant_cert_pem,

@@ -56,6 +56,29 @@ extern const wx_mock_route wx_mock_bill_routes[];
 extern const wx_mock_route wx_mock_combine_routes[];
 extern const wx_mock_route wx_mock_profitsharing_routes[];
 
+/* tradebill.c: inside a store transaction, the trade bill of @p day ("2026-12-03",
+ * +08:00) as WeChat Pay writes it (header line, every value after a backtick, summary
+ * lines): @p type ALL, SUCCESS or REFUND (anything else: ALL). *csv is set even on
+ * failure (wx_mock_str_free); *rows counts the detail lines. */
+wx_mock_store_rc wx_mock_trade_bill_csv(wx_mock_store *s, const char *day, const char *type,
+                                        wx_mock_str *csv, long long *rows);
+/* tradebill.c: inside a store transaction, the orders of @p day paid (SUCCESS or
+ * REFUND), oldest first, appended to @p out (free out->v); their `extra` is NULL. */
+typedef struct wx_mock_paid_orders {
+    wx_mock_order *v;
+    size_t n, cap;
+} wx_mock_paid_orders;
+wx_mock_store_rc wx_mock_paid_orders_of_day(wx_mock_store *s, const char *day,
+                                            wx_mock_paid_orders *out);
+/* fundflowbill.c: the same for the fund flow of @p day: every paid order an income,
+ * every successful refund an expense, with the running balance of the Basic account
+ * (@p account_type "Basic"; the Operation and Fees accounts have no movements here). */
+wx_mock_store_rc wx_mock_fundflow_bill_csv(wx_mock_store *s, const char *day,
+                                           const char *account_type, wx_mock_str *csv,
+                                           long long *rows);
+/* gzip of @p len bytes (malloc'd into *out), the same bytes each time; 0 or -1. */
+int wx_mock_gzip(const char *data, size_t len, char **out, size_t *out_len);
+
 /* A signed business error: {"code","message"} with @p status. */
 void wx_mock_reply_error(wx_mock_reply *reply, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -25,27 +25,32 @@
 typedef struct bill {
     wx_mock_str csv;
     const char *type;          /* ALL, SUCCESS or REFUND */
-    wx_mock_order *orders;     /* the day's paid orders */
-    size_t n, cap;
+    wx_mock_paid_orders paid_orders;
     long long count, paid, refunded, fees; /* fen; fees in 1/1000 fen */
 } bill;
 
 static int keep_paid(void *ud, const wx_mock_order *o)
 {
-    bill *b = ud;
+    wx_mock_paid_orders *p = ud;
     if (strcmp(o->trade_state, "SUCCESS") && strcmp(o->trade_state, "REFUND"))
         return 0;
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? 2 * b->cap : 64;
-        wx_mock_order *p = cap <= MAX_ORDERS ? realloc(b->orders, cap * sizeof *p) : NULL;
-        if (!p)
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? 2 * p->cap : 64;
+        wx_mock_order *v = cap <= MAX_ORDERS ? realloc(p->v, cap * sizeof *v) : NULL;
+        if (!v)
             return 1;
-        b->orders = p;
-        b->cap = cap;
+        p->v = v;
+        p->cap = cap;
     }
-    b->orders[b->n] = *o;
-    b->orders[b->n++].extra = NULL; /* not needed, and owned by the scratch record */
+    p->v[p->n] = *o;
+    p->v[p->n++].extra = NULL; /* not needed, and owned by the scratch record */
     return 0;
+}
+
+wx_mock_store_rc wx_mock_paid_orders_of_day(wx_mock_store *s, const char *day,
+                                            wx_mock_paid_orders *out)
+{
+    return wx_mock_order_each_of_day(s, day, keep_paid, out);
 }
 
 /* "2026-12-03T10:34:56+08:00" -> "2026-12-03 10:34:56" */
@@ -94,21 +99,33 @@ static int add_refund(void *ud, const wx_mock_refund *r)
 /* Inside a transaction: the CSV of @p day. */
 static wx_mock_store_rc build(wx_mock_store *s, const char *day, bill *b)
 {
-    wx_mock_store_rc rc = wx_mock_order_each_of_day(s, day, keep_paid, b);
+    wx_mock_paid_orders *p = &b->paid_orders;
+    wx_mock_store_rc rc = wx_mock_paid_orders_of_day(s, day, p);
     int payments = strcmp(b->type, "REFUND") != 0, refunds = strcmp(b->type, "SUCCESS") != 0;
     wx_mock_str_puts(&b->csv, HEADER);
-    for (size_t i = 0; rc == WX_STORE_OK && i < b->n; i++) {
+    for (size_t i = 0; rc == WX_STORE_OK && i < p->n; i++) {
         if (payments)
-            add_row(b, &b->orders[i], NULL);
-        refund_rows rr = {b, &b->orders[i]};
+            add_row(b, &p->v[i], NULL);
+        refund_rows rr = {b, &p->v[i]};
         if (refunds)
-            rc = wx_mock_refund_each_of_order(s, b->orders[i].out_trade_no, add_refund, &rr);
+            rc = wx_mock_refund_each_of_order(s, p->v[i].out_trade_no, add_refund, &rr);
     }
     wx_mock_str_printf(&b->csv, SUMMARY "`%lld,`%lld.%02lld,`%lld.%02lld,`0.00,`%lld.%05lld,"
                        "`%lld.%02lld,`%lld.%02lld\n", b->count, b->paid / 100, b->paid % 100,
                        b->refunded / 100, b->refunded % 100, b->fees / 100000, b->fees % 100000,
                        b->paid / 100, b->paid % 100, b->refunded / 100, b->refunded % 100);
     return b->csv.failed ? WX_STORE_ERROR : rc;
+}
+
+wx_mock_store_rc wx_mock_trade_bill_csv(wx_mock_store *s, const char *day, const char *type,
+                                        wx_mock_str *csv, long long *rows)
+{
+    bill b = {.type = type && (!strcmp(type, "SUCCESS") || !strcmp(type, "REFUND")) ? type : "ALL"};
+    wx_mock_store_rc rc = build(s, day, &b);
+    free(b.paid_orders.v);
+    *csv = b.csv;
+    *rows = b.count;
+    return rc;
 }
 
 /* The URL this sandbox serves the bill at (Host of the request, as bills.c does). */
@@ -130,28 +147,29 @@ static void trade_bill(const wx_mock_call *call, wx_mock_reply *reply)
     const char *day = wx_mock_call_query(call, "bill_date");
     const char *type = wx_mock_call_query(call, "bill_type");
     const char *tar = wx_mock_call_query(call, "tar_type");
-    bill b = {.type = type && (!strcmp(type, "SUCCESS") || !strcmp(type, "REFUND")) ? type : "ALL"};
+    type = type && (!strcmp(type, "SUCCESS") || !strcmp(type, "REFUND")) ? type : "ALL";
+    wx_mock_str csv = {0};
+    long long rows = 0;
     char token[96], key[104], sha1[41], url[512];
     unsigned char raw[12];
     if (wx_random_bytes(raw, sizeof raw) != WX_OK) {
         wx_mock_reply_error(reply, 500, "SYSTEM_ERROR", "random source failed");
         return;
     }
-    int n = snprintf(token, sizeof token, "TRADE%.4s%.2s%.2s%s", day, day + 5, day + 8, b.type);
+    int n = snprintf(token, sizeof token, "TRADE%.4s%.2s%.2s%s", day, day + 5, day + 8, type);
     for (size_t i = 0; i < sizeof raw && n > 0 && (size_t)n + 3 < sizeof token; i++)
         n += snprintf(token + n, sizeof token - (size_t)n, "%02X", raw[i]);
     snprintf(key, sizeof key, "bill:%s", token);
     wx_mock_store *s = call->ctx->store;
     if (wx_mock_store_begin(s) != WX_STORE_OK) {
         wx_mock_reply_store_error(reply);
-        free(b.orders);
         return;
     }
-    if (build(s, day, &b) != WX_STORE_OK ||
-        wx_mock_store_setting_set(s, key, b.csv.data) != WX_STORE_OK) {
+    if (wx_mock_trade_bill_csv(s, day, type, &csv, &rows) != WX_STORE_OK ||
+        wx_mock_store_setting_set(s, key, csv.data) != WX_STORE_OK) {
         wx_mock_store_rollback(s);
         wx_mock_reply_store_error(reply);
-    } else if (wx_mock_store_commit(s) != WX_STORE_OK || wx_sha1_hex(b.csv.data, b.csv.len, sha1) != WX_OK) {
+    } else if (wx_mock_store_commit(s) != WX_STORE_OK || wx_sha1_hex(csv.data, csv.len, sha1) != WX_OK) {
         wx_mock_reply_store_error(reply);
     } else {
         download_url(call, token, tar && !strcmp(tar, "GZIP"), url, sizeof url);
@@ -161,13 +179,11 @@ static void trade_bill(const wx_mock_call *call, wx_mock_reply *reply)
         json_object_object_add(o, "download_url", json_object_new_string(url));
         wx_mock_reply_json(reply, 200, o, 0);
     }
-    free(b.orders);
-    wx_mock_str_free(&b.csv);
+    wx_mock_str_free(&csv);
 }
 
-/* gzip of @p len bytes (malloc'd into *out); 0 or -1. The header carries no time, so
- * the same bill always compresses to the same bytes. */
-static int gzip(const char *data, size_t len, char **out, size_t *out_len)
+/* The header carries no time, so the same bill always compresses to the same bytes. */
+int wx_mock_gzip(const char *data, size_t len, char **out, size_t *out_len)
 {
     z_stream z;
     memset(&z, 0, sizeof z);
@@ -215,7 +231,7 @@ static void bill_file(const wx_mock_call *call, wx_mock_reply *reply)
     reply->unsigned_reply = 1; /* WeChat Pay does not sign downloads */
     reply->content_type = "application/octet-stream";
     if (tar && !strcmp(tar, "GZIP")) {
-        if (gzip(csv, strlen(csv), &reply->body, &reply->body_len) != 0)
+        if (wx_mock_gzip(csv, strlen(csv), &reply->body, &reply->body_len) != 0)
             wx_mock_reply_error(reply, 500, "SYSTEM_ERROR", "cannot compress the bill");
         free(csv);
     } else {

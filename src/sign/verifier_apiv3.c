@@ -52,7 +52,7 @@ wx_err wx_apiv3_check(wx_keyring_t *ring, int64_t max_skew_s, int64_t now, const
     if (!parse_timestamp(timestamp, &ts))
         return wx_error_set(err, WX_E_VERIFY_HEADER, "Wechatpay-Timestamp",
                             "Wechatpay-Timestamp is not a UNIX time: %.32s", timestamp);
-    int64_t skew = max_skew_s > 0 ? max_skew_s : 300;
+    int64_t skew = max_skew_s > 0 ? max_skew_s : WX_DEFAULT_MAX_SKEW_S;
     int64_t diff = now - ts;
     if (diff > skew || diff < -skew)
         return wx_error_set(err, WX_E_VERIFY_TIME, "Wechatpay-Timestamp",

@@ -8,12 +8,17 @@
 
 #include "testutil.h"
 
-#define N 1000
+/* 1,000, or WX_TEST_IN_FLIGHT (fewer under valgrind: every request is signed before the
+ * first is sent, and the sandbox refuses a timestamp over 300 s old, as WeChat Pay does). */
+static int g_n = 1000;
 
 static wxt_mock g_mock;
 
 static int setup(void **state)
 {
+    const char *n = getenv("WX_TEST_IN_FLIGHT");
+    if (n && atoi(n) > 0)
+        g_n = atoi(n);
     wxt_mock_start(&g_mock, (const char *const[]){"--quiet", NULL});
     return 0;
 }
@@ -44,15 +49,15 @@ static void test_thousand_in_flight(void **state)
         .json_text = "{\"open_id\":\"obLatjrR8kUDlj4-nofQsPAJAAFI\","
                      "\"coupon_list\":[{\"stock_id\":16474341,\"coupon_id\":\"11004999626\"}]}"};
     g_ok = g_done = 0;
-    for (int i = 0; i < N; i++)
+    for (int i = 0; i < g_n; i++)
         wx_future_release(wx_chain(c, "v3/industry-coupon/tokens")->post_async(&opts)
                               ->then(on_done, NULL));
     /* all of them are in flight at once on this thread */
-    assert_int_equal(wx_client_perform(c, 0), N);
+    assert_int_equal(wx_client_perform(c, 0), g_n);
     assert_int_equal(g_done, 0);
     wx_client_wait_all(c);
-    assert_int_equal(g_done, N);
-    assert_int_equal(g_ok, N);
+    assert_int_equal(g_done, g_n);
+    assert_int_equal(g_ok, g_n);
     assert_int_equal(wx_client_perform(c, 0), 0);
     wx_client_free(c);
 }
@@ -61,13 +66,13 @@ static void test_epoll_example(void **state)
 {
     char *out = NULL, *err = NULL;
     char n[16];
-    snprintf(n, sizeof n, "%d", N);
+    snprintf(n, sizeof n, "%d", g_n);
     char *argv[] = {WX_BINARY_DIR "/examples/async_epoll", g_mock.config, g_mock.base_url, n, NULL};
     int rc = wxt_run(argv, NULL, 0, &out, &err);
     if (rc != 0)
         fail_msg("async_epoll exited %d: %s %s", rc, out, err);
     char want[64];
-    snprintf(want, sizeof want, "%d of %d verified", N, N);
+    snprintf(want, sizeof want, "%d of %d verified", g_n, g_n);
     assert_non_null(strstr(out, want));
     free(out);
     free(err);

@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <json-c/json.h>
 #include <wechatpay/wechatpay.h>
@@ -81,27 +84,46 @@ static void test_six_styles(void **state)
     assert_int_equal(g_callbacks, 3);
 }
 
-static int count_requests_in_log(void)
+static int count_in_log(const char *needle)
 {
     char *log = wxt_read_file(g_mock.log, NULL);
     int n = 0;
-    for (char *p = log; p && (p = strstr(p, "/v3/industry-coupon/tokens")); p++)
+    for (char *p = log; p && (p = strstr(p, needle)); p++)
         n++;
     free(log);
     return n;
 }
 
+/* Every request before this one is in the log once the server has logged this one: an
+ * unsigned GET of a unique path, sent by hand so no client rule can stop it. */
+static void sync_with_log(const char *marker)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)g_mock.port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_true(fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0);
+    char req[128], buf[512];
+    int n = snprintf(req, sizeof req, "GET /%s HTTP/1.0\r\n\r\n", marker);
+    assert_int_equal(write(fd, req, (size_t)n), n);
+    while (read(fd, buf, sizeof buf) > 0)
+        ;
+    close(fd);
+    for (int i = 0; i < 3000 && !count_in_log(marker); i++)
+        usleep(10000);
+    assert_true(count_in_log(marker) > 0);
+}
+
 static void test_invalid_body_is_not_sent(void **state)
 {
-    int before = count_requests_in_log();
+    sync_with_log("wxt-marker-before");
+    int before = count_in_log("/v3/industry-coupon/tokens");
     wx_response_t *r = wx_chain(g_client, "v3/industry-coupon/tokens")->post(
         &(wx_request_options_t){.json_text = "{\"open_id\":\"x\",\"coupon_list\":[{\"stock_id\":\"1\",\"coupon_id\":\"2\"}]}"});
     assert_int_equal(wx_response_err(r), WX_E_VALIDATION);
     assert_string_equal(wx_response_violation(r, 0)->path, "coupon_list[0].stock_id");
     wx_response_free(r);
-    /* give the server a moment to log anything it might have received */
-    usleep(200000);
-    assert_int_equal(count_requests_in_log(), before);
+    sync_with_log("wxt-marker-after");
+    assert_int_equal(count_in_log("/v3/industry-coupon/tokens"), before);
 }
 
 static wx_response_t *with_fault(const char *fault)

@@ -24,7 +24,7 @@ typedef struct fake {
     json_object *sent;       /* the request's fields */
     int had_client_cert;
     enum { ANSWER_SIGNED, ANSWER_TAMPERED, ANSWER_UNSIGNED, ANSWER_FAIL, ANSWER_DOCTYPE,
-           ANSWER_MD5_ALWAYS, ANSWER_BUSINESS_FAIL, ANSWER_OFF_SPEC } mode;
+           ANSWER_MD5_ALWAYS, ANSWER_BUSINESS_FAIL, ANSWER_OFF_SPEC, ANSWER_PHP_SHAPED } mode;
 } fake;
 
 static fake g;
@@ -36,6 +36,25 @@ static void answer_xml(wx_http_response_t *resp, json_object *f)
     assert_int_equal(wx_v2_xml_encode(f, &xml, &len, NULL), WX_OK);
     assert_int_equal(wx_http_response_append(resp, xml, len), WX_OK);
     wx_free(xml);
+}
+
+#define PHP_SHAPED_SIGN "2E692F2ED5885ABC15557A9740B9C73647D3C760BE0A529A5DAEFC52732F24C1"
+
+/* An answer as the PHP SDK's Transformer::toXml writes it (seen when `wxpay` talked to
+ * a server built on that SDK): plain text where no character needs escaping, CDATA
+ * otherwise, the fields in no sorted order, sign_type among the signed fields. The sign
+ * is this golden one: HMAC-SHA256 over the ksort()ed fields, made with
+ * `printf 'attach=A & B <x> "q" 中文&mch_id=1900000001&result_code=SUCCESS&return_code=
+ * SUCCESS&sign_type=HMAC-SHA256&total_fee=100&key=KEY' | openssl dgst -sha256 -hmac KEY`
+ * (the PHP SDK's Hash::sign gives the same, and its toXml these very bytes). */
+static wx_err answer_php_shaped(wx_http_response_t *resp)
+{
+    static const char x[] =
+        "<xml><return_code>SUCCESS</return_code><mch_id>1900000001</mch_id>"
+        "<result_code>SUCCESS</result_code><total_fee>100</total_fee>"
+        "<attach><![CDATA[A & B <x> \"q\" 中文]]></attach><sign_type>HMAC-SHA256</sign_type>"
+        "<sign>" PHP_SHAPED_SIGN "</sign></xml>";
+    return wx_http_response_append(resp, x, sizeof x - 1);
 }
 
 static wx_err handler(void *ud, const wx_http_request_t *req, wx_http_response_t *resp)
@@ -55,6 +74,8 @@ static wx_err handler(void *ud, const wx_http_request_t *req, wx_http_response_t
         const char *x = "<!DOCTYPE xml [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><xml><a>&e;</a></xml>";
         return wx_http_response_append(resp, x, strlen(x));
     }
+    if (g.mode == ANSWER_PHP_SHAPED)
+        return answer_php_shaped(resp);
     json_object *a = json_object_new_object();
     json_object_object_add(a, "return_code", json_object_new_string(g.mode == ANSWER_FAIL ? "FAIL" : "SUCCESS"));
     json_object_object_add(a, "return_msg", json_object_new_string(g.mode == ANSWER_FAIL ? "签名错误" : "OK"));
@@ -229,6 +250,14 @@ static void test_answers_judged(void **state)
     expect_answer(c, ANSWER_UNSIGNED, WX_E_VERIFY_SIGNATURE, 0);
     expect_answer(c, ANSWER_MD5_ALWAYS, WX_E_VERIFY_SIGNATURE, 0); /* asked HMAC, got MD5 */
     expect_answer(c, ANSWER_DOCTYPE, WX_E_XML, 0);
+    /* the PHP SDK's way of writing an answer reads and verifies */
+    g.mode = ANSWER_PHP_SHAPED;
+    wx_response_t *php = micropay(c, ",\"sign_type\":\"HMAC-SHA256\"");
+    if (wx_response_err(php) != WX_OK)
+        fail_msg("PHP-shaped answer: %s", wx_response_error_detail(php)->message);
+    assert_string_equal(json_object_get_string(json_object_object_get(wx_response_json(php), "attach")),
+                        "A & B <x> \"q\" 中文");
+    wx_response_free(php);
     /* WeChat Pay's failures: errors that say what WeChat Pay said */
     g.mode = ANSWER_FAIL;
     wx_response_t *r = micropay(c, NULL);
@@ -301,6 +330,8 @@ static void test_debug_hook_and_response_validation(void **state)
     const char *text = wx_buf_str(&log);
     assert_non_null(strstr(text, "> POST /pay/micropay HTTP/1.1"));
     assert_non_null(strstr(text, "Content-Type: text/xml"));
+    /* as the PHP SDK asks: XML, or the text or gzip of a bill */
+    assert_non_null(strstr(text, "Accept: text/xml, application/xml, text/plain, application/x-gzip"));
     assert_null(strstr(text, "Authorization"));
     assert_non_null(strstr(text, "<out_trade_no><![CDATA[T1]]></out_trade_no>"));
     assert_non_null(strstr(text, "<sign><![CDATA[<masked>]]></sign>"));

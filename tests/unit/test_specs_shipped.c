@@ -690,12 +690,14 @@ static int listed(const char *tmpl, const char *const *list)
 
 /* Downloads, and the APIv2 calls WeChat Pay answers without a sign. */
 static const char *const k_unsigned[] = {"/v3/billdownload/file", "/v2/pay/downloadbill",
+                                         "/v2/pay/downloadfundflow",
                                          "/v2/mmpaymkttransfers/promotion/transfers",
                                          "/v2/mmpaymkttransfers/gettransferinfo",
                                          "/v2/mmpaymkttransfers/sendredpack", NULL};
 
 /* APIv2 calls that need the merchant TLS certificate; every other endpoint does not. */
 static const char *const k_cert_required[] = {"/v2/secapi/pay/reverse", "/v2/secapi/pay/refund",
+                                              "/v2/pay/downloadfundflow",
                                               "/v2/mmpaymkttransfers/promotion/transfers",
                                               "/v2/mmpaymkttransfers/gettransferinfo",
                                               "/v2/mmpaymkttransfers/sendredpack", NULL};
@@ -723,7 +725,7 @@ static void test_apiv2_markers(void **state)
             fail_msg("%s %s: multipart is %d", g_lint.eps[i].method, g_lint.eps[i].tmpl,
                      wx_endpoint_is_multipart(ep));
     }
-    assert_int_equal(v2, 11);
+    assert_int_equal(v2, 12);
 }
 
 static void test_only_downloads_unsigned(void **state)
