@@ -13,7 +13,7 @@
 
 #define DEFAULT_CAPACITY 16384
 #define MAX_CAPACITY (1u << 24)
-#define DEFAULT_WINDOW_S 300
+#define DEFAULT_WINDOW_S WX_DEFAULT_MAX_SKEW_S
 #define NIL UINT32_MAX
 
 typedef enum slot_state { SLOT_FREE = 0, SLOT_PENDING, SLOT_DONE } slot_state;
