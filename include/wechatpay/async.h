@@ -26,6 +26,8 @@
  *   wx_future_then(f1, print_it, NULL);          // not f1->then(print_it, NULL)
  *   wx_response_t *r1 = wx_future_wait(f1);      // not f1->wait()
  *   wx_response_t *r2 = wx_future_wait(f2);
+ *   wx_response_free(r1);
+ *   wx_response_free(r2);
  * @endcode
  */
 #ifndef WECHATPAY_ASYNC_H

@@ -3,16 +3,24 @@
  * @brief Chain-style requests, as in the PHP and Node SDKs:
  *
  * @code
- *   wx_response_t *r = wx_chain(c, "v3")->seg("industryCoupon")->seg("tokens")->post(&opts);
- *   wx_response_t *r = wx_chain(c, "v3/industry-coupon/tokens")->post(&opts);   // declarative
- *   wx_response_t *r = wx_at(c, "v3/industry-coupon/tokens")->post(&opts);      // index style
- *   wx_response_t *r = wx_request(wx_seg(wx_chain(c, "v3"), "industryCoupon/tokens"), WX_POST, &opts);
+ *   wx_response_t *r1 = wx_chain(c, "v3")->seg("industryCoupon")->seg("tokens")->post(&opts);
+ *   wx_response_t *r2 = wx_chain(c, "v3/industry-coupon/tokens")->post(&opts);   // declarative
+ *   wx_response_t *r3 = wx_chain(c, "v3.industryCoupon.tokens")->post(&opts);    // the tool's
+ *   wx_response_t *r4 = wx_at(c, "v3/industry-coupon/tokens")->post(&opts);      // index style
+ *   wx_response_t *r5 = wx_request(wx_seg(wx_chain(c, "v3"), "industryCoupon/tokens"), WX_POST, &opts);
+ *   wx_response_free(r1); wx_response_free(r2); wx_response_free(r3);    // five requests
+ *   wx_response_free(r4); wx_response_free(r5);
  * @endcode
  *
  * Segment rules: a leading capital is lowered, any other capital becomes `-` + lower
  * (`industryCoupon` -> `industry-coupon`); `_name_` becomes `{name}`; `{name}`,
  * `{+name}` and other RFC 6570 expressions pass through. A segment may hold several
- * `/`-separated segments. Where the spec tree says a position is a path variable, the
+ * `/`-separated segments. wx_chain() also takes the `wxpay` tool's dotted spelling,
+ * `v3.industryCoupon.tokens`, as the same path: a whole path without any `/` whose `.`
+ * (outside `{...}`) separate segments. A path with a `/`, and any wx_seg() segment, is
+ * never split at dots, so a value that holds a dot (`a.b`, a file name) goes in the slash
+ * spelling, as a segment, or in `vars`. A URL (`https://...`, any `scheme://`) is refused
+ * with "give a path, not a URL": the client's base_url gives scheme and host. Where the spec tree says a position is a path variable, the
  * segment is a value and keeps its case (`OpenID`-style values are not rewritten).
  *
  * C has no closures, so `->seg` cannot see its receiver: every call that returns a
@@ -32,6 +40,8 @@
  *   wx_node_t *tokens = wx_seg(wx_chain(c, "v3"), "industryCoupon/tokens");
  *   wx_response_t *r = wx_request(tokens, WX_POST, &opts);        // not tokens->post(&opts)
  *   wx_future_t *f = wx_request_async(tokens, WX_POST, &opts);    // not tokens->post_async(...)
+ *   wx_response_free(r);
+ *   wx_response_free(wx_future_wait(f));
  * @endcode
  * Write a chain in one expression with plain arguments; across statements, threads or
  * callbacks use wx_seg(), wx_request() and wx_request_async().
@@ -134,8 +144,8 @@ struct wx_node {
 };
 
 /**
- * @brief Start a chain at @p path ("v3", or a whole path "v3/industry-coupon/tokens"),
- *        and make it the thread's cursor.
+ * @brief Start a chain at @p path ("v3", a whole path "v3/industry-coupon/tokens", or its
+ *        dotted spelling "v3.industryCoupon.tokens"), and make it the thread's cursor.
  * @return a node owned by the client; never NULL (a NULL client or bad path gives an
  *         error node whose verbs report WX_E_CHAIN / WX_E_INVALID_ARG).
  */

@@ -7,7 +7,8 @@
  *   // r = GET /v3/bill/tradebill?bill_date=...  ->  {download_url, hash_type, hash_value}
  *   wx_download_options_t d = {
  *       .download_url = url, .hash_type = "SHA1", .hash_value = hex, .path = "bill.csv"};
- *   if (wx_download(c, &d, NULL, &err) != WX_OK) ...
+ *   if (wx_download(c, &d, NULL, &err) != WX_OK)
+ *       fprintf(stderr, "%s\n", err.message);   // WX_E_DIGEST: bill.csv was removed
  * @endcode
  */
 #ifndef WECHATPAY_DOWNLOAD_H
@@ -78,7 +79,9 @@ struct json_object;
  *   json_object *f = json_tokener_parse("{\"appid\":\"wx...\",\"mch_id\":\"1900000001\","
  *                                       "\"bill_date\":\"20261202\",\"bill_type\":\"ALL\"}");
  *   wx_download_options_t d = {.version = WX_DOWNLOAD_OPTIONS_VERSION, .path = "bill.csv"};
- *   if (wx_v2_download(c, "pay/downloadbill", f, &d, NULL, &err) != WX_OK) ...
+ *   if (wx_v2_download(c, "pay/downloadbill", f, &d, NULL, &err) != WX_OK)
+ *       fprintf(stderr, "%s\n", err.message);   // no bill that day: err.server_code
+ *   json_object_put(f);
  * @endcode
  * @param path   the APIv2 path, with or without `v2/` ("pay/downloadbill").
  * @param fields a flat json-c object of strings and numbers (borrowed; json-c caches

@@ -17,7 +17,8 @@
  *   wx_err rc = wx_notify_verify(client, headers, body, body_len, &n, &err);
  *   if (rc == WX_OK) handle(n->event_type, n->resource);
  *   int status; char *answer = NULL;
- *   (void)wx_notify_reply(rc, rc == WX_OK ? NULL : "verification failed", &status, &answer);
+ *   if (wx_notify_reply(rc, rc == WX_OK ? NULL : "verification failed", &status, &answer) != WX_OK)
+ *       status = 500;                   // no memory for the answer: 500 without a body
  *   send_http_answer(status, answer);   // 204 and no body, or 4xx/5xx with JSON
  *   wx_free(answer);
  *   wx_notification_free(n);
@@ -159,13 +160,19 @@ WX_API WX_NODISCARD wx_err wx_notify_reply(wx_err result, const char *message, i
  * transaction that credits the order, and treat a duplicate key as "already handled".
  * @code
  *   wx_notification_t *n = NULL;
- *   wx_err rc = wx_notify_verify_guarded(client, guard, headers, body, len, &n, &err);
+ *   wx_err rc = wx_notify_verify_guarded(client, guard, headers, body, body_len, &n, &err);
  *   if (rc == WX_OK) {
  *       int ok = credit_once(n->id, n->resource);     // unique constraint on n->id
  *       wx_notify_guard_finish(guard, n->id, ok);     // not ok: a redelivery is admitted
- *       if (!ok) rc = WX_E_INTERNAL;
+ *       if (!ok)
+ *           rc = WX_E_INTERNAL;
  *   }
- *   wx_notify_reply(rc, NULL, &status, &answer);       // WX_E_REPLAY answers success too
+ *   int status; char *answer = NULL;                  // WX_E_REPLAY answers success too
+ *   if (wx_notify_reply(rc, NULL, &status, &answer) != WX_OK)
+ *       status = 500;
+ *   send_http_answer(status, answer);
+ *   wx_free(answer);
+ *   wx_notification_free(n);
  * @endcode
  * @threadsafety A guard may be used from any number of threads at once (one lock).
  * @{

@@ -5,7 +5,7 @@
  *
  * JSAPI (Official Account pages, `WeixinJSBridge.invoke('getBrandWCPayRequest', ...)`)
  * and mini-programs (`wx.requestPayment`):
- * @code
+ * @code{.json}
  *   {"appId":"wx..","timeStamp":"1700000000","nonceStr":"..","package":"prepay_id=wx..",
  *    "signType":"RSA","paySign":".."}
  * @endcode
@@ -13,7 +13,7 @@
  * appId but it is signed all the same).
  *
  * APP (the OpenSDK's PayReq):
- * @code
+ * @code{.json}
  *   {"appid":"wx..","partnerid":"1900000001","prepayid":"wx..","package":"Sign=WXPay",
  *    "noncestr":"..","timestamp":"1700000000","sign":".."}
  * @endcode

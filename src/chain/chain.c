@@ -7,6 +7,7 @@
  * `a->seg(x)` is evaluated before the next `->seg` is read, so the cursor is always
  * the receiver (unless x itself uses a chain: chain.h says so). The explicit forms
  * (wx_seg, wx_request) take the node instead. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "chain/chain_internal.h"
@@ -95,6 +96,9 @@ wx_node_t *wx_seg(wx_node_t *node, const char *segment)
     if (!child) {
         wx_error_t err;
         wx_error_clear(&err);
+        if (wx_path_is_url(segment))
+            return fail(WX_E_CHAIN, "give a path, not a URL: the client's base_url gives the "
+                                    "scheme and host (\"v3/pay/transactions/native\")");
         child = wx_route_intern((wx_route *)node, segment, len, wx_segment_normalise, &k_methods,
                                 &err);
         if (!child)
@@ -110,7 +114,21 @@ wx_node_t *wx_chain(wx_client_t *client, const char *path)
         return fail(WX_E_INVALID_ARG, "wx_chain: client is NULL");
     if (!path)
         return fail(WX_E_CHAIN, "wx_chain: path is NULL");
-    return wx_seg(&wx_route_root(wx_client_routes(client))->face, path);
+    wx_node_t *root = &wx_route_root(wx_client_routes(client))->face;
+    size_t len = strlen(path);
+    if (!wx_path_is_dotted(path, len))
+        return wx_seg(root, path);
+    /* the dotted spelling is the slash spelling: the same raw key, so a warm chain stays
+       allocation-free below the stack buffer's size */
+    char stack[256];
+    char *slashed = len < sizeof stack ? stack : malloc(len + 1);
+    if (!slashed)
+        return fail(WX_E_NOMEM, "out of memory reading a dotted path");
+    wx_path_dots_to_slashes(path, len, slashed);
+    wx_node_t *n = wx_seg(root, slashed);
+    if (slashed != stack)
+        free(slashed);
+    return n;
 }
 
 wx_node_t *wx_at(wx_client_t *client, const char *path) { return wx_chain(client, path); }

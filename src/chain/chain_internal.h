@@ -15,6 +15,18 @@
 wx_err wx_segment_normalise(const char *seg, size_t len, int variable, wx_buf *out,
                             wx_error_t *err);
 
+/* Whether @p path starts with a URI scheme and "//" ("https://api.mch.weixin.qq.com/..."):
+ * a chain takes a path; the client's base_url gives scheme and host. */
+int wx_path_is_url(const char *path);
+
+/* Whether a whole chain path is in the dotted spelling (`v3.industryCoupon.tokens`): it has
+ * no '/' and a '.' outside every `{...}` expression. */
+int wx_path_is_dotted(const char *path, size_t len);
+
+/* Write the slash spelling of a dotted path into @p out (len + 1 bytes): each '.' outside
+ * `{...}` becomes '/'. */
+void wx_path_dots_to_slashes(const char *path, size_t len, char *out);
+
 /* The route behind a node, or NULL (with the reason in *err) when @p node cannot be
  * requested: NULL, or the error node, whose reason the calling thread remembers. */
 wx_route *wx_node_route(const wx_node_t *node, wx_error_t *err);

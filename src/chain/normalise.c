@@ -114,3 +114,45 @@ wx_err wx_segment_normalise(const char *seg, size_t len, int variable, wx_buf *o
     }
     return WX_OK;
 }
+
+/* ---------------------------------------------------------------- whole paths */
+
+int wx_path_is_url(const char *path)
+{
+    /* RFC 3986 scheme: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), then "://" */
+    size_t i = 0;
+    if (!((path[0] >= 'a' && path[0] <= 'z') || is_upper(path[0])))
+        return 0;
+    while ((path[i] >= 'a' && path[i] <= 'z') || is_upper(path[i]) ||
+           (path[i] >= '0' && path[i] <= '9') || path[i] == '+' || path[i] == '-' ||
+           path[i] == '.')
+        i++;
+    return strncmp(path + i, "://", 3) == 0;
+}
+
+/* The dotted spelling is the tool's shorthand, so it must mean the same here. The rule is
+ * narrow on purpose: a path with a '/' is never split, so a value holding a dot (a file
+ * name, "a.b") goes in the slash spelling, in `vars`, or as a wx_seg() segment, which is
+ * never split either. '.' inside `{...}` belongs to the expression ({a.b} is RFC 6570). */
+int wx_path_is_dotted(const char *path, size_t len)
+{
+    if (memchr(path, '/', len))
+        return 0;
+    int depth = 0;
+    for (size_t i = 0; i < len; i++) {
+        depth += path[i] == '{' ? 1 : path[i] == '}' ? -1 : 0;
+        if (path[i] == '.' && depth <= 0)
+            return 1;
+    }
+    return 0;
+}
+
+void wx_path_dots_to_slashes(const char *path, size_t len, char *out)
+{
+    int depth = 0;
+    for (size_t i = 0; i < len; i++) {
+        depth += path[i] == '{' ? 1 : path[i] == '}' ? -1 : 0;
+        out[i] = path[i] == '.' && depth <= 0 ? '/' : path[i];
+    }
+    out[len] = 0;
+}

@@ -361,7 +361,7 @@ int wx_cmd_bench(int argc, char **argv)
     if ((rc = cli_request_client(&a.ro, &overrides, &c)) != CLI_EXIT_OK)
         goto out;
     wx_request_options_t opts = cli_request_options(&a.ro);
-    wx_node_t *node = cli_chain_path(c, a.path);
+    wx_node_t *node = wx_chain(c, a.path);
 
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -214,7 +214,7 @@ int wx_cmd_request(int argc, char **argv)
     if ((rc = cli_request_client(&a.ro, &overrides, &c)) != CLI_EXIT_OK)
         goto out;
     wx_request_options_t opts = cli_request_options(&a.ro);
-    r = wx_request(cli_chain_path(c, a.path), a.m, &opts);
+    r = wx_request(wx_chain(c, a.path), a.m, &opts);
     rc = report(r, wx_method_name(a.m), a.path, &a);
 out:
     wx_response_free(r);

@@ -82,30 +82,3 @@ void cli_request_opts_free(cli_request_opts *o)
     free(o->body);
     o->body = NULL;
 }
-
-wx_node_t *cli_chain_path(wx_client_t *c, const char *path)
-{
-    if (strchr(path, '/') || !strchr(path, '.'))
-        return wx_chain(c, path);
-    char *seg = malloc(strlen(path) + 1);
-    if (!seg) /* an error node, which the verb reports */
-        return wx_chain(c, NULL);
-    wx_node_t *n = NULL;
-    const char *s = path;
-    for (;;) {
-        size_t len = 0;
-        int depth = 0;
-        while (s[len] && (s[len] != '.' || depth > 0)) {
-            depth += s[len] == '{' ? 1 : s[len] == '}' ? -1 : 0;
-            len++;
-        }
-        memcpy(seg, s, len);
-        seg[len] = 0;
-        n = n ? wx_seg(n, seg) : wx_chain(c, seg);
-        if (!s[len])
-            break;
-        s += len + 1;
-    }
-    free(seg);
-    return n;
-}

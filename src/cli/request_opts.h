@@ -38,10 +38,4 @@ int cli_request_client(cli_request_opts *o, wx_client_options_t *overrides, wx_c
 wx_request_options_t cli_request_options(cli_request_opts *o);
 void cli_request_opts_free(cli_request_opts *o);
 
-/* The node for PATH in any chain spelling. With a '/' the library takes the whole path
- * (it drops a leading '/'); without one, '.' separates the segments
- * (`v3.industryCoupon.tokens`) except inside a `{...}` expression. Each segment is
- * normalised by the library (industryCoupon, _var_, {var}). */
-wx_node_t *cli_chain_path(wx_client_t *c, const char *path);
-
 #endif

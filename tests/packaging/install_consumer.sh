@@ -86,6 +86,10 @@ for h in "$src"/include/wechatpay/*.h; do
     cmp -s "$h" "$prefix/include/wechatpay/${h##*/}" ||
         fail "include/wechatpay/${h##*/} is not installed as it is in the tree"
 done
+for f in "$src"/spec/callbacks/*.json "$src"/spec/v3/pay/transactions/native.json; do
+    cmp -s "$f" "$prefix/share/wechatpay/spec/${f#"$src"/spec/}" ||
+        fail "spec/${f#"$src"/spec/} is not installed in share/wechatpay/spec"
+done
 [ "$(readlink "$libdir/libwechatpay.so.$major")" = "libwechatpay.so.$version" ] ||
     fail "libwechatpay.so.$major is not a link to libwechatpay.so.$version"
 [ "$(readlink "$libdir/libwechatpay.so")" = "libwechatpay.so.$major" ] ||

@@ -152,6 +152,56 @@ static void test_chain_errors(void **state)
     wx_client_free(c);
 }
 
+/* The tool's dotted spelling means the same path here; a URL is refused before anything
+ * is interned or sent. */
+static void test_dotted_path_and_url(void **state)
+{
+    wx_client_t *c = new_client(NULL);
+    wx_node_t *slash = wx_chain(c, "v3/industry-coupon/tokens");
+    assert_ptr_equal(wx_chain(c, "v3.industryCoupon.tokens"), slash);
+    assert_ptr_equal(wx_chain(c, "v3.industry-coupon.tokens"), slash);
+    /* '.' inside an expression is the expression's; a '/' path or a segment never splits */
+    assert_string_equal(wx_node_path(wx_chain(c, "v3.pay.transactions.id._transaction_id_")),
+                        "v3/pay/transactions/id/{transaction_id}");
+    assert_string_equal(wx_node_path(wx_chain(c, "v3.x.{a.b}")), "v3/x/{a.b}");
+    assert_string_equal(wx_node_path(wx_chain(c, "v3/files/report.csv")), "v3/files/report.csv");
+    assert_string_equal(wx_node_path(wx_chain(c, "v3")->seg("ecommerce.v1")), "v3/ecommerce.v1");
+    /* a dotted path longer than the stack buffer takes the heap, same answer */
+    char longp[600] = "v3", longs[600] = "v3";
+    for (int i = 0; i < 60; i++) {
+        strcat(longp, ".segmentX");
+        strcat(longs, "/segment-x");
+    }
+    assert_ptr_equal(wx_chain(c, longp), wx_chain(c, longs));
+    wx_response_t *r = wx_chain(c, "v3..x")->get(NULL);
+    assert_int_equal(wx_response_err(r), WX_E_CHAIN);
+    wx_response_free(r);
+    int before = g_fake.requests;
+    static const char *const urls[] = {
+        "https://api.mch.weixin.qq.com/v3/pay/transactions/native",
+        "http://127.0.0.1:8080/v3/certificates", "HTTPS://api.mch.weixin.qq.com/v3",
+        "git+ssh://x/v3"};
+    for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
+        r = wx_chain(c, urls[i])->get(NULL);
+        assert_int_equal(wx_response_err(r), WX_E_CHAIN);
+        if (!strstr(wx_response_error_detail(r)->message, "give a path, not a URL"))
+            fail_msg("%s: %s", urls[i], wx_response_error_detail(r)->message);
+        wx_response_free(r);
+    }
+    r = wx_chain(c, "v3")->seg("https://x/y")->get(NULL);
+    assert_non_null(strstr(wx_response_error_detail(r)->message, "give a path, not a URL"));
+    wx_response_free(r);
+    assert_int_equal(g_fake.requests, before);
+    /* warm, the dotted spelling allocates nothing either */
+    wxt_alloc_install();
+    for (int i = 0; i < 100; i++)
+        assert_ptr_equal(wx_chain(c, "v3.industryCoupon.tokens"), slash);
+    long n = wxt_alloc_count();
+    wxt_alloc_uninstall();
+    assert_int_equal(n, 0);
+    wx_client_free(c);
+}
+
 static void test_variable_position_keeps_case(void **state)
 {
     char dir[512];
@@ -348,6 +398,7 @@ int main(void)
         cmocka_unit_test(test_normalise),
         cmocka_unit_test(test_same_node),
         cmocka_unit_test(test_chain_errors),
+        cmocka_unit_test(test_dotted_path_and_url),
         cmocka_unit_test(test_variable_position_keeps_case),
         cmocka_unit_test(test_value_is_not_taken_for_an_escaped_one),
         cmocka_unit_test(test_warm_chain_allocates_nothing),
