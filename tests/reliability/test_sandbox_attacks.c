@@ -36,6 +36,7 @@
 #define IDLE 1100 /* past libmicrohttpd's default limit of 1,020 connections */
 
 static wxt_mock g_mock;
+static int g_room; /* the descriptor limit lets IDLE connections be held */
 
 static long now_ms(void)
 {
@@ -173,7 +174,7 @@ static void test_unsigned_bodies_not_buffered(void **state)
     snprintf(head, sizeof head,
              "POST " SEED_PATH " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
              "Content-Length: %u\r\n\r\n", ANNOUNCED);
-    long rss_before = mock_memory_kb("VmRSS");
+    long rss_before = mock_memory_kb("VmRSS"), peak_before = mock_memory_kb("VmHWM");
     sender *c = calloc(BODIES, sizeof *c);
     for (int i = 0; i < BODIES; i++) {
         c[i].fd = connect_mock();
@@ -195,8 +196,12 @@ static void test_unsigned_bodies_not_buffered(void **state)
            "sandbox RSS %ld kB before, %ld kB after, peak %ld kB\n",
            BODIES, ANNOUNCED, ended, now_ms() - t0, answered, sent / 1024, rss_before, rss,
            peak);
-    if (peak >= 200 * 1024)
-        fail_msg("the sandbox peaked at %ld kB with %d unsigned bodies in flight", peak, BODIES);
+    /* under a tool (WX_MOCK_WRAPPER=valgrind) the tool's own memory counts too: there
+       only the growth is bounded */
+    const char *wrapper = getenv("WX_MOCK_WRAPPER");
+    if (wrapper && *wrapper ? peak - peak_before >= 100 * 1024 : peak >= 200 * 1024)
+        fail_msg("the sandbox peaked at %ld kB (%ld kB before) with %d unsigned bodies in "
+                 "flight", peak, peak_before, BODIES);
     assert_int_equal(ended, BODIES); /* none of them is left waiting for more body */
 }
 
@@ -286,7 +291,7 @@ static int room_for(int n)
 static void test_signed_request_beside_idle_connections(void **state)
 {
     (void)state;
-    if (!room_for(IDLE)) {
+    if (!g_room) {
         printf("skipped: the hard RLIMIT_NOFILE is too low for %d connections\n", IDLE);
         skip();
     }
@@ -324,6 +329,9 @@ static void test_signed_request_beside_idle_connections(void **state)
 
 static int setup(void **state)
 {
+    /* before the sandbox starts: it inherits the limit (a tool running it may not let
+       the sandbox raise its own) */
+    g_room = room_for(IDLE);
     wxt_mock_start(&g_mock, NULL);
     return 0;
 }
