@@ -209,6 +209,15 @@ static void test_cli(void **state)
               w, g_mock.config, g_mock.base_url);
     assert_non_null(strstr(out, "ORDERNOTEXIST"));
     free(out);
+    /* -v shows an APIv2 exchange too (the debug hook), the request's sign masked */
+    out = run(1, "%s -v -c %s --base-url %s --json '{\"appid\":\"wx1\",\"mch_id\":\"1900000001\","
+                 "\"out_trade_no\":\"CLI-NONE\"}' POST v2/pay/orderquery 2>&1",
+              w, g_mock.config, g_mock.base_url);
+    assert_non_null(strstr(out, "> POST /pay/orderquery HTTP/1.1"));
+    assert_non_null(strstr(out, "<out_trade_no><![CDATA[CLI-NONE]]></out_trade_no>"));
+    assert_non_null(strstr(out, "<sign><![CDATA[<masked>]]></sign></xml>"));
+    assert_non_null(strstr(out, "< 200 (WX_E_HTTP)"));
+    free(out);
     out = run(2, "%s -c %s --base-url %s --json '{\"mch_id\":\"1234\"}' POST v2/pay/orderquery 2>&1",
               w, g_mock.config, g_mock.base_url);
     assert_non_null(strstr(out, "nothing was sent"));
