@@ -90,7 +90,7 @@ typedef struct wx_upload {
 } wx_upload_t;
 
 /** Version of wx_request_options_t in these headers (common.h, "Growing structs"). */
-#define WX_REQUEST_OPTIONS_VERSION 1
+#define WX_REQUEST_OPTIONS_VERSION 2
 /** A wx_request_options_t of this version with every other member zero. */
 #define WX_REQUEST_OPTIONS_INIT {.version = WX_REQUEST_OPTIONS_VERSION}
 
@@ -122,6 +122,15 @@ typedef struct wx_request_options {
      *  to the key used (wechatpay/sensitive.h). */
     const char *const *encrypt_fields;
     const char *encrypt_key_id;     /**< key for encrypt_fields; NULL: the current one */
+    /* ---- version 2: read only from a struct whose version is 2 or more */
+    /** 1: decrypt, with the merchant private key (RSA-OAEP), the fields the response's
+     *  spec marks sensitive (`x-is-sensitive`), which WeChat Pay encrypts with the
+     *  merchant certificate (a complaint's payer phone, a transfer's user name), so
+     *  wx_response_json() holds the clear values; wx_response_body() stays the bytes
+     *  received and verified. After verification and response validation; a marked field
+     *  that does not decrypt fails the response (WX_E_CRYPTO or the like, `where` naming
+     *  it). Not for bodies streamed to a sink, nor APIv2. */
+    int decrypt_response;
 } wx_request_options_t;
 
 /**

@@ -7,6 +7,8 @@
 
 #include <json-c/json.h>
 
+#include <wechatpay/sensitive.h>
+
 #include "client/client_internal.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -185,6 +187,45 @@ static void finish_verified(wx_call *call)
     finish_checked(call);
 }
 
+typedef struct decrypt_job {
+    wx_client_t *client;
+    wx_error_t *err;
+} decrypt_job;
+
+/* One field the response's spec marks sensitive: replaced in place by its clear text. */
+static wx_err decrypt_marked(void *ud, const wx_sensitive_field_t *f)
+{
+    decrypt_job *job = ud;
+    wx_err rc = wx_client_decrypt_fields(job->client, f->parent,
+                                         (const char *const[]){f->key, NULL}, job->err);
+    if (rc != WX_OK)
+        snprintf(job->err->where, sizeof job->err->where, "%s", f->path);
+    return rc;
+}
+
+/* decrypt_response: after verification and validation (both judge what WeChat Pay sent),
+ * the marked fields of wx_response_json() become clear text. A field that does not
+ * decrypt fails the response: the caller asked for clear values and would otherwise
+ * read ciphertext as a phone number. */
+static void decrypt_answer(wx_call *call)
+{
+    wx_response_t *r = call->resp;
+    struct json_object *j = wx_response_json(r);
+    if (!j)
+        return;
+    wx_error_t e;
+    wx_error_clear(&e);
+    decrypt_job job = {call->client, &e};
+    wx_err rc = wx_endpoint_sensitive_response_paths(call->answer.ep, r->http.status, j,
+                                                     decrypt_marked, &job);
+    if (rc != WX_OK) {
+        char where[sizeof e.where];
+        snprintf(where, sizeof where, "%s", e.where);
+        wx_error_set(&r->error, rc, where, "decrypt_response: %s: %s", where, e.message);
+        r->error.http_status = r->http.status;
+    }
+}
+
 /* An answer that is kept (APIv3 or APIv2, success or server error), after its own
  * checks: optional response validation of a success, the body sink, the debug hook. */
 static void finish_checked(wx_call *call)
@@ -208,6 +249,9 @@ static void finish_checked(wx_call *call)
             wx_violations_free(v);
         }
     }
+    if (ok && call->answer.decrypt && call->answer.ep && !call->v2.on && !call->answer.sink &&
+        !r->http.sink && r->error.code == WX_OK)
+        decrypt_answer(call);
     if (ok && call->answer.sink && !r->http.sink && r->error.code == WX_OK) {
         /* Verified first, then handed over. */
         if (r->http.body.len && call->answer.sink(call->answer.sink_ud, r->http.body.data, r->http.body.len) != 0)

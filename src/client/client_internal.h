@@ -143,6 +143,8 @@ typedef struct wx_call {
     struct {                      /* how to judge the answer */
         const wx_endpoint_t *ep;
         int unsigned_2xx;         /* downloads WeChat Pay does not sign */
+        int decrypt;              /* decrypt_response: the spec's sensitive fields of a
+                                     2xx answer are decrypted with the merchant key */
         wx_body_sink_fn sink;
         void *sink_ud;
         int cert_download;        /* the GET /v3/certificates of a refresh */
@@ -220,6 +222,8 @@ typedef struct wx_sensitive_plan {
     char key_id[128];             /* the key used, the value of Wechatpay-Serial */
     wx_kv_t *headers;             /* the caller's headers + Wechatpay-Serial (owned) */
     struct json_object *encrypted; /* the body with its fields encrypted (owned) */
+    struct json_object *params;   /* marked query/header values, encrypted (owned) */
+    wx_kv_t *query;               /* the query with those values encrypted (owned) */
 } wx_sensitive_plan;
 /* Pick the key (encrypt_key_id, a Wechatpay-Serial header, or the current one) and
  * make the header list the request is validated and sent with. */

@@ -42,6 +42,9 @@ wx_err wx_strict_refuse(wx_prep *p);
 /* prepare_body.c */
 wx_err wx_step_body(wx_prep *p);      /* json / json_text -> body value and text */
 wx_err wx_step_encrypt(wx_prep *p);   /* encrypt_fields and marked fields, platform key */
+/* prepare_params.c: the query and header parameters the spec marks sensitive */
+int wx_sensitive_params_given(const wx_endpoint_t *ep, const wx_request_options_t *o);
+wx_err wx_sensitive_params_encrypt(wx_prep *p); /* after the body: values, then the target */
 wx_err wx_step_payload(wx_prep *p);   /* the bytes sent: the body text or an upload */
 /* prepare_validate.c */
 wx_err wx_step_validate(wx_prep *p);  /* the request against its endpoint */

@@ -38,8 +38,9 @@ wx_err wx_step_body(wx_prep *p)
      * being asked, whatever validation says): the key is chosen now, so that validation
      * sees the request's Wechatpay-Serial header, and the body is validated in clear.
      * No key is an error here, before anything is sent. */
-    p->marked = p->body && wx_endpoint_has_sensitive(p->call->answer.ep)
-                    ? p->call->answer.ep : NULL;
+    const wx_endpoint_t *ep = p->call->answer.ep;
+    p->marked = wx_endpoint_has_sensitive(ep) && (p->body || wx_sensitive_params_given(ep, o))
+                    ? ep : NULL;
     p->encrypting = (o->encrypt_fields && o->encrypt_fields[0]) || p->marked;
     if (!p->encrypting)
         return WX_OK;
@@ -53,8 +54,9 @@ wx_err wx_step_encrypt(wx_prep *p)
 {
     if (!p->encrypting)
         return WX_OK;
-    return wx_sensitive_plan_encrypt(p->client, &p->plan, p->body, p->o->encrypt_fields,
-                                     p->marked, &p->text, &p->text_len, &p->err);
+    wx_err rc = wx_sensitive_plan_encrypt(p->client, &p->plan, p->body, p->o->encrypt_fields,
+                                          p->marked, &p->text, &p->text_len, &p->err);
+    return rc == WX_OK ? wx_sensitive_params_encrypt(p) : rc;
 }
 
 /* ---------------------------------------------------------------- uploads */

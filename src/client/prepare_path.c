@@ -91,7 +91,9 @@ wx_err wx_step_endpoint(wx_prep *p)
                          p->method_name, p->route->path);
         return WX_E_SPEC;
     }
-    if (spec->rc == WX_E_NOT_FOUND && validating && p->client->strict_requests)
+    /* strict is about where a request goes, so a per-request no_validation (which skips
+       checking what it holds) does not let it go to an endpoint no spec describes */
+    if (spec->rc == WX_E_NOT_FOUND && p->client->strict_requests)
         return wx_strict_refuse(p);
     wx_call *call = p->call;
     call->answer.ep = spec->rc == WX_OK ? spec->ep : NULL;

@@ -189,7 +189,11 @@ wx_err wx_sensitive_plan_encrypt(wx_client_t *c, wx_sensitive_plan *p, struct js
 void wx_sensitive_plan_free(wx_sensitive_plan *p)
 {
     wx_free(p->headers);
+    wx_free(p->query);
     json_object_put(p->encrypted);
+    json_object_put(p->params);
     p->headers = NULL;
+    p->query = NULL;
     p->encrypted = NULL;
+    p->params = NULL;
 }

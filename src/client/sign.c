@@ -167,6 +167,7 @@ wx_err wx_step_freeze(wx_prep *p)
     r->http.body.limit = p->client->max_response_bytes;
     call->answer.sink = p->o->sink;
     call->answer.sink_ud = p->o->sink_ud;
+    call->answer.decrypt = p->o->version >= 2 && p->o->decrypt_response; /* a version 2 member */
     if (p->o->sink && call->answer.unsigned_2xx) {
         /* Nothing to verify: stream straight to the caller, whatever its size (a bill
            may be larger than any body worth keeping; an error body still is kept and

@@ -151,6 +151,15 @@ static int load_merchant(const char *dir, struct json_object *conf, wx_mock_conf
         return -1;
     if ((s = get_string(conf, "CONFIG.json", "spec_dir", 0, &bad, why, why_len)))
         cfg->spec_dir = join_path(dir, s);
+    if ((s = get_string(conf, "CONFIG.json", "validation", 0, &bad, why, why_len))) {
+        static const char *const modes[] = {"on", "strict", "off"}; /* wx_validation_mode */
+        cfg->validation = -1;
+        for (int i = 0; i < 3; i++)
+            cfg->validation = strcmp(s, modes[i]) == 0 ? i : cfg->validation;
+        if (cfg->validation < 0)
+            return fail(why, why_len, "CONFIG.json: \"validation\" is \"%s\"; expected on, "
+                        "strict or off", s);
+    }
     return bad ? -1 : 0;
 }
 

@@ -312,8 +312,12 @@ static void answer_endpoint(const wx_mock_handler_ctx *ctx, const wx_mock_reques
 
     wx_err rc = wx_spec_find(ctx->spec, req->method, path, &ep, &vars, &err);
     if (rc == WX_E_NOT_FOUND) {
-        set_error(reply, 404, "NOT_FOUND", NULL, "no endpoint %s %s in the spec tree",
-                  req->method, path);
+        char *near = NULL;
+        if (wx_spec_nearest(ctx->spec, req->method, path, &near) != WX_OK)
+            near = NULL;
+        set_error(reply, 404, "NOT_FOUND", NULL, "no endpoint %s %s in the spec tree%s%s",
+                  req->method, path, near ? "; " : "", near ? near : "");
+        wx_free(near);
         goto out;
     }
     if (rc != WX_OK) {
@@ -351,7 +355,9 @@ static void answer_endpoint(const wx_mock_handler_ctx *ctx, const wx_mock_reques
         .body = body,
         .has_body = parts != NULL || req->body_len > 0,
     };
-    rc = wx_endpoint_validate_request(ep, &view, &violations);
+    rc = ctx->cfg->validation == WX_VALIDATION_OFF
+             ? WX_OK
+             : wx_endpoint_validate_request(ep, &view, &violations);
     if (rc == WX_E_VALIDATION) {
         set_violations(reply, violations);
         goto out;

@@ -83,6 +83,10 @@ typedef struct wx_mock_config {
     wx_privkey_t *pubkey_key;   /* signs responses (pubkey mode); NULL if not configured */
     char *pubkey_id;            /* "PUB_KEY_ID_..." */
     char *spec_dir;             /* CONFIG.json "spec_dir", absolute, or NULL */
+    int validation;             /* CONFIG.json "validation", a wx_validation_mode: on and
+                                   strict answer a request no spec describes 404 naming the
+                                   nearest known endpoints (the sandbox has nothing else to
+                                   answer it with); off does not validate request bodies */
 } wx_mock_config;
 
 /* Read DIR/CONFIG.json and DIR/mock.json and load the keys they name. On failure

@@ -329,18 +329,25 @@ static parent_entry *parent_of(wx_spec_t *spec, const char *parent, size_t plen)
     return e;
 }
 
+/* The cache key of a parent path: without leading or trailing slashes (NULL is the root).
+ * Moves *parent past the leading ones and returns the length. */
+static size_t parent_key(const char **parent)
+{
+    const char *p = *parent ? *parent : "";
+    while (*p == '/')
+        p++;
+    size_t n = strlen(p);
+    while (n && p[n - 1] == '/')
+        n--;
+    *parent = p;
+    return n;
+}
+
 int wx_spec_segment_kind(wx_spec_t *spec, const char *parent, const char *seg_name)
 {
     if (!spec || !seg_name || !*seg_name)
         return 0;
-    if (!parent)
-        parent = "";
-    /* The cache key is the parent without leading or trailing slashes. */
-    while (*parent == '/')
-        parent++;
-    size_t plen = strlen(parent);
-    while (plen && parent[plen - 1] == '/')
-        plen--;
+    size_t plen = parent_key(&parent);
     size_t slen = strlen(seg_name);
     int kind = WX_SPEC_SEGMENT_UNKNOWN;
     pthread_mutex_lock(&spec->lock);
@@ -361,4 +368,53 @@ int wx_spec_segment_kind(wx_spec_t *spec, const char *parent, const char *seg_na
 done:
     pthread_mutex_unlock(&spec->lock);
     return kind;
+}
+
+/* Levenshtein distance of two short strings (each at most 256 bytes), two rows. */
+static size_t edit_distance(const char *a, size_t an, const char *b, size_t bn)
+{
+    size_t row[2][257];
+    for (size_t j = 0; j <= bn; j++)
+        row[0][j] = j;
+    for (size_t i = 1; i <= an; i++) {
+        size_t *prev = row[(i - 1) & 1], *cur = row[i & 1];
+        cur[0] = i;
+        for (size_t j = 1; j <= bn; j++) {
+            size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+    }
+    return row[an & 1][bn];
+}
+
+int wx_spec_closest_segment(wx_spec_t *spec, const char *parent, const char *seg_name,
+                            char *out, size_t cap)
+{
+    size_t slen = seg_name ? strlen(seg_name) : 0;
+    if (!spec || slen == 0 || slen > 256 || cap == 0)
+        return 0;
+    size_t plen = parent_key(&parent);
+    /* a third of the name, at least one edit, at most three: "natve" finds "native",
+       "tokenz" "tokens"; "refunds" does not find "transfer" */
+    size_t best = slen / 3 < 1 ? 1 : slen / 3 > 3 ? 3 : slen / 3;
+    int found = 0;
+    pthread_mutex_lock(&spec->lock);
+    parent_entry *e = parent_of(spec, parent, plen);
+    for (size_t i = 0; e && i < e->n; i++) {
+        for (size_t j = 0; j < e->dirs[i]->n; j++) {
+            const wx_child *ch = &e->dirs[i]->children[j];
+            size_t n = strlen(ch->name);
+            if (ch->is_var || n > 256 || n >= cap || !(ch->dir || ch->file_rel))
+                continue;
+            size_t d = edit_distance(seg_name, slen, ch->name, n);
+            if (d < best || (d == best && !found)) {
+                best = d;
+                found = 1;
+                memcpy(out, ch->name, n + 1);
+            }
+        }
+    }
+    pthread_mutex_unlock(&spec->lock);
+    return found;
 }

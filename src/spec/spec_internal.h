@@ -20,6 +20,12 @@ typedef enum wx_spec_segment {
    the root), a wx_spec_segment. Must be fast after the first call for a given parent. */
 int wx_spec_segment_kind(wx_spec_t *spec, const char *parent, const char *seg);
 
+/* The literal child of @p parent closest to @p seg by edit distance (a third of its
+   length at most, 1 to 3 edits; the first in name order on a tie), copied into @p out:
+   1 when there is one, else 0. For "did you mean" in errors; takes the spec's lock. */
+int wx_spec_closest_segment(wx_spec_t *spec, const char *parent, const char *seg, char *out,
+                            size_t cap);
+
 /* Test and fuzzing hook: a spec set over in-memory files (`path` relative to the tree,
  * e.g. "v3/x.yaml"), instead of the built-in tree, the environment and directories.
  * The table (sorted by path, terminated by {NULL, NULL, 0}) is borrowed for the life

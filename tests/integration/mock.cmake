@@ -10,6 +10,8 @@ target_compile_definitions(test_mock_auth PRIVATE
   WX_AUTH_CORPUS="${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/auth_header")
 
 if(WX_HAVE_MOCK)
+  wx_integration_test(NAME test_mock_validation
+                      SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_mock_validation.c LABELS mock)
   wx_integration_test(NAME test_mock SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_mock.c
                       ${CMAKE_CURRENT_LIST_DIR}/test_mock_client.c LABELS mock)
   target_link_libraries(test_mock PRIVATE PkgConfig::CURL PkgConfig::JSONC)

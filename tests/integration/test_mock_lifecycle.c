@@ -706,6 +706,19 @@ static void test_sensitive_answer(void **state)
     wx_privkey_free(key);
     free(key_path);
     wx_response_free(r);
+
+    /* decrypt_response: the client decrypts the marked fields itself; the body text stays
+       what was received and verified */
+    r = wx_chain(g_client, "v3/transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}")
+        ->get(&(wx_request_options_t){
+            .version = WX_REQUEST_OPTIONS_VERSION, .decrypt_response = 1,
+            .vars = (wx_kv_t[]){{"batch_id", "1030000071100999991182020050700019480001"},
+                                {"detail_id", "1040000071100999991182020050700019500100"},
+                                {NULL, NULL}}});
+    lc_ok(r);
+    assert_string_equal(lc_field(r, "user_name"), "沙箱示例 user_name");
+    assert_null(strstr(wx_response_body(r, NULL), "沙箱示例 user_name"));
+    wx_response_free(r);
 }
 
 /* Reset forgets orders; it runs last. */

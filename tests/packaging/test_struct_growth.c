@@ -177,6 +177,7 @@ static void test_version_2_member(void **state)
     wx_client_free(c);
     /* ... only when it says its struct has it: version 0 is version 1 */
     o = wxt_fake_options(&g_fake);
+    o.version = 0;
     o.max_clock_skew_s = 1000;
     assert_int_equal(wx_client_new(&o, &c, NULL), WX_OK);
     assert_int_equal(request_with_skew(c, 600), WX_E_VERIFY_TIME);

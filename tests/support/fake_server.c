@@ -176,7 +176,8 @@ wx_client_options_t wxt_fake_options(wxt_fake *fake)
     platform[0] = (wx_platform_key_t){PLATFORM_SERIAL, wxt_golden("platform_cert.pem")};
     platform[1] = (wx_platform_key_t){"PUB_KEY_ID_0114232009152025032900000000000000",
                                       wxt_golden("other_cert.pem")};
-    wx_client_options_t o = {0};
+    wx_client_options_t o = WX_CLIENT_OPTIONS_INIT;
+    o.validation = WX_VALIDATION_STRICT; /* the tests run strict (testutil.c) */
     o.mchid = "1900000001";
     o.serial = "3C9A2F1B7E5D4C3B2A1908F7E6D5C4B3A2918070";
     o.private_key_pem = wxt_golden("merchant_key.pem");

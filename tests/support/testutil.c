@@ -167,9 +167,31 @@ int wxt_sh(char **out, char **errout, const char *fmt, ...)
 static int keys_current(const char *cfg)
 {
     char *text = wxt_read_file(cfg, NULL);
-    int ok = text && strstr(text, "\"merchant_cert\"") != NULL;
+    int ok = text && strstr(text, "\"merchant_cert\"") != NULL &&
+             strstr(text, "\"validation\": \"strict\"") != NULL;
     free(text);
     return ok;
+}
+
+/* The tests run strict: every client and sandbox made from the shared CONFIG.json
+ * refuses a request no spec describes, so a test that sends one by mistake fails. A
+ * test that means to use a path without a spec says so with its own config. */
+static void make_strict(const char *cfg)
+{
+    size_t len = 0;
+    char *text = wxt_read_file(cfg, &len);
+    char *brace = text ? strchr(text, '{') : NULL;
+    if (!brace)
+        fail_msg("%s: not a JSON object", cfg);
+    static const char strict[] = "\n  \"validation\": \"strict\",";
+    size_t at = (size_t)(brace - text) + 1, n = sizeof strict - 1;
+    char *out = malloc(len + n + 1);
+    memcpy(out, text, at);
+    memcpy(out + at, strict, n);
+    memcpy(out + at + n, text + at, len - at + 1);
+    wxt_write_file(cfg, out, len + n);
+    free(out);
+    free(text);
 }
 
 /* Under the lock: move an outdated folder aside (its files may still be open). */
@@ -211,6 +233,9 @@ const char *wxt_keys_dir(void)
                 fail_msg("wxpay keys gen failed (%d): %s", rc, err);
             }
             free(err);
+            char tmp_cfg[700];
+            snprintf(tmp_cfg, sizeof tmp_cfg, "%s/CONFIG.json", tmp);
+            make_strict(tmp_cfg);
             if (rename(tmp, path) != 0) {
                 rmdir(lock);
                 fail_msg("rename %s: %s", tmp, strerror(errno));

@@ -28,6 +28,7 @@ static wxt_fake g_fake;
 static wx_client_t *new_client(const char *spec_dir)
 {
     wx_client_options_t o = wxt_fake_options(&g_fake);
+    o.validation = WX_VALIDATION_ON; /* chains to paths no spec describes, on purpose */
     const char *dirs[] = {spec_dir, NULL};
     if (spec_dir)
         o.spec_dirs = dirs;

@@ -281,7 +281,7 @@ static void test_path_errors(void **state)
 
 static const char *header_sent(const char *name)
 {
-    static char value[256];
+    static char value[1024]; /* an encrypted header value is 344 characters */
     char key[64];
     snprintf(key, sizeof key, "\n%s: ", name);
     char *all = malloc(strlen(g_fake.last_headers) + 2);
@@ -289,7 +289,7 @@ static const char *header_sent(const char *name)
     char *p = strstr(all, key);
     value[0] = 0;
     if (p)
-        sscanf(p + strlen(key), "%255[^\n]", value);
+        sscanf(p + strlen(key), "%1023[^\n]", value);
     free(all);
     return p ? value : NULL;
 }
@@ -466,6 +466,64 @@ static void test_marked_encrypted_unasked(void **state)
     wx_client_free(c);
 }
 
+/* Query and header parameters the spec marks sensitive are encrypted too (WeChat Pay's
+ * bank-card lookup takes its account_number so): validated in clear, sent as base64
+ * RSA-OAEP ciphertext under the key named in Wechatpay-Serial; the others as given. */
+static void test_marked_params_encrypted(void **state)
+{
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/tests/data/spec/sensitive-params", WX_SOURCE_DIR);
+    wx_client_options_t o = wxt_fake_options(&g_fake);
+    o.spec_dirs = (const char *[]){dir, NULL};
+    wx_client_t *c = NULL;
+    assert_int_equal(wx_client_new(&o, &c, NULL), WX_OK);
+    wx_node_t *n = wx_chain(c, "v3/capital/capitallhh/banks/search-banks-by-bank-account");
+    wx_response_t *r = wx_request(n, WX_GET, &(wx_request_options_t){
+        .query = (wx_kv_t[]){{"account_number", "6222021234567890123"}, {"offset", "0"},
+                             {NULL, NULL}},
+        .headers = (wx_kv_t[]){{"X-Card-Holder", "张三"}, {NULL, NULL}}});
+    if (wx_response_err(r) != WX_OK)
+        fail_msg("%s", wx_response_error_detail(r)->message);
+    wx_response_free(r);
+    assert_true(g_fake.auth_ok); /* signed over the target that was sent */
+    assert_string_equal(header_sent("Wechatpay-Serial"), PUB_KEY_ID);
+    assert_null(strstr(g_fake.last_target, "6222021234567890123"));
+    const char *q = strstr(g_fake.last_target, "?account_number=");
+    assert_non_null(q);
+    assert_non_null(strstr(g_fake.last_target, "&offset=0"));
+    /* the value is URL-encoded base64: decode %2B, %2F, %3D and decrypt it */
+    char b64[1024];
+    size_t k = 0;
+    for (const char *s = q + strlen("?account_number="); *s && *s != '&' && k + 1 < sizeof b64;) {
+        unsigned v;
+        if (*s == '%' && sscanf(s + 1, "%2x", &v) == 1) {
+            b64[k++] = (char)v;
+            s += 3;
+        } else {
+            b64[k++] = *s++;
+        }
+    }
+    b64[k] = 0;
+    char *plain = openssl_decrypt("other_key.pem", b64);
+    assert_string_equal(plain, "6222021234567890123");
+    free(plain);
+    const char *holder = header_sent("X-Card-Holder");
+    assert_non_null(holder);
+    assert_string_not_equal(holder, "张三");
+    plain = openssl_decrypt("other_key.pem", holder);
+    assert_string_equal(plain, "张三");
+    free(plain);
+
+    /* validated in clear first: a value that is not a card number is refused, not sent */
+    int before = g_fake.requests;
+    r = wx_request(n, WX_GET, &(wx_request_options_t){
+        .query = (wx_kv_t[]){{"account_number", "not-a-card"}, {NULL, NULL}}});
+    assert_int_equal(wx_response_err(r), WX_E_VALIDATION);
+    wx_response_free(r);
+    assert_int_equal(g_fake.requests, before);
+    wx_client_free(c);
+}
+
 /* A marked field with no platform key to encrypt it: an error, nothing sent, whatever
  * validation says. */
 static void test_marked_without_key(void **state)
@@ -590,6 +648,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_paths_and_openssl, before_each, after_each),
         cmocka_unit_test_setup_teardown(test_decrypt_response_fields, before_each, after_each),
+        cmocka_unit_test_setup_teardown(test_marked_params_encrypted, before_each, after_each),
         cmocka_unit_test_setup_teardown(test_path_errors, before_each, after_each),
         cmocka_unit_test_setup_teardown(test_request_option, before_each, after_each),
         cmocka_unit_test_setup_teardown(test_validated_in_clear, before_each, after_each),

@@ -60,13 +60,27 @@ static void test_strict(void **state)
 {
     wx_client_t *c = client_with(WX_VALIDATION_STRICT);
     assert_int_equal(send(c, "v3/profitsharing/receivers/addz", WX_POST, RECEIVER,
-                          "/v3/profitsharing/receivers/addz; the nearest known path is "
-                          "/v3/profitsharing/receivers"),
+                          "/v3/profitsharing/receivers/addz; did you mean "
+                          "POST /v3/profitsharing/receivers/add?"),
                      WX_E_VALIDATION);
     assert_int_equal(send(c, "v3/profitsharing/receivers/add", WX_GET, NULL,
-                          "the spec has: POST /v3/profitsharing/receivers/add"),
+                          "the spec has POST /v3/profitsharing/receivers/add"),
                      WX_E_VALIDATION);
     assert_int_equal(send(c, "v3/nowhere/at/all", WX_POST, "{}", "nearest known path is /v3"),
+                     WX_E_VALIDATION);
+    /* misspelt segments, one or several, are matched against their siblings */
+    assert_int_equal(send(c, "v3/pay/transactions/natve", WX_POST, "{}",
+                          "did you mean POST /v3/pay/transactions/native?"),
+                     WX_E_VALIDATION);
+    assert_int_equal(send(c, "v3/industry-coupon/tokenz", WX_POST, "{}",
+                          "did you mean POST /v3/industry-coupon/tokens?"),
+                     WX_E_VALIDATION);
+    assert_int_equal(send(c, "v3/pay/transaction/natives", WX_POST, "{}",
+                          "did you mean POST /v3/pay/transactions/native?"),
+                     WX_E_VALIDATION);
+    /* a known segment under a misspelt one: the deepest known path, not a guess */
+    assert_int_equal(send(c, "v3/profitsharing/receiverz/nothing-like-it", WX_POST, "{}",
+                          "the nearest known path is /v3/profitsharing"),
                      WX_E_VALIDATION);
     assert_int_equal(g_fake.requests, 0);
     /* what the spec describes goes, and is still validated */
@@ -74,6 +88,26 @@ static void test_strict(void **state)
     assert_int_equal(send(c, "v3/profitsharing/receivers/add", WX_POST, NO_RELATION,
                           "relation_type"),
                      WX_E_VALIDATION);
+    assert_int_equal(g_fake.requests, 1);
+    wx_client_free(c);
+}
+
+/* no_validation skips checking what a request holds, not where it goes: strict still
+ * refuses a path no spec describes. */
+static void test_strict_without_validation(void **state)
+{
+    wx_client_t *c = client_with(WX_VALIDATION_STRICT);
+    wx_response_t *r = wx_chain(c, "v3/pay/transactions/natve")->post(&(wx_request_options_t){
+        .json_text = "{}", .no_validation = 1});
+    assert_int_equal(wx_response_err(r), WX_E_VALIDATION);
+    assert_non_null(strstr(wx_response_error_detail(r)->message, "strict validation"));
+    wx_response_free(r);
+    assert_int_equal(g_fake.requests, 0);
+    /* a described endpoint with a body that breaks it goes, as asked */
+    r = wx_chain(c, "v3/profitsharing/receivers/add")->post(&(wx_request_options_t){
+        .json_text = NO_RELATION, .no_validation = 1});
+    assert_int_equal(wx_response_err(r), WX_OK);
+    wx_response_free(r);
     assert_int_equal(g_fake.requests, 1);
     wx_client_free(c);
 }
@@ -98,6 +132,7 @@ static wx_err from_config(const char *json, wx_client_t **c, wx_error_t *err)
     char *dir = wxt_tmpdir("strict"), *file = wxt_path(dir, "CONFIG.json");
     wxt_write_file(file, json, strlen(json));
     wx_client_options_t o = wxt_fake_options(&g_fake);
+    o.validation = WX_VALIDATION_ON; /* zero: no override, the file decides */
     wx_err rc = wx_client_new_from_config(file, &o, c, err);
     free(file);
     free(dir);
@@ -127,6 +162,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_strict, before_each, after_each),
+        cmocka_unit_test_setup_teardown(test_strict_without_validation, before_each, after_each),
         cmocka_unit_test_setup_teardown(test_on_and_off, before_each, after_each),
         cmocka_unit_test_setup_teardown(test_config, before_each, after_each),
     };

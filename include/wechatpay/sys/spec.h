@@ -94,6 +94,20 @@ WX_API WX_NODISCARD wx_err wx_endpoint_example_inputs(const wx_endpoint_t *ep,
                                                        struct json_object **headers,
                                                        wx_error_t *err);
 
+/**
+ * @brief What the spec knows near a request it does not describe, as one line for an
+ *        error message: "the spec has GET /v3/x" (other methods of that path), "did you
+ *        mean POST /v3/pay/transactions/native?" (each misspelt segment replaced by its
+ *        closest sibling, within a third of its length in edits), or "the nearest known
+ *        path is /v3/pay" (the deepest prefix the tree knows, with its methods).
+ * @param path a concrete path or a template, leading '/' optional.
+ * @param out  receives the text (wx_free()).
+ * @return WX_OK; WX_E_NOMEM; WX_E_INVALID_ARG when an argument is NULL.
+ * @threadsafety Safe from several threads on one spec.
+ */
+WX_API WX_NODISCARD wx_err wx_spec_nearest(wx_spec_t *spec, const char *method, const char *path,
+                                            char **out);
+
 /** @brief Test hook: how many spec files @p spec has read and parsed so far (files are
  *         read lazily). */
 WX_API size_t wx_spec_test_files_read(wx_spec_t *spec);
