@@ -15,13 +15,15 @@
 
 #include "cli_util.h"
 #include "commands.h"
+#include "request_files.h"
 #include "request_opts.h"
 
-enum { OPT_INCLUDE, OPT_VERBOSE };
+enum { OPT_INCLUDE, OPT_VERBOSE, OPT_UPLOAD, OPT_DOWNLOAD };
 
 typedef struct request_args {
     cli_request_opts ro;
     int include, verbose;
+    const char *upload, *download; /* --upload FILE, --download FILE */
     const char *method, *path;
     wx_method m;
 } request_args;
@@ -30,7 +32,7 @@ static int parse_args(request_args *a, int argc, char **argv)
 {
     static const cli_option opts[] = {
         CLI_REQUEST_OPTIONS, {"include", 'i', 0, OPT_INCLUDE}, {"verbose", 'v', 0, OPT_VERBOSE},
-        {0}};
+        {"upload", 0, 1, OPT_UPLOAD}, {"download", 0, 1, OPT_DOWNLOAD}, {0}};
     cli_parser p;
     cli_parser_init(&p, NULL, argc, argv, 1);
     int k, rc = CLI_EXIT_OK;
@@ -55,6 +57,12 @@ static int parse_args(request_args *a, int argc, char **argv)
             break;
         case OPT_VERBOSE:
             a->verbose = 1;
+            break;
+        case OPT_UPLOAD:
+            a->upload = p.value;
+            break;
+        case OPT_DOWNLOAD:
+            a->download = p.value;
             break;
         default:
             rc = cli_request_take(&a->ro, k, p.value);
@@ -214,8 +222,14 @@ int wx_cmd_request(int argc, char **argv)
     if ((rc = cli_request_client(&a.ro, &overrides, &c)) != CLI_EXIT_OK)
         goto out;
     wx_request_options_t opts = cli_request_options(&a.ro);
+    wx_upload_t upload;
+    if (a.upload && (rc = cli_upload_prepare(a.upload, &upload)) != CLI_EXIT_OK)
+        goto out;
+    opts.upload = a.upload ? &upload : NULL;
     r = wx_request(wx_chain(c, a.path), a.m, &opts);
     rc = report(r, wx_method_name(a.m), a.path, &a);
+    if (rc == CLI_EXIT_OK && a.download)
+        rc = cli_download_bill(c, r, a.download);
 out:
     wx_response_free(r);
     wx_client_free(c);

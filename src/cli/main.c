@@ -36,7 +36,8 @@ void wx_cli_usage(FILE *out)
 {
     fprintf(out,
             "usage: wxpay [-c CONFIG.json] [--base-url URL] [--ca-file PEM] [--json BODY|@FILE|-]\n"
-            "             [--var k=v]... [--query k=v]... [--header 'K: V']... [-i] [-v] METHOD PATH\n"
+            "             [--var k=v]... [--query k=v]... [--header 'K: V']... [--upload FILE]\n"
+            "             [--download FILE] [-i] [-v] METHOD PATH\n"
             "       wxpay COMMAND [ARGS]   (wxpay COMMAND --help for its options)\n"
             "\n"
             "The first form sends one signed request and verifies the answer:\n"
@@ -48,6 +49,11 @@ void wx_cli_usage(FILE *out)
             "  --var k=v        a path variable, for {k} or _k_ in PATH (repeatable)\n"
             "  --query k=v      a query parameter, in the order given (repeatable)\n"
             "  --header 'K: V'  an extra request header (repeatable)\n"
+            "  --upload FILE    a media upload: FILE goes as multipart with the signed meta\n"
+            "                   part {filename, sha256} (POST v3/merchant/media/upload)\n"
+            "  --download FILE  after a bill request (GET v3/bill/tradebill ...), fetch the bill\n"
+            "                   its answer announces into FILE, written only when its digest\n"
+            "                   matches (exit 3 when it does not)\n"
             "  -i, --include    print the status line and headers before the body\n"
             "  -v, --verbose    show the request and response on stderr (signature masked)\n"
             "METHOD is GET, POST, PUT, PATCH or DELETE (any case). PATH may be written\n"

@@ -23,10 +23,32 @@ struct wx_keyring {
     uint64_t next_added;
 };
 
+/* Writers first: verifications run constantly on a busy client, and with glibc's default
+ * (readers first) overlapping readers can keep a rotation's wx_keyring_add waiting for as
+ * long as traffic lasts. With writer preference a waiting writer holds new readers back.
+ * The non-recursive kind is what glibc offers for it: no thread takes the read lock
+ * twice (wx_keyring_use's callbacks do not touch the ring). Elsewhere the platform's
+ * default stands. */
+static int lock_init(pthread_rwlock_t *lock)
+{
+#if defined(__GLIBC__)
+    pthread_rwlockattr_t attr;
+    if (pthread_rwlockattr_init(&attr) != 0)
+        return -1;
+    int rc = pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    if (rc == 0)
+        rc = pthread_rwlock_init(lock, &attr);
+    pthread_rwlockattr_destroy(&attr);
+    return rc;
+#else
+    return pthread_rwlock_init(lock, NULL);
+#endif
+}
+
 wx_keyring_t *wx_keyring_new(void)
 {
     wx_keyring_t *r = wx_calloc(1, sizeof *r);
-    if (r && pthread_rwlock_init(&r->lock, NULL) != 0) {
+    if (r && lock_init(&r->lock) != 0) {
         wx_free(r);
         return NULL;
     }

@@ -18,7 +18,7 @@
 extern wx_client_t *c, *client;
 extern wx_error_t err;
 extern wx_request_options_t opts, a, b, same_options, query_only;
-extern const char *body, *id, *mchid, *prepay_id, *url, *hex, *key;
+extern const char *body, *id, *detail_id, *mchid, *prepay_id, *url, *hex, *key;
 extern size_t body_len;
 extern const wx_kv_t *headers;
 extern struct json_object *fields, *order, *bill;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -294,6 +295,48 @@ static void test_http_error(void **state)
     free(on);
 }
 
+/* --upload FILE: a media upload with the signed meta; --download FILE: the bill a bill
+ * request announces, written once its digest matches. */
+static void test_upload_and_download(void **state)
+{
+    (void)state;
+    static const unsigned char png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13,
+                                        'I', 'H', 'D', 'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0};
+    char *file = wxt_path(g_dir, "logo.png");
+    wxt_write_file(file, png, sizeof png);
+    cli_result r = request("--upload", file, "POST", "v3/merchant/media/upload");
+    cli_expect(&r, 0, NULL, NULL);
+    assert_non_null(strstr(r.out, "\"media_id\""));
+    cli_result_free(&r);
+    r = request("--upload", "/nonexistent/x.png", "POST", "v3/merchant/media/upload");
+    cli_expect(&r, 2, "", "cannot read the file");
+    cli_result_free(&r);
+    free(file);
+
+    time_t t = time(NULL) + 8 * 3600; /* the bill day is China's */
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char date[32];
+    strftime(date, sizeof date, "bill_date=%Y-%m-%d", &tm);
+    char *bill = wxt_path(g_dir, "tradebill.csv");
+    r = request("--query", date, "--download", bill, "GET", "v3/bill/tradebill");
+    cli_expect(&r, 0, NULL, "SHA1");
+    assert_non_null(strstr(r.out, "download_url"));
+    cli_result_free(&r);
+    char *csv = wxt_read_file(bill, NULL);
+    assert_non_null(csv);
+    assert_int_equal(strncmp(csv, "交易时间,", strlen("交易时间,")), 0);
+    free(csv);
+    /* an answer that announces no bill: exit 1, nothing written */
+    char *none = wxt_path(g_dir, "none.csv");
+    r = request("--download", none, "GET", "v3/certificates");
+    cli_expect(&r, 1, NULL, "no download_url");
+    cli_result_free(&r);
+    assert_int_not_equal(access(none, F_OK), 0);
+    free(none);
+    free(bill);
+}
+
 /* ------------------------------------------------------------------ not verified */
 
 static void test_forged_responses(void **state)
@@ -514,6 +557,7 @@ int main(void)
         cmocka_unit_test(test_path_variables_and_query),
         cmocka_unit_test(test_invalid_body_is_not_sent),
         cmocka_unit_test(test_http_error),
+        cmocka_unit_test(test_upload_and_download),
         cmocka_unit_test(test_forged_responses),
         cmocka_unit_test(test_nothing_listening),
         cmocka_unit_test(test_config_mistakes),

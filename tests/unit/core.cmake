@@ -12,6 +12,8 @@ wx_unit_test(NAME test_apiv2 SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_apiv2.c
              LAYERS ${_wx_all_layers} LABELS core apiv2)
 wx_unit_test(NAME test_apiv2_client SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_apiv2_client.c
              LAYERS ${_wx_all_layers} LABELS core apiv2)
+wx_unit_test(NAME test_keyring_lock SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_keyring_lock.c
+             LAYERS ${_wx_all_layers} LABELS core)
 wx_unit_test(NAME test_strict SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_strict.c
              LAYERS ${_wx_all_layers} LABELS core)
 wx_unit_test(NAME test_util_map SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_util_map.c
