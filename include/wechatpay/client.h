@@ -184,7 +184,12 @@ WX_API WX_NODISCARD wx_err wx_client_new_from_config(const char *path,
  * @threadsafety No other thread may be using the client, nor driving its requests
  *               (wait/perform). A request another thread left pending is cancelled
  *               here and its callback fires on this thread, unless the transport is
- *               shared (see share_transport_of).
+ *               shared (see share_transport_of): then another thread's engine would
+ *               finish it after the client is gone, so freeing a client whose requests
+ *               are in flight on another thread while it shares its transport is
+ *               refused: a message on stderr and abort(). Let that thread wait for them
+ *               first (wx_future_wait, wx_client_wait_all); the other clients of the
+ *               pool are not affected either way.
  */
 WX_API void wx_client_free(wx_client_t *client);
 

@@ -398,4 +398,11 @@ wx_err wx_client_new(const wx_client_options_t *given, wx_client_t **out, wx_err
     return WX_OK;
 }
 
-void wx_client_free(wx_client_t *c) { client_destroy(c, 1); }
+void wx_client_free(wx_client_t *c)
+{
+    /* With a shared transport the other threads' engines live on and would finish this
+       client's requests after it is gone. */
+    if (c && c->threads && c->tshare && atomic_load(&c->tshare->refs) > 1)
+        wx_client_refuse_busy_free(c);
+    client_destroy(c, 1);
+}

@@ -251,5 +251,8 @@ void wx_call_thread_destroy(void *state);
  * transport_alive: the transport stays (shared with another client), so transfers of
  * this thread are cancelled in it and those of other threads are orphaned. */
 void wx_client_cancel_all(wx_client_t *c, int transport_alive);
+/* Abort with a message when another thread's engine has requests of @p c in flight
+ * (wx_client_free's precondition, which it cannot make safe). */
+void wx_client_refuse_busy_free(wx_client_t *c);
 
 #endif

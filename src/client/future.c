@@ -2,6 +2,9 @@
  * waits for at once, an async one is handed back as a future. Completion callbacks
  * fire only from inside wait/perform on the thread that owns the call (never from
  * inside the `_async` verb), exactly once. */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "client/client_internal.h"
@@ -13,7 +16,8 @@
 struct wx_call_thread {
     wx_client_t *client;
     wx_call *calls;               /* async calls owned by this thread, not yet freed */
-    size_t in_flight;             /* async calls submitted and not completed */
+    atomic_size_t in_flight;      /* async calls submitted and not completed; atomic because
+                                     wx_client_free on another thread reads it */
     wx_call *queue_head, *queue_tail; /* completed, awaiting dispatch */
 };
 
@@ -537,6 +541,36 @@ static void cancel_doomed(wx_call *call)
         call->done.fn(call->resp, call->done.ud);
     }
     wx_call_free(call);
+}
+
+typedef struct busy_ctx {
+    wx_call_thread *mine;
+    size_t elsewhere; /* async calls of the client in flight on other threads' engines */
+} busy_ctx;
+
+static void count_elsewhere(void *state, void *ud)
+{
+    busy_ctx *b = ud;
+    wx_call_thread *ts = state;
+    if (ts != b->mine)
+        b->elsewhere += atomic_load(&ts->in_flight);
+}
+
+/* Freeing a client whose requests another thread's engine is driving cannot be made safe
+ * from here (that engine finishes them with this client's keys and verifier, and owns
+ * their list): it is refused loudly rather than left to corrupt memory later. */
+void wx_client_refuse_busy_free(wx_client_t *c)
+{
+    busy_ctx b = {wx_thread_map_peek(c->threads), 0};
+    wx_thread_map_each(c->threads, count_elsewhere, &b);
+    if (b.elsewhere == 0)
+        return;
+    fprintf(stderr,
+            "libwechatpay: wx_client_free(%p) refused: %zu request(s) of this client are in "
+            "flight on another thread's engine; free it after that thread has waited for them "
+            "(wx_future_wait, wx_client_wait_all)\n",
+            (void *)c, b.elsewhere);
+    abort();
 }
 
 void wx_client_cancel_all(wx_client_t *c, int transport_alive)

@@ -25,6 +25,11 @@ static wx_mock_store_rc build(const wx_mock_v2_call *call, int fund_flow, wx_moc
     if (wx_mock_store_begin(s) != WX_STORE_OK)
         return WX_STORE_ERROR;
     const char *type = wx_mock_v2_field(call, fund_flow ? "account_type" : "bill_type");
+    if (!fund_flow && !strcmp(type, "RECHARGE_REFUND")) { /* no recharge coupons here */
+        wx_mock_store_rollback(s);
+        *rows = 0;
+        return WX_STORE_OK;
+    }
     wx_mock_store_rc rc = fund_flow ? wx_mock_fundflow_bill_csv(s, day, type, csv, rows)
                                     : wx_mock_trade_bill_csv(s, day, type, csv, rows);
     wx_mock_store_rollback(s); /* read only */

@@ -258,6 +258,11 @@ static void test_no_bill(void **state)
     free(part);
     free(path);
     json_object_put(f);
+    /* the sandbox has no recharge coupons, so no refund of one */
+    f = fields(g_today, ",\"bill_type\":\"RECHARGE_REFUND\"");
+    assert_int_equal(wx_v2_download(g_client, "pay/downloadbill", f, &d, NULL, &err), WX_E_HTTP);
+    assert_string_equal(err.server_message, "No Bill Exist");
+    json_object_put(f);
     /* an account without movements has no fund-flow bill either */
     f = fields(g_today, ",\"account_type\":\"Operation\",\"sign_type\":\"HMAC-SHA256\"");
     assert_int_equal(wx_v2_download(g_client, "pay/downloadfundflow", f, &d, NULL, &err), WX_E_HTTP);
