@@ -9,7 +9,7 @@ DEB_PACKAGES = build-essential cmake pkg-config libcurl4-openssl-dev libmbedtls-
                libjson-c-dev libexpat1-dev zlib1g-dev libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libyaml-dev libpcre2-dev libcmocka-dev libssl-dev openssl \
                valgrind clang libclang-rt-14-dev
 
-.PHONY: all deps configure build test demo bench fuzz docs clean
+.PHONY: all deps configure build test demo bench bench-mbedtls bench-openssl fuzz docs clean
 
 all: build
 
@@ -32,6 +32,11 @@ demo: build
 
 bench: build
 	./scripts/bench.sh $(BUILD)
+
+# One backend's whole table: the configured build if it is that backend, else a second
+# build in $(BUILD)/bench-BACKEND configured with -DWXPAY_CRYPTO=BACKEND.
+bench-mbedtls bench-openssl: build
+	./scripts/bench.sh $(BUILD) $(@:bench-%=%)
 
 # Doxygen over the public headers into $(BUILD)/docs/html (skipped without doxygen).
 docs:

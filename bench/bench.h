@@ -16,10 +16,17 @@
 double bench_now(void);
 double bench_cpu_process(void);
 double bench_cpu_thread(void);
+/* This process's user + system time from getrusage(RUSAGE_SELF), in seconds: what the
+ * end-to-end groups divide by requests (the sandbox is another process). */
+double bench_rusage_cpu(void);
 
 /* Call fn(ud, n) with growing n until at least min_seconds have passed (after one
  * untimed warm-up call); returns nanoseconds per operation over the timed calls. */
 double bench_ns_per_op(void (*fn)(void *ud, uint64_t n), void *ud, double min_seconds);
+/* The same, giving both the wall time and this thread's CPU time per operation (ns):
+ * on a shared machine the CPU time is what another process's load does not inflate. */
+void bench_measure(void (*fn)(void *ud, uint64_t n), void *ud, double min_seconds,
+                   double *wall_ns, double *cpu_ns);
 
 /* ------------------------------------------------------------------ table.c */
 

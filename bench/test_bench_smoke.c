@@ -90,6 +90,12 @@ static void fifty_with_eight_in_flight(void **state)
     assert_true(s.rps > 0);
     assert_non_null(strstr(out, "p50="));
     assert_non_null(strstr(out, "p99="));
+    /* Fifty signed and verified requests cost the client some CPU. */
+    const char *cpu_line = strstr(out, "\nclient cpu: ");
+    double cpu_us = 0;
+    assert_non_null(cpu_line);
+    assert_int_equal(sscanf(cpu_line, "\nclient cpu: %lf us per request", &cpu_us), 1);
+    assert_true(cpu_us > 0);
     free(out);
     free(err);
     wxt_mock_stop(&m);

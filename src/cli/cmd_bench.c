@@ -4,10 +4,13 @@
  *
  * Latencies go into a fixed log-scale histogram (1% wide buckets), so the tool's
  * memory does not grow with N. The last stdout line is the machine-readable summary:
- * `requests=N ok=K failed=F seconds=S rps=R`; exit 0 when F is 0, 1 otherwise, 2 for
+ * `requests=N ok=K failed=F seconds=S rps=R`; the line before it, the client's CPU per
+ * request (getrusage of this process: a server on the same machine is not counted);
+ * exit 0 when F is 0, 1 otherwise, 2 for
  * usage or bad input (then no summary: nothing could be sent). */
 #include <pthread.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -317,7 +320,17 @@ static void workers_free(worker *ws, long threads)
 
 /* ------------------------------------------------------------------ report */
 
-static void report(const bench_args *a, const thread_stats *all, double seconds)
+/* User + system CPU seconds of this process so far. */
+static double process_cpu(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return 0;
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+static void report(const bench_args *a, const thread_stats *all, double seconds, double cpu)
 {
     uint64_t total = all->ok + all->failed;
     printf("wxpay bench: %s %s: %ld requests, %ld in flight per thread, %ld thread%s\n",
@@ -330,6 +343,8 @@ static void report(const bench_args *a, const thread_stats *all, double seconds)
         fprintf(stderr, "wxpay bench: %llu failed: %s (%s)\n",
                 (unsigned long long)all->reasons[i].count, all->reasons[i].message,
                 wx_err_name(all->reasons[i].code));
+    printf("client cpu: %.1f us per request (user+sys %.3f s, %.2f cores busy)\n",
+           total ? cpu / (double)total * 1e6 : 0.0, cpu, seconds > 0 ? cpu / seconds : 0.0);
     printf("requests=%llu ok=%llu failed=%llu seconds=%.3f rps=%.1f\n",
            (unsigned long long)total, (unsigned long long)all->ok,
            (unsigned long long)all->failed, seconds, seconds > 0 ? (double)total / seconds : 0.0);
@@ -364,6 +379,7 @@ int wx_cmd_bench(int argc, char **argv)
     wx_node_t *node = wx_chain(c, a.path);
 
     struct timespec t0, t1;
+    double cpu0 = process_cpu();
     clock_gettime(CLOCK_MONOTONIC, &t0);
     long started_threads = 0;
     for (long t = 0; t < a.threads; t++) {
@@ -384,6 +400,7 @@ int wx_cmd_bench(int argc, char **argv)
     for (long t = 1; t <= started_threads; t++)
         pthread_join(ws[t].tid, NULL);
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    double cpu = process_cpu() - cpu0;
     if (rc != CLI_EXIT_OK)
         goto out;
     for (long t = 0; t < a.threads; t++)
@@ -393,7 +410,7 @@ int wx_cmd_bench(int argc, char **argv)
                       all->reasons[0].message, wx_err_name(all->reasons[0].code));
         goto out;
     }
-    report(&a, all, elapsed_us(&t0, &t1) / 1e6);
+    report(&a, all, elapsed_us(&t0, &t1) / 1e6, cpu);
     rc = cli_finish(all->failed == 0 && all->ok == (uint64_t)a.n ? CLI_EXIT_OK : CLI_EXIT_FAIL);
 out:
     wx_client_free(c);

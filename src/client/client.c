@@ -21,21 +21,6 @@
 
 static int64_t default_clock(void *ud) { return (int64_t)time(NULL); }
 
-static wx_err default_nonce(void *ud, char out[64])
-{
-    static const char hex[] = "0123456789ABCDEF";
-    unsigned char raw[16];
-    wx_err rc = wx_random_bytes(raw, sizeof raw);
-    if (rc != WX_OK)
-        return rc;
-    for (int i = 0; i < 16; i++) {
-        out[2 * i] = hex[raw[i] >> 4];
-        out[2 * i + 1] = hex[raw[i] & 15];
-    }
-    out[32] = 0;
-    return WX_OK;
-}
-
 int64_t wx_client_now(wx_client_t *c) { return c->clock(c->clock_ud); }
 
 const char *wx_client_mchid(const wx_client_t *c) { return c ? c->mchid : NULL; }
@@ -290,7 +275,7 @@ static void apply_settings(wx_client_t *c, const wx_client_options_t *o)
                                                                : WX_DEFAULT_MAX_RETRIES;
     c->clock = o->clock ? o->clock : default_clock;
     c->clock_ud = o->clock_ud;
-    c->nonce = o->nonce ? o->nonce : default_nonce;
+    c->nonce = o->nonce ? o->nonce : wx_default_nonce;
     c->nonce_ud = o->nonce_ud;
     c->debug = o->debug;
     c->debug_ud = o->debug_ud;

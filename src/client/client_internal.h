@@ -159,6 +159,9 @@ typedef struct wx_call {
     } v2;
 } wx_call;
 
+/* nonce.c: the nonce source a client uses unless given one (any thread). */
+wx_err wx_default_nonce(void *ud, char out[64]);
+
 /* client.c */
 wx_call_thread *wx_client_thread(wx_client_t *c);
 int64_t wx_client_now(wx_client_t *c);

@@ -40,13 +40,22 @@
 #define WXC_OSSL3 0
 #endif
 
+/* Each key carries its operations' contexts, prepared once when it is parsed (padding
+ * and digest set, the provider's method fetched and the key exported to it): an
+ * operation duplicates one (EVP_PKEY_CTX_dup only reads its source, so threads share
+ * them) instead of setting a context up per call, which in OpenSSL 3 means name
+ * lookups in the provider store under its lock. */
 struct wxc_privkey {
     EVP_PKEY *pkey;
+    EVP_PKEY_CTX *sign;     /* SHA256withRSA PKCS#1 v1.5 over a digest */
+    EVP_PKEY_CTX *decrypt;  /* RSA-OAEP SHA-1 */
     size_t bytes;
 };
 
 struct wxc_pubkey {
     EVP_PKEY *pkey;
+    EVP_PKEY_CTX *verify;
+    EVP_PKEY_CTX *encrypt;
     size_t bytes;
 };
 
@@ -56,9 +65,22 @@ static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static char g_version[32];
 static int g_ready;
 
+/* Digests fetched once. OpenSSL 3 looks a static EVP_sha256() up in the provider store
+ * (a lock and a hash table) every time one is used; a fetched digest carries its
+ * implementation. NULL when no provider has it (MD5 under FIPS): the static one then. */
+#if WXC_OSSL3
+static EVP_MD *g_sha256, *g_sha1, *g_md5;
+#endif
+
 static void init_once(void)
 {
     g_ready = OPENSSL_init_crypto(0, NULL) == 1;
+#if WXC_OSSL3
+    g_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    g_sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
+    g_md5 = EVP_MD_fetch(NULL, "MD5", NULL);
+    ERR_clear_error();
+#endif
     /* "OpenSSL 3.0.19 27 Jan 2026" -> "openssl/3.0.19" */
     const char *v = OpenSSL_version(OPENSSL_VERSION);
     const char *sp = strchr(v, ' ');
@@ -80,6 +102,19 @@ wx_err wxc_init(void)
 {
     pthread_once(&g_once, init_once);
     return g_ready ? WX_OK : WX_E_CRYPTO;
+}
+
+enum { WXC_MD_SHA256, WXC_MD_SHA1, WXC_MD_MD5 };
+
+static const EVP_MD *digest(int which)
+{
+    pthread_once(&g_once, init_once);
+#if WXC_OSSL3
+    const EVP_MD *fetched = which == WXC_MD_SHA256 ? g_sha256 : which == WXC_MD_SHA1 ? g_sha1 : g_md5;
+    if (fetched)
+        return fetched;
+#endif
+    return which == WXC_MD_SHA256 ? EVP_sha256() : which == WXC_MD_SHA1 ? EVP_sha1() : EVP_md5();
 }
 
 static wx_err fail(wx_error_t *err, wx_err code, const char *where, const char *msg)
@@ -107,7 +142,10 @@ wx_err wxc_random(void *buf, size_t len)
 
 void wxc_sha256(const void *data, size_t len, unsigned char out[32])
 {
-    SHA256(data, len, out);
+    if (EVP_Digest(data, len, out, NULL, digest(WXC_MD_SHA256), NULL) != 1) {
+        ERR_clear_error();
+        SHA256(data, len, out);
+    }
 }
 
 struct wxc_hash {
@@ -116,7 +154,9 @@ struct wxc_hash {
 
 wxc_hash *wxc_hash_new(int alg)
 {
-    const EVP_MD *md = alg == WXC_HASH_SHA1 ? EVP_sha1() : alg == WXC_HASH_SHA256 ? EVP_sha256() : NULL;
+    const EVP_MD *md = alg == WXC_HASH_SHA1     ? digest(WXC_MD_SHA1)
+                       : alg == WXC_HASH_SHA256 ? digest(WXC_MD_SHA256)
+                                                : NULL;
     if (!md)
         return NULL;
     wxc_hash *h = wx_calloc(1, sizeof *h);
@@ -165,6 +205,8 @@ void wxc_privkey_free(wxc_privkey *k)
 {
     if (!k)
         return;
+    EVP_PKEY_CTX_free(k->sign);
+    EVP_PKEY_CTX_free(k->decrypt);
     EVP_PKEY_free(k->pkey); /* OpenSSL clears the private numbers */
     wx_secure_zero(k, sizeof *k);
     wx_free(k);
@@ -174,8 +216,46 @@ void wxc_pubkey_free(wxc_pubkey *k)
 {
     if (!k)
         return;
+    EVP_PKEY_CTX_free(k->verify);
+    EVP_PKEY_CTX_free(k->encrypt);
     EVP_PKEY_free(k->pkey);
     wx_free(k);
+}
+
+enum { WXC_OP_SIGN, WXC_OP_VERIFY, WXC_OP_ENCRYPT, WXC_OP_DECRYPT };
+
+static int oaep_setup(EVP_PKEY_CTX *ctx)
+{
+    return EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_OAEP_PADDING) > 0 &&
+           EVP_PKEY_CTX_set_rsa_oaep_md(ctx, digest(WXC_MD_SHA1)) > 0 &&
+           EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, digest(WXC_MD_SHA1)) > 0;
+}
+
+static int pkcs1_sha256_setup(EVP_PKEY_CTX *ctx)
+{
+    return EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0 &&
+           EVP_PKEY_CTX_set_signature_md(ctx, digest(WXC_MD_SHA256)) > 0;
+}
+
+/* A context for one operation on pkey, ready to be duplicated; NULL on failure. */
+static EVP_PKEY_CTX *prepared(EVP_PKEY *pkey, int op)
+{
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(pkey, NULL);
+    int ok = ctx != NULL;
+    if (ok && op == WXC_OP_SIGN)
+        ok = EVP_PKEY_sign_init(ctx) > 0 && pkcs1_sha256_setup(ctx);
+    else if (ok && op == WXC_OP_VERIFY)
+        ok = EVP_PKEY_verify_init(ctx) > 0 && pkcs1_sha256_setup(ctx);
+    else if (ok && op == WXC_OP_ENCRYPT)
+        ok = EVP_PKEY_encrypt_init(ctx) > 0 && oaep_setup(ctx);
+    else if (ok)
+        ok = EVP_PKEY_decrypt_init(ctx) > 0 && oaep_setup(ctx);
+    ERR_clear_error();
+    if (!ok) {
+        EVP_PKEY_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
 }
 
 size_t wxc_privkey_bytes(const wxc_privkey *k) { return k->bytes; }
@@ -406,6 +486,12 @@ wx_err wxc_privkey_parse(const char *pem, size_t len, const char *password, wxc_
     }
     k->pkey = pkey;
     k->bytes = (size_t)EVP_PKEY_size(pkey);
+    k->sign = prepared(pkey, WXC_OP_SIGN);
+    k->decrypt = prepared(pkey, WXC_OP_DECRYPT);
+    if (!k->sign || !k->decrypt) {
+        wxc_privkey_free(k);
+        return fail(err, WX_E_CRYPTO, "private key", "OpenSSL cannot sign with this key");
+    }
     ERR_clear_error();
     rc = wxc_privkey_selftest(k, err);
     if (rc != WX_OK) {
@@ -431,6 +517,12 @@ static wx_err wrap_pubkey(EVP_PKEY *pkey, const char *what, wxc_pubkey **out, wx
     }
     k->pkey = pkey;
     k->bytes = (size_t)EVP_PKEY_size(pkey);
+    k->verify = prepared(pkey, WXC_OP_VERIFY);
+    k->encrypt = prepared(pkey, WXC_OP_ENCRYPT);
+    if (!k->verify || !k->encrypt) {
+        wxc_pubkey_free(k);
+        return fail(err, WX_E_CRYPTO, what, "OpenSSL cannot verify with this key");
+    }
     ERR_clear_error();
     *out = k;
     return WX_OK;
@@ -572,12 +664,9 @@ wx_err wxc_rsa_sign_sha256(const wxc_privkey *k, const unsigned char hash[32], u
 {
     if (*sig_len < k->bytes)
         return wx_error_set(err, WX_E_INVALID_ARG, "signature", "signature buffer too small");
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(k->pkey, NULL);
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_dup(k->sign);
     size_t n = *sig_len;
-    int ok = ctx && EVP_PKEY_sign_init(ctx) > 0 &&
-             EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0 &&
-             EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) > 0 &&
-             EVP_PKEY_sign(ctx, sig, &n, hash, 32) > 0;
+    int ok = ctx && EVP_PKEY_sign(ctx, sig, &n, hash, 32) > 0;
     EVP_PKEY_CTX_free(ctx);
     if (!ok)
         return fail(err, WX_E_CRYPTO, "signature", "RSA signing failed");
@@ -593,23 +682,13 @@ wx_err wxc_rsa_verify_sha256(const wxc_pubkey *k, const unsigned char hash[32],
         return wx_error_set(err, WX_E_VERIFY_SIGNATURE, "signature",
                             "signature is %zu bytes, the key needs %zu", sig_len, k->bytes);
     }
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(k->pkey, NULL);
-    int ok = ctx && EVP_PKEY_verify_init(ctx) > 0 &&
-             EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0 &&
-             EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) > 0 &&
-             EVP_PKEY_verify(ctx, sig, sig_len, hash, 32) == 1;
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_dup(k->verify);
+    int ok = ctx && EVP_PKEY_verify(ctx, sig, sig_len, hash, 32) == 1;
     EVP_PKEY_CTX_free(ctx);
     if (!ok)
         return fail(err, WX_E_VERIFY_SIGNATURE, "signature", "signature does not match");
     ERR_clear_error();
     return WX_OK;
-}
-
-static int oaep_setup(EVP_PKEY_CTX *ctx)
-{
-    return EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_OAEP_PADDING) > 0 &&
-           EVP_PKEY_CTX_set_rsa_oaep_md(ctx, EVP_sha1()) > 0 &&
-           EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, EVP_sha1()) > 0;
 }
 
 wx_err wxc_rsa_oaep_encrypt(const wxc_pubkey *k, const unsigned char *in, size_t in_len,
@@ -621,10 +700,9 @@ wx_err wxc_rsa_oaep_encrypt(const wxc_pubkey *k, const unsigned char *in, size_t
                             k->bytes < 42 ? 0 : k->bytes - 42);
     if (*out_len < k->bytes)
         return wx_error_set(err, WX_E_INVALID_ARG, "ciphertext", "ciphertext buffer too small");
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(k->pkey, NULL);
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_dup(k->encrypt);
     size_t n = *out_len;
-    int ok = ctx && EVP_PKEY_encrypt_init(ctx) > 0 && oaep_setup(ctx) &&
-             EVP_PKEY_encrypt(ctx, out, &n, in, in_len) > 0;
+    int ok = ctx && EVP_PKEY_encrypt(ctx, out, &n, in, in_len) > 0;
     EVP_PKEY_CTX_free(ctx);
     if (!ok)
         return fail(err, WX_E_CRYPTO, "ciphertext", "RSA-OAEP encryption failed");
@@ -638,10 +716,9 @@ wx_err wxc_rsa_oaep_decrypt(const wxc_privkey *k, const unsigned char *in, size_
     if (in_len != k->bytes)
         return wx_error_set(err, WX_E_DECRYPT, "ciphertext",
                             "ciphertext is %zu bytes, the key needs %zu", in_len, k->bytes);
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(k->pkey, NULL);
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_dup(k->decrypt);
     size_t n = *out_len;
-    int ok = ctx && EVP_PKEY_decrypt_init(ctx) > 0 && oaep_setup(ctx) &&
-             EVP_PKEY_decrypt(ctx, out, &n, in, in_len) > 0;
+    int ok = ctx && EVP_PKEY_decrypt(ctx, out, &n, in, in_len) > 0;
     EVP_PKEY_CTX_free(ctx);
     if (!ok)
         return fail(err, WX_E_DECRYPT, "ciphertext",
@@ -855,7 +932,7 @@ wx_err wxc_cert_create(const wxc_privkey *subject_key, const wx_cert_spec_t *spe
 void wxc_md5(const void *data, size_t len, unsigned char out[16])
 {
     unsigned int n = 0;
-    if (EVP_Digest(data, len, out, &n, EVP_md5(), NULL) != 1) {
+    if (EVP_Digest(data, len, out, &n, digest(WXC_MD_MD5), NULL) != 1) {
         /* A FIPS-only provider has no MD5: an all-zero digest never matches a sign. */
         ERR_clear_error();
         memset(out, 0, 16);
@@ -868,7 +945,7 @@ void wxc_hmac_sha256(const void *key, size_t key_len, const void *data, size_t l
     unsigned int n = 0;
     static const unsigned char empty = 0;
     if (key_len > INT_MAX ||
-        !HMAC(EVP_sha256(), key_len ? key : &empty, (int)key_len, data ? data : &empty, len, out, &n)) {
+        !HMAC(digest(WXC_MD_SHA256), key_len ? key : &empty, (int)key_len, data ? data : &empty, len, out, &n)) {
         ERR_clear_error();
         memset(out, 0, 32);
     }
