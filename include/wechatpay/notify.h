@@ -59,6 +59,7 @@ typedef struct wx_notification {
     size_t plaintext_len;        /**< its length in bytes */
     struct json_object *resource; /**< plaintext parsed; borrowed: do not json_object_put() */
     struct json_object *envelope; /**< the body as parsed (resource still encrypted); borrowed */
+    int64_t timestamp;           /**< its verified Wechatpay-Timestamp (UNIX seconds) */
 } wx_notification_t;
 
 /**
@@ -127,16 +128,131 @@ WX_API WX_NODISCARD wx_err wx_notify_headers_parse(const char *text, size_t len,
  * sends the notification again (15s/15s/30s/3m/10m/20m/30m/30m/30m/60m/3h/3h/3h/6h/6h,
  * 24 h 4 m in all). A notification can arrive more than once either way: handle it
  * idempotently by its `id`.
- * @param result  WX_OK to acknowledge, or the failure (WX_E_NOMEM, WX_E_INTERNAL and
- *                WX_E_IO give 500, any other code 400).
+ * @param result  WX_OK to acknowledge, or the failure (WX_E_NOMEM, WX_E_INTERNAL,
+ *                WX_E_IO and WX_E_PENDING give 500, any other code 400). WX_E_REPLAY
+ *                (already handled, see the replay guard) is acknowledged like WX_OK.
  * @param message the text for `message` on failure (NULL: wx_strerror(result)); it is
  *                sent to WeChat Pay, so keep internal details out of it.
- * @param status  receives 204 on success, else 400 or 500.
+ * @param status  receives 204 on success (and WX_E_REPLAY), else 400 or 500.
  * @param body    receives NULL on success, else the JSON text (wx_free()).
  * @return WX_OK; WX_E_INVALID_ARG; WX_E_NOMEM.
  */
 WX_API WX_NODISCARD wx_err wx_notify_reply(wx_err result, const char *message, int *status,
                                             char **body);
+
+/* ------------------------------------------------------------- replay guard */
+
+/**
+ * @name Replay guard
+ * WeChat Pay delivers a notification again until a delivery is answered success, and
+ * sometimes more often than that; a captured request can also be sent again while its
+ * timestamp is still within the 300 s window. A replay guard remembers the
+ * notifications it has admitted (by their `id`), so that a second delivery is told
+ * apart from the first: WX_E_REPLAY (already handled: answer success, credit nothing)
+ * or WX_E_PENDING (the first is still being handled: answer failure, WeChat Pay will
+ * deliver again later).
+ *
+ * The guard is bounded: it holds at most `capacity` ids, each for `retain_s` after it
+ * was admitted, the oldest dropped first when full. It is a first line, in memory and
+ * per process: after a restart, on another server, or after an id has been dropped, a
+ * repeat is admitted again. **The merchant's own database is the final guard**: record
+ * each notification id (or transaction id) under a unique constraint, in the same
+ * transaction that credits the order, and treat a duplicate key as "already handled".
+ * @code
+ *   wx_notification_t *n = NULL;
+ *   wx_err rc = wx_notify_verify_guarded(client, guard, headers, body, body_len, &n, &err);
+ *   if (rc == WX_OK) {
+ *       int ok = credit_once(n->id, n->resource);     // unique constraint on n->id
+ *       wx_notify_guard_finish(guard, n->id, ok);     // not ok: a redelivery is admitted
+ *       if (!ok)
+ *           rc = WX_E_INTERNAL;
+ *   }
+ *   int status; char *answer = NULL;                  // WX_E_REPLAY answers success too
+ *   if (wx_notify_reply(rc, NULL, &status, &answer) != WX_OK)
+ *       status = 500;
+ *   send_http_answer(status, answer);
+ *   wx_free(answer);
+ *   wx_notification_free(n);
+ * @endcode
+ * @threadsafety A guard may be used from any number of threads at once (one lock).
+ * @{
+ */
+
+typedef struct wx_notify_guard wx_notify_guard_t;
+
+/** The version of wx_notify_guard_options_t these headers describe. */
+#define WX_NOTIFY_GUARD_OPTIONS_VERSION 1
+/** A wx_notify_guard_options_t of this version with every other member zero. */
+#define WX_NOTIFY_GUARD_OPTIONS_INIT {.version = WX_NOTIFY_GUARD_OPTIONS_VERSION}
+
+/** How a replay guard remembers; zero members take their defaults. */
+typedef struct wx_notify_guard_options {
+    unsigned version;  /**< WX_NOTIFY_GUARD_OPTIONS_VERSION; 0 means 1 */
+    size_t capacity;   /**< ids held at most (0: 16384); memory is about 130 bytes each,
+                            taken when the guard is made */
+    int64_t window_s;  /**< a notification's timestamp may be this far from now (0: 300,
+                            the verifier's window); further is WX_E_VERIFY_TIME */
+    int64_t retain_s;  /**< how long an admitted id is remembered (0, or less than
+                            2 * window_s: 2 * window_s, which covers every replay the
+                            time check lets through). Set it to 90000 (25 h) to catch
+                            WeChat Pay's own redeliveries too, capacity permitting. */
+} wx_notify_guard_options_t;
+
+/** The longest key a guard takes (a notification id is about 36 characters). */
+#define WX_NOTIFY_GUARD_KEY_MAX 96
+
+/**
+ * @brief Make a replay guard.
+ * @param opts NULL for the defaults.
+ * @param out  receives the guard (wx_notify_guard_free()).
+ * @return WX_OK; WX_E_INVALID_ARG (a negative window or retention, a capacity over
+ *         2^24, or options from newer headers); WX_E_NOMEM.
+ */
+WX_API WX_NODISCARD wx_err wx_notify_guard_new(const wx_notify_guard_options_t *opts,
+                                                wx_notify_guard_t **out, wx_error_t *err);
+
+/** @brief Free a guard (no call on it may be running). Accepts NULL. */
+WX_API void wx_notify_guard_free(wx_notify_guard_t *g);
+
+/**
+ * @brief Admit the notification @p key (an APIv3 `id`, or wx_v2_notify_key()) whose
+ *        signed time is @p timestamp, at time @p now (UNIX seconds).
+ * @return WX_OK: first seen, now remembered as being handled: call
+ *         wx_notify_guard_finish() when done;
+ *         WX_E_REPLAY: admitted before and finished as handled (within retain_s);
+ *         WX_E_PENDING: admitted before and not finished yet (another delivery is
+ *         being handled);
+ *         WX_E_VERIFY_TIME: @p timestamp is more than window_s from @p now (not
+ *         remembered); WX_E_INVALID_ARG: no guard, an empty key or one longer than
+ *         WX_NOTIFY_GUARD_KEY_MAX. err->where is "id".
+ */
+WX_API WX_NODISCARD wx_err wx_notify_guard_admit(wx_notify_guard_t *g, const char *key,
+                                                  int64_t timestamp, int64_t now,
+                                                  wx_error_t *err);
+
+/**
+ * @brief Say how handling the admitted @p key ended: @p handled nonzero, it was
+ *        credited (later deliveries are WX_E_REPLAY); zero, it failed and is forgotten
+ *        (the next delivery is admitted again). A key the guard does not hold is ignored.
+ */
+WX_API void wx_notify_guard_finish(wx_notify_guard_t *g, const char *key, int handled);
+
+/** @brief How many ids the guard holds now (expired ones included until dropped). */
+WX_API size_t wx_notify_guard_count(wx_notify_guard_t *g);
+
+/**
+ * @brief wx_notify_verify(), then wx_notify_guard_admit() of the notification's `id`
+ *        and Wechatpay-Timestamp at the client's time.
+ * @param guard borrowed; may be shared by several clients and threads.
+ * @return as wx_notify_verify(), plus WX_E_REPLAY and WX_E_PENDING (then @p out is
+ *         NULL: nothing of a repeated notification is handed back to be credited).
+ *         After WX_OK call wx_notify_guard_finish(guard, (*out)->id, handled).
+ */
+WX_API WX_NODISCARD wx_err wx_notify_verify_guarded(wx_client_t *client, wx_notify_guard_t *guard,
+                                                     const wx_kv_t *headers, const char *body,
+                                                     size_t body_len, wx_notification_t **out,
+                                                     wx_error_t *err);
+/** @} */
 
 /* ------------------------------------------------------------------- APIv2 */
 
@@ -191,6 +307,20 @@ WX_API WX_NODISCARD wx_err wx_v2_notify_verify(wx_client_t *client, const char *
 
 /** @brief Free an APIv2 notification. Accepts NULL. */
 WX_API void wx_v2_notification_free(wx_v2_notification_t *n);
+
+/**
+ * @brief The replay guard key of an APIv2 callback, which has no notification id:
+ *        `v2pay:TRANSACTION_ID:RESULT_CODE` for a payment,
+ *        `v2refund:REFUND_ID:REFUND_STATUS` for a refund (so a later, different
+ *        outcome of the same payment or refund is not taken for a repeat). APIv2
+ *        callbacks carry no signed time: admit them with `timestamp` = `now`.
+ * @param key receives the NUL-terminated key, at most WX_NOTIFY_GUARD_KEY_MAX bytes.
+ * @return WX_OK; WX_E_XML (the identifying field is missing or empty; err->where names
+ *         it); WX_E_INVALID_ARG (NULL arguments, or a key that would not fit).
+ */
+WX_API WX_NODISCARD wx_err wx_v2_notify_key(const wx_v2_notification_t *n,
+                                             char key[WX_NOTIFY_GUARD_KEY_MAX + 1],
+                                             wx_error_t *err);
 
 /**
  * @brief Encrypt a refund's fields as WeChat Pay puts them in `req_info` (for a

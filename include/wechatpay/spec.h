@@ -144,6 +144,13 @@ WX_API int wx_endpoint_is_xml(const wx_endpoint_t *ep);
 WX_API int wx_endpoint_cert_required(const wx_endpoint_t *ep);
 
 /**
+ * @brief 1 when the operation (or its path item) `consumes` `multipart/form-data`: a
+ *        media upload, whose body is the file and its signed `meta` part. 0 otherwise
+ *        and for NULL. Any thread.
+ */
+WX_API int wx_endpoint_is_multipart(const wx_endpoint_t *ep);
+
+/**
  * @name Sensitive fields (`x-is-sensitive`)
  * For the request pipeline (and a caller who decrypts answers): a spec marks sensitive
  * values with `x-is-sensitive` — on an object schema, the name or list of names of its

@@ -35,3 +35,22 @@ wx_err wx_notify_verify(wx_client_t *c, const wx_kv_t *headers, const char *body
     return wx_notify_verify_with(c->ring, c->apiv3_key, wx_client_now(c), headers, body,
                                  body_len, out, err);
 }
+
+wx_err wx_notify_verify_guarded(wx_client_t *c, wx_notify_guard_t *guard, const wx_kv_t *headers,
+                                const char *body, size_t body_len, wx_notification_t **out,
+                                wx_error_t *err)
+{
+    if (out)
+        *out = NULL;
+    if (!guard)
+        return wx_error_set(err, WX_E_INVALID_ARG, "", "guard is required");
+    wx_err rc = wx_notify_verify(c, headers, body, body_len, out, err);
+    if (rc != WX_OK)
+        return rc;
+    rc = wx_notify_guard_admit(guard, (*out)->id, (*out)->timestamp, wx_client_now(c), err);
+    if (rc != WX_OK) {
+        wx_notification_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}

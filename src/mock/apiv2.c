@@ -194,6 +194,13 @@ static const wx_endpoint_t *v2_endpoint(const wx_mock_handler_ctx *ctx, const ch
     return ep && wx_endpoint_is_xml(ep) ? ep : NULL;
 }
 
+int wx_mock_v2_is_call(const wx_mock_handler_ctx *ctx, const char *method, const char *target)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%.*s", (int)strcspn(target, "?"), target);
+    return !strcmp(method, "POST") && v2_endpoint(ctx, path) != NULL;
+}
+
 int wx_mock_v2_answer(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
                       wx_mock_reply *reply)
 {

@@ -76,7 +76,7 @@ void wx_mock_reply_free(wx_mock_reply *reply)
     memset(reply, 0, sizeof *reply);
 }
 
-static const char *header_value(const wx_kv_t *headers, const char *name)
+const char *wx_mock_header(const wx_kv_t *headers, const char *name)
 {
     for (const wx_kv_t *h = headers; h && h->key; h++)
         if (!strcasecmp(h->key, name))
@@ -84,39 +84,47 @@ static const char *header_value(const wx_kv_t *headers, const char *name)
     return NULL;
 }
 
-/* 0 when the request carries a valid merchant signature; else a 401 is set. */
-static int check_signature(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
-                           const char *signed_body, size_t signed_len, wx_mock_reply *reply)
+int wx_mock_auth_check(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
+                       wx_mock_auth *a, wx_mock_reply *reply)
 {
-    const char *auth = header_value(req->headers, "Authorization");
+    const char *auth = wx_mock_header(req->headers, "Authorization");
     if (!auth) {
         set_error(reply, 401, "SIGN_ERROR", NULL, "Authorization header is missing");
         return -1;
     }
-    wx_mock_auth a;
     char why[160];
-    if (wx_mock_auth_parse(auth, strlen(auth), &a, why, sizeof why) != 0) {
+    if (wx_mock_auth_parse(auth, strlen(auth), a, why, sizeof why) != 0) {
         set_error(reply, 401, "SIGN_ERROR", NULL, "%s", why);
         return -1;
     }
-    if (strcmp(a.mchid, ctx->cfg->mchid) != 0) {
+    if (strcmp(a->mchid, ctx->cfg->mchid) != 0) {
         set_error(reply, 401, "SIGN_ERROR", NULL, "mchid %s is not the configured merchant",
-                  a.mchid);
+                  a->mchid);
         return -1;
     }
-    if (strcasecmp(a.serial_no, ctx->cfg->merchant_serial) != 0) {
+    if (strcasecmp(a->serial_no, ctx->cfg->merchant_serial) != 0) {
         set_error(reply, 401, "SIGN_ERROR", NULL,
-                  "serial_no %s is not the merchant certificate's serial", a.serial_no);
+                  "serial_no %s is not the merchant certificate's serial", a->serial_no);
         return -1;
     }
     int64_t now = (int64_t)time(NULL);
-    int64_t skew = now > a.timestamp_value ? now - a.timestamp_value : a.timestamp_value - now;
+    int64_t skew = now > a->timestamp_value ? now - a->timestamp_value : a->timestamp_value - now;
     if (skew > ctx->max_skew_s) {
         set_error(reply, 401, "SIGN_ERROR", NULL,
-                  "timestamp %s is %lld s away from the server's clock (limit %d s)", a.timestamp,
+                  "timestamp %s is %lld s away from the server's clock (limit %d s)", a->timestamp,
                   (long long)skew, ctx->max_skew_s);
         return -1;
     }
+    return 0;
+}
+
+/* 0 when the request carries a valid merchant signature; else a 401 is set. */
+static int check_signature(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
+                           const char *signed_body, size_t signed_len, wx_mock_reply *reply)
+{
+    wx_mock_auth a;
+    if (wx_mock_auth_check(ctx, req, &a, reply) != 0)
+        return -1;
     wx_mock_str msg = {0};
     wx_mock_str_printf(&msg, "%s\n%s\n%s\n%s\n", req->method, req->target, a.timestamp,
                        a.nonce_str);
@@ -385,15 +393,11 @@ void wx_mock_handle(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
     reply->fault = ctx->default_fault;
     reply->content_type = "application/json";
 
-    const char *fault = header_value(req->headers, FAULT_HEADER);
+    const char *fault = wx_mock_header(req->headers, FAULT_HEADER);
     if (fault && wx_mock_fault_parse(fault, strlen(fault), &reply->fault) != 0) {
         reply->fault = WX_FAULT_NONE;
         set_error(reply, 400, "PARAM_ERROR", NULL,
                   "unknown " FAULT_HEADER " mode '%.40s' (see wxpay mock --help)", fault);
-        return;
-    }
-    if (req->body_too_large) {
-        set_error(reply, 413, "PARAM_ERROR", NULL, "request body is too large");
         return;
     }
     /* The control API (lifecycle.h): unsigned, loopback peers only. */
@@ -407,7 +411,7 @@ void wx_mock_handle(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
     /* What the signature covers: the body, or for a media upload its `meta` part. */
     const char *signed_body = req->body;
     size_t signed_len = req->body_len;
-    const char *ctype = header_value(req->headers, "Content-Type");
+    const char *ctype = wx_mock_header(req->headers, "Content-Type");
     wx_mock_form_part parts[16];
     size_t nparts = 0;
     int multipart = ctype && !strncasecmp(ctype, "multipart/form-data", 19);

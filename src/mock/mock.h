@@ -3,6 +3,8 @@
  *   cmd_mock.c     arguments, --help, signals, the summary line
  *   config.c       CONFIG.json + mock.json from the keys folder
  *   server.c       libmicrohttpd daemon: collecting requests, sending responses, the log
+ *   admit.c        before a body is read: the Authorization fields, each path's body limit
+ *   wakeups.c      the timer that resumes connections paused by the slow-body fault
  *   handler.c      what to answer: auth check, routing, validation, examples
  *   request_view.c percent-decoding, query and header lists for the validator
  *   auth_header.c  the Authorization header parser (fuzzed on its own)
@@ -125,7 +127,6 @@ typedef struct wx_mock_request {
     const wx_kv_t *headers;    /* {NULL,NULL}-terminated */
     const char *body;          /* NUL-terminated (the NUL not counted) */
     size_t body_len;
-    int body_too_large;
     int peer_loopback;         /* the peer is 127.0.0.0/8 or ::1 (the control API needs it) */
     int tls;                   /* it came over --tls */
     int merchant_client_cert;  /* over TLS, the peer presented the merchant certificate */
@@ -155,11 +156,33 @@ typedef struct wx_mock_handler_ctx {
  * returns 1 with @p reply set (an XML answer), or 0 when @p req is not one (apiv2.c). */
 int wx_mock_v2_answer(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
                       wx_mock_reply *reply);
+/* 1 when @p method @p target is an APIv2 call (what wx_mock_v2_answer() answers). */
+int wx_mock_v2_is_call(const wx_mock_handler_ctx *ctx, const char *method, const char *target);
 
 /* Decide the reply for one request: auth, routing, validation, example response. */
 void wx_mock_handle(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
                     wx_mock_reply *reply);
 void wx_mock_reply_free(wx_mock_reply *reply);
+
+/* admit.c: the largest bodies taken (an APIv2 XML call or a control call; any other
+ * APIv3 call; a media upload). */
+#define WX_MOCK_MAX_SMALL_BODY (64u * 1024)
+#define WX_MOCK_MAX_JSON_BODY (1024u * 1024)
+#define WX_MOCK_MAX_UPLOAD_BODY (8u * 1024 * 1024)
+/* Decide from the request line and headers alone (@p req has no body yet) whether the
+ * body may be read: 0 with *limit the most body bytes taken for this path, or 1 with
+ * @p reply the answer, sent without reading a byte of the body (a bad fault header, a
+ * control call from afar, an APIv3 call whose Authorization is missing, malformed or
+ * names another merchant, serial or time, or a Content-Length over the limit). */
+int wx_mock_admit(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
+                  uint64_t content_length, size_t *limit, wx_mock_reply *reply);
+/* The Authorization checks that need no body: present, well-formed, this merchant,
+ * its serial, within max_skew_s. 0 with @p a filled, or -1 with a 401 in @p reply. */
+struct wx_mock_auth;
+int wx_mock_auth_check(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
+                       struct wx_mock_auth *a, wx_mock_reply *reply);
+/* The value of header @p name (any case) in a {NULL,NULL}-terminated list, or NULL. */
+const char *wx_mock_header(const wx_kv_t *headers, const char *name);
 /* The spec's example response of @p ep, for a call the state does not play. */
 void wx_mock_answer_example(const wx_mock_handler_ctx *ctx, const wx_mock_request *req,
                             const wx_endpoint_t *ep, wx_mock_reply *reply);
@@ -224,6 +247,19 @@ int wx_mock_client_cert_presented(const wx_mock_client_cert *cc, struct MHD_Conn
 /* Generate a CA and a server certificate for 127.0.0.1/localhost signed by it. */
 int wx_mock_tls_generate(wx_mock_tls *tls, char *why, size_t why_len);
 void wx_mock_tls_free(wx_mock_tls *tls);
+
+/* ---------------------------------------------------------------- pauses (wakeups.c) */
+/* One timer thread that resumes suspended libmicrohttpd connections when their pause
+ * ends, so no server thread sleeps. */
+typedef struct wx_mock_wakeups wx_mock_wakeups;
+wx_mock_wakeups *wx_mock_wakeups_start(void);
+/* From a callback of @p conn's: suspend it now and resume it @p ms later. 0, or -1
+ * (stopping, or out of memory) when the caller must go on without the pause. */
+int wx_mock_wakeups_pause(wx_mock_wakeups *w, struct MHD_Connection *conn, unsigned ms);
+/* Resume every paused connection now and take no more pauses (before the daemon
+ * stops); wx_mock_wakeups_free() after the daemon has stopped. */
+void wx_mock_wakeups_stop(wx_mock_wakeups *w);
+void wx_mock_wakeups_free(wx_mock_wakeups *w);
 
 /* ---------------------------------------------------------------- the server */
 typedef struct wx_mock_server_options {

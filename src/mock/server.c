@@ -1,11 +1,15 @@
-/* The HTTP side of the sandbox: libmicrohttpd with a thread per connection (so a
- * slow-body reply only holds its own connection), keep-alive on, bound to 127.0.0.1.
- * Collects each request, asks handler.c what to answer, signs it, applies the fault
- * to the wire, logs one line and counts it. */
+/* The HTTP side of the sandbox: libmicrohttpd with a small pool of threads polling
+ * every connection (so a thousand idle connections cost sockets, not threads), keep-alive
+ * on, bound to 127.0.0.1, at most MAX_CONNECTIONS at once, idle ones closed after
+ * IDLE_TIMEOUT_S. Asks admit.c whether a request's body may be read at all (and how
+ * much) before reading it, collects it, asks handler.c what to answer, signs it, applies
+ * the fault to the wire (pauses by suspending the connection, wakeups.c, never by
+ * sleeping in a pool thread), logs one line and counts it. */
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,9 +17,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lifecycle.h"
 #include "mock.h"
 
-#define MAX_BODY (8u * 1024 * 1024)
+#define POOL_THREADS 4
+#define MAX_CONNECTIONS 4096
+#define IDLE_TIMEOUT_S 60
+/* All bodies being collected at once, together: past it a request gets 503. */
+#define MAX_BODIES_IN_FLIGHT (96u * 1024 * 1024)
 #define SLOW_BODY_PIECES 6
 #define SLOW_BODY_MS 3000
 
@@ -27,6 +36,8 @@ struct wx_mock_server {
     pthread_mutex_t stats_lock;
     uint64_t requests, faults, dropped;
     uint64_t by_status[600];
+    size_t in_flight; /* body bytes held by requests being collected (stats_lock) */
+    wx_mock_wakeups *wakeups;
     wx_mock_client_cert merchant; /* --tls: asked of clients */
 };
 
@@ -35,7 +46,7 @@ typedef struct request_ctx {
     char *target;
     char *method;
     wx_mock_str body;
-    int body_too_large;
+    size_t limit;    /* the most body bytes this request may send (admit.c) */
     int started;     /* the access handler has seen this request */
     int answered;    /* a reply was decided (sent or dropped on purpose) */
     int status;      /* 0 for a dropped connection */
@@ -49,6 +60,9 @@ typedef struct body_feed {
     size_t len;      /* bytes to send */
     size_t piece;    /* slow-body: bytes per piece; 0: no pauses */
     unsigned pause_ms;
+    int rested;      /* the pause before the next piece is over */
+    struct MHD_Connection *conn;
+    wx_mock_wakeups *wakeups;
 } body_feed;
 
 static double elapsed_ms(const struct timespec *t0)
@@ -90,6 +104,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
     if (!rc)
         return;
+    pthread_mutex_lock(&s->stats_lock);
+    s->in_flight -= rc->body.len;
+    pthread_mutex_unlock(&s->stats_lock);
     if (rc->answered) {
         pthread_mutex_lock(&s->stats_lock);
         s->requests++;
@@ -146,8 +163,12 @@ static ssize_t feed_body(void *cls, uint64_t pos, char *buf, size_t max)
         return MHD_CONTENT_READER_END_WITH_ERROR; /* truncated-body: cut it here */
     size_t n = f->len - (size_t)pos;
     if (f->piece) {
-        struct timespec ts = {f->pause_ms / 1000, (long)(f->pause_ms % 1000) * 1000000L};
-        nanosleep(&ts, NULL);
+        /* 0 bytes while suspended: the timer resumes the connection after the pause */
+        if (!f->rested && wx_mock_wakeups_pause(f->wakeups, f->conn, f->pause_ms) == 0) {
+            f->rested = 1;
+            return 0;
+        }
+        f->rested = 0;
         if (n > f->piece)
             n = f->piece;
     }
@@ -176,7 +197,8 @@ static void random_request_id(char out[41])
 }
 
 /* Build the MHD response for a reply, taking its body. NULL when out of memory. */
-static struct MHD_Response *make_response(wx_mock_reply *reply)
+static struct MHD_Response *make_response(wx_mock_server *s, struct MHD_Connection *conn,
+                                          wx_mock_reply *reply)
 {
     size_t len = reply->body_len;
     char *body = reply->body;
@@ -188,6 +210,8 @@ static struct MHD_Response *make_response(wx_mock_reply *reply)
             return NULL;
         }
         f->data = body;
+        f->conn = conn;
+        f->wakeups = s->wakeups;
         uint64_t declared = len;
         if (reply->fault == WX_FAULT_SLOW_BODY) {
             f->len = len;
@@ -225,62 +249,63 @@ static int peer_is_loopback(struct MHD_Connection *conn)
     return 0;
 }
 
-static enum MHD_Result answer(wx_mock_server *s, struct MHD_Connection *conn, request_ctx *rc)
+/* The request as handler.c sees it, its headers in @p hl (free hl->items). */
+static int view_request(wx_mock_server *s, struct MHD_Connection *conn, const request_ctx *rc,
+                        header_list *hl, wx_mock_request *req)
 {
     size_t count = (size_t)MHD_get_connection_values(conn, MHD_HEADER_KIND, NULL, NULL);
-    header_list hl = {calloc(count + 1, sizeof(wx_kv_t)), 0, count + 1};
-    if (!hl.items)
-        return MHD_NO;
-    MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, &hl);
-
-    wx_mock_request req = {
+    *hl = (header_list){calloc(count + 1, sizeof(wx_kv_t)), 0, count + 1};
+    if (!hl->items)
+        return -1;
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, hl);
+    *req = (wx_mock_request){
         .method = rc->method,
         .target = rc->target,
-        .headers = hl.items,
+        .headers = hl->items,
         .body = rc->body.data ? rc->body.data : "",
         .body_len = rc->body.len,
-        .body_too_large = rc->body_too_large,
         .peer_loopback = peer_is_loopback(conn),
         .tls = s->opts.tls,
         .merchant_client_cert = s->opts.tls && wx_mock_client_cert_presented(&s->merchant, conn),
     };
-    wx_mock_reply reply;
-    wx_mock_handle(&s->opts.handler, &req, &reply);
-    free(hl.items);
-    rc->answered = 1;
-    rc->fault = reply.fault;
+    return 0;
+}
 
-    if (reply.fault == WX_FAULT_DROP_CONNECTION) {
+/* Sign @p reply, apply its fault and queue it (takes the reply). */
+static enum MHD_Result send_reply(wx_mock_server *s, struct MHD_Connection *conn,
+                                  request_ctx *rc, wx_mock_reply *reply)
+{
+    rc->answered = 1;
+    rc->fault = reply->fault;
+    if (reply->fault == WX_FAULT_DROP_CONNECTION) {
         /* MHD_NO: close the socket without a response. */
         rc->status = 0;
-        wx_mock_reply_free(&reply);
+        wx_mock_reply_free(reply);
         return MHD_NO;
     }
-
     wx_mock_signature sig = {0};
-    int sign = !reply.unsigned_reply && reply.fault != WX_FAULT_MISSING_HEADERS;
+    int sign = !reply->unsigned_reply && reply->fault != WX_FAULT_MISSING_HEADERS;
     char why[256];
-    if (sign && wx_mock_sign_response(s->opts.handler.cfg, s->cache, s->opts.sign_with, reply.fault,
-                                      reply.body ? reply.body : "", reply.body_len, &sig, why,
-                                      sizeof why) != 0) {
+    if (sign && wx_mock_sign_response(s->opts.handler.cfg, s->cache, s->opts.sign_with,
+                                      reply->fault, reply->body ? reply->body : "",
+                                      reply->body_len, &sig, why, sizeof why) != 0) {
         fprintf(stderr, "wxpay mock: %s\n", why);
-        free(reply.body);
-        reply.body = wx_mock_error_body("SYSTEM_ERROR", why, NULL, &reply.body_len);
-        reply.status = 500;
+        free(reply->body);
+        reply->body = wx_mock_error_body("SYSTEM_ERROR", why, NULL, &reply->body_len);
+        reply->status = 500;
         sign = 0;
     }
-
-    struct MHD_Response *resp = make_response(&reply);
+    struct MHD_Response *resp = make_response(s, conn, reply);
     if (!resp) {
         wx_mock_signature_clear(&sig);
-        wx_mock_reply_free(&reply);
+        wx_mock_reply_free(reply);
         rc->status = 0;
         return MHD_NO;
     }
     char request_id[41];
     random_request_id(request_id);
-    MHD_add_response_header(resp, "Content-Type", reply.content_type ? reply.content_type
-                                                                     : "application/json");
+    MHD_add_response_header(resp, "Content-Type", reply->content_type ? reply->content_type
+                                                                      : "application/json");
     MHD_add_response_header(resp, "Request-ID", request_id);
     if (sign) {
         MHD_add_response_header(resp, "Wechatpay-Nonce", sig.nonce);
@@ -289,11 +314,76 @@ static enum MHD_Result answer(wx_mock_server *s, struct MHD_Connection *conn, re
         MHD_add_response_header(resp, "Wechatpay-Serial", sig.serial);
     }
     wx_mock_signature_clear(&sig);
-    rc->status = reply.status;
-    enum MHD_Result ok = MHD_queue_response(conn, (unsigned)reply.status, resp);
+    rc->status = reply->status;
+    enum MHD_Result ok = MHD_queue_response(conn, (unsigned)reply->status, resp);
     MHD_destroy_response(resp);
-    wx_mock_reply_free(&reply);
+    wx_mock_reply_free(reply);
     return ok;
+}
+
+static enum MHD_Result answer(wx_mock_server *s, struct MHD_Connection *conn, request_ctx *rc)
+{
+    header_list hl;
+    wx_mock_request req;
+    if (view_request(s, conn, rc, &hl, &req) != 0)
+        return MHD_NO;
+    wx_mock_reply reply;
+    wx_mock_handle(&s->opts.handler, &req, &reply);
+    free(hl.items);
+    return send_reply(s, conn, rc, &reply);
+}
+
+/* Before any body byte: answer now (the body is never read), or set rc->limit. */
+static enum MHD_Result admit(wx_mock_server *s, struct MHD_Connection *conn, request_ctx *rc)
+{
+    header_list hl;
+    wx_mock_request req;
+    if (view_request(s, conn, rc, &hl, &req) != 0)
+        return MHD_NO;
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    uint64_t declared = cl ? strtoull(cl, NULL, 10) : UINT64_MAX;
+    wx_mock_reply reply;
+    int decided = wx_mock_admit(&s->opts.handler, &req, declared, &rc->limit, &reply);
+    free(hl.items);
+    return decided ? send_reply(s, conn, rc, &reply) : MHD_YES;
+}
+
+/* A piece of the body: kept, or, past this path's limit or the sandbox's budget, a
+ * 413 or 503 answered at once (the rest is never read). */
+static enum MHD_Result take_body(wx_mock_server *s, struct MHD_Connection *conn,
+                                 request_ctx *rc, const char *data, size_t *size)
+{
+    size_t n = *size;
+    *size = 0;
+    int status = 0;
+    pthread_mutex_lock(&s->stats_lock);
+    if (rc->body.len + n > rc->limit)
+        status = 413;
+    else if (s->in_flight + n > MAX_BODIES_IN_FLIGHT)
+        status = 503;
+    else
+        s->in_flight += n;
+    pthread_mutex_unlock(&s->stats_lock);
+    if (status) {
+        wx_mock_reply reply = {.fault = WX_FAULT_NONE};
+        if (status == 413)
+            wx_mock_reply_error(&reply, 413, "PARAM_ERROR",
+                                "request body is too large: at most %zu bytes on this path",
+                                rc->limit);
+        else
+            wx_mock_reply_error(&reply, 503, "SYSTEM_ERROR",
+                                "the sandbox is collecting too many request bodies; retry later");
+        return send_reply(s, conn, rc, &reply);
+    }
+    size_t before = rc->body.len;
+    wx_mock_str_append(&rc->body, data, n);
+    if (rc->body.len != before + n) { /* not kept: give the budget back */
+        pthread_mutex_lock(&s->stats_lock);
+        s->in_flight -= before + n - rc->body.len;
+        pthread_mutex_unlock(&s->stats_lock);
+    }
+    return rc->body.failed ? MHD_NO : MHD_YES;
 }
 
 /* libmicrohttpd's own complaints (a client that went away, a reply cut on purpose),
@@ -323,19 +413,73 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (!rc->started) {
         rc->started = 1;
         rc->method = strdup(method);
-        return rc->method && rc->target ? MHD_YES : MHD_NO;
+        if (!rc->method || !rc->target)
+            return MHD_NO;
+        return admit(s, conn, rc);
     }
-    if (*upload_data_size) {
-        if (rc->body.len + *upload_data_size > MAX_BODY)
-            rc->body_too_large = 1;
-        else
-            wx_mock_str_append(&rc->body, upload_data, *upload_data_size);
+    if (rc->answered) { /* answered before the body ended: the rest is not kept */
         *upload_data_size = 0;
-        return rc->body.failed ? MHD_NO : MHD_YES;
-    }
-    if (rc->answered)
         return MHD_YES;
+    }
+    if (*upload_data_size)
+        return take_body(s, conn, rc, upload_data, upload_data_size);
     return answer(s, conn, rc);
+}
+
+/* Room for MAX_CONNECTIONS sockets: the soft descriptor limit raised towards the hard
+ * one; the connection limit is what fits under it (a few kept for files and SQLite). */
+static unsigned connection_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 256;
+    rlim_t want = MAX_CONNECTIONS + 256;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+        (void)getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+        return MAX_CONNECTIONS;
+    return rl.rlim_cur > 320 ? (unsigned)(rl.rlim_cur - 256) : 64;
+}
+
+static struct MHD_Daemon *start_daemon(wx_mock_server *s, const wx_mock_server_options *opts)
+{
+    struct sockaddr_in addr;
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((uint16_t)opts->port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+
+    /* epoll where there is one (else poll), each pool thread polling its share */
+    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    struct MHD_OptionItem tls_opts[4] = {{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL},
+                                         {MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL}};
+    if (opts->tls) {
+        flags |= MHD_USE_TLS;
+        tls_opts[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0,
+                                              opts->tls_material->server_key_pem};
+        tls_opts[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0,
+                                              opts->tls_material->server_cert_pem};
+        /* Ask for (not require) a client certificate: APIv2's secure calls want the
+         * merchant's; every other call does without. */
+        if (opts->client_ca_pem && wx_mock_client_cert_init(&s->merchant, opts->client_ca_pem) == 0)
+            tls_opts[2] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0,
+                                                  (void *)opts->client_ca_pem};
+    }
+    return MHD_start_daemon(
+        flags, (uint16_t)opts->port, NULL, NULL, on_request, s,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, /* first, or MHD logs before it */
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)POOL_THREADS,
+        MHD_OPTION_CONNECTION_LIMIT, connection_limit(),
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+        MHD_OPTION_ARRAY, tls_opts,
+        MHD_OPTION_END);
 }
 
 wx_mock_server *wx_mock_server_start(const wx_mock_server_options *opts, char *why,
@@ -353,43 +497,13 @@ wx_mock_server *wx_mock_server_start(const wx_mock_server_options *opts, char *w
     s->opts = *opts;
     pthread_mutex_init(&s->stats_lock, NULL);
     s->cache = wx_mock_sigcache_new();
-    if (!s->cache) {
+    s->wakeups = wx_mock_wakeups_start();
+    if (!s->cache || !s->wakeups) {
         snprintf(why, why_len, "out of memory");
         wx_mock_server_stop(s, NULL, 0);
         return NULL;
     }
-    struct sockaddr_in addr;
-    memset(&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons((uint16_t)opts->port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-
-    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                     MHD_USE_POLL | MHD_USE_ERROR_LOG;
-    struct MHD_OptionItem tls_opts[4] = {{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL},
-                                         {MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL}};
-    if (opts->tls) {
-        flags |= MHD_USE_TLS;
-        tls_opts[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0,
-                                              opts->tls_material->server_key_pem};
-        tls_opts[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0,
-                                              opts->tls_material->server_cert_pem};
-        /* Ask for (not require) a client certificate: APIv2's secure calls want the
-         * merchant's; every other call does without. */
-        if (opts->client_ca_pem && wx_mock_client_cert_init(&s->merchant, opts->client_ca_pem) == 0)
-            tls_opts[2] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0,
-                                                  (void *)opts->client_ca_pem};
-    }
-    s->daemon = MHD_start_daemon(
-        flags, (uint16_t)opts->port, NULL, NULL, on_request, s,
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, /* first, or MHD logs before it */
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-        MHD_OPTION_ARRAY, tls_opts,
-        MHD_OPTION_END);
+    s->daemon = start_daemon(s, opts);
     if (!s->daemon) {
         snprintf(why, why_len, "cannot listen on 127.0.0.1:%d (port in use?)", opts->port);
         wx_mock_server_stop(s, NULL, 0);
@@ -428,8 +542,10 @@ void wx_mock_server_stop(wx_mock_server *s, char *summary, size_t summary_len)
 {
     if (!s)
         return;
+    wx_mock_wakeups_stop(s->wakeups); /* a suspended connection must be resumed first */
     if (s->daemon)
         MHD_stop_daemon(s->daemon);
+    wx_mock_wakeups_free(s->wakeups);
     if (summary && summary_len)
         summarize(s, summary, summary_len);
     wx_mock_sigcache_free(s->cache);

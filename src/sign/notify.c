@@ -2,6 +2,7 @@
  * wx_apiv3_check), then the envelope, then the AEAD_AES_256_GCM resource. Nothing of
  * the body is parsed before its signature has verified. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -370,6 +371,8 @@ wx_err wx_notify_verify_with(wx_keyring_t *ring, const char *apiv3_key, int64_t 
         return wx_error_set(err, WX_E_NOMEM, "", "out of memory");
     }
     m->pub.serial = m->serial;
+    /* wx_apiv3_check() has read it as decimal digits within the window */
+    m->pub.timestamp = strtoll(wx_kv_find_ci(headers, "Wechatpay-Timestamp"), NULL, 10);
     if ((rc = parse_json(body, body_len, "notification body", &m->pub.envelope, err)) == WX_OK &&
         (rc = read_envelope(m, err)) == WX_OK)
         rc = decrypt_resource(m, apiv3_key, err);
@@ -389,11 +392,14 @@ wx_err wx_notify_reply(wx_err result, const char *message, int *status, char **b
         *body = NULL;
     if (!status || !body)
         return WX_E_INVALID_ARG;
-    if (result == WX_OK) {
+    if (result == WX_OK || result == WX_E_REPLAY) { /* a repeat: handled already */
         *status = 204;
         return WX_OK;
     }
-    *status = result == WX_E_NOMEM || result == WX_E_INTERNAL || result == WX_E_IO ? 500 : 400;
+    *status = result == WX_E_NOMEM || result == WX_E_INTERNAL || result == WX_E_IO ||
+                      result == WX_E_PENDING
+                  ? 500
+                  : 400;
     struct json_object *o = json_object_new_object();
     if (!o)
         return WX_E_NOMEM;

@@ -172,6 +172,36 @@ wx_err wx_v2_notify_verify_with(const char *apiv2_key, const char *body, size_t 
     return WX_OK;
 }
 
+/* A non-empty string field of an APIv2 callback, or NULL. */
+static const char *v2_field(json_object *o, const char *name)
+{
+    json_object *v = o ? json_object_object_get(o, name) : NULL;
+    const char *s = v ? json_object_get_string(v) : NULL;
+    return s && *s ? s : NULL;
+}
+
+wx_err wx_v2_notify_key(const wx_v2_notification_t *n, char key[WX_NOTIFY_GUARD_KEY_MAX + 1],
+                        wx_error_t *err)
+{
+    if (!n || !key)
+        return wx_error_set(err, WX_E_INVALID_ARG, "", "notification and key are required");
+    int refund = n->kind == WX_V2_NOTIFY_REFUND;
+    json_object *o = refund ? n->req_info : n->fields;
+    const char *id_name = refund ? "refund_id" : "transaction_id";
+    const char *state_name = refund ? "refund_status" : "result_code";
+    const char *id = v2_field(o, id_name), *state = v2_field(o, state_name);
+    if (!id || !state)
+        return wx_error_set(err, WX_E_XML, id ? state_name : id_name,
+                            "APIv2 callback: %s is missing or empty", id ? state_name : id_name);
+    int n_out = snprintf(key, WX_NOTIFY_GUARD_KEY_MAX + 1, "%s:%s:%s",
+                         refund ? "v2refund" : "v2pay", id, state);
+    if (n_out < 0 || n_out > WX_NOTIFY_GUARD_KEY_MAX)
+        return wx_error_set(err, WX_E_INVALID_ARG, id_name,
+                            "APIv2 callback: %s and %s are too long for a guard key", id_name,
+                            state_name);
+    return WX_OK;
+}
+
 wx_err wx_v2_notify_reply(wx_err result, const char *message, char **xml, size_t *len)
 {
     if (!xml)

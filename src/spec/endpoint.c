@@ -467,18 +467,19 @@ static int truthy(json_object *obj, const char *key)
            json_object_get_boolean(v);
 }
 
-/* `consumes: [application/xml]` (or a lone string) on the operation or the path item. */
-static int consumes_xml(json_object *obj)
+/* `consumes: [...]` (or a lone string) on the operation or the path item names a media
+ * type holding @p what ("xml", "multipart/form-data"). */
+static int consumes(json_object *obj, const char *what)
 {
     json_object *v;
     if (!json_object_object_get_ex(obj, "consumes", &v))
         return 0;
     if (json_object_is_type(v, json_type_string))
-        return strstr(json_object_get_string(v), "xml") != NULL;
+        return strstr(json_object_get_string(v), what) != NULL;
     size_t n = json_object_is_type(v, json_type_array) ? json_object_array_length(v) : 0;
     for (size_t i = 0; i < n; i++) {
         json_object *e = json_object_array_get_idx(v, i);
-        if (json_object_is_type(e, json_type_string) && strstr(json_object_get_string(e), "xml"))
+        if (json_object_is_type(e, json_type_string) && strstr(json_object_get_string(e), what))
             return 1;
     }
     return 0;
@@ -557,7 +558,8 @@ static wx_endpoint_t *compile_op(wx_compiler *c, const char *method, json_object
     ep->unsigned_response = truthy(op, "x-unsigned-response") ||
                             truthy(item, "x-unsigned-response") || known_unsigned(tmpl);
     ep->sensitive_body = wx_schema_marks_sensitive(ep->body);
-    ep->xml = consumes_xml(op) || consumes_xml(item) || schema_is_xml(ep->body, 0);
+    ep->xml = consumes(op, "xml") || consumes(item, "xml") || schema_is_xml(ep->body, 0);
+    ep->multipart = consumes(op, "multipart/form-data") || consumes(item, "multipart/form-data");
     ep->cert_required = truthy(op, "x-api-cert-required") || truthy(item, "x-api-cert-required");
     return failed(c) ? NULL : ep;
 }

@@ -315,6 +315,7 @@ const char *wx_endpoint_file(const wx_endpoint_t *ep) { return ep ? ep->file : N
 int wx_endpoint_unsigned_response(const wx_endpoint_t *ep) { return ep ? ep->unsigned_response : 0; }
 int wx_endpoint_is_xml(const wx_endpoint_t *ep) { return ep ? ep->xml : 0; }
 int wx_endpoint_cert_required(const wx_endpoint_t *ep) { return ep ? ep->cert_required : 0; }
+int wx_endpoint_is_multipart(const wx_endpoint_t *ep) { return ep ? ep->multipart : 0; }
 const char *wx_endpoint_response_problem(const wx_endpoint_t *ep)
 {
     return ep ? ep->resp_problem_text : NULL;

@@ -390,6 +390,7 @@ struct wx_endpoint {
     const wx_spec_problem *resp_problem; /* a broken response: responses not validated */
     const char *resp_problem_text;       /* "FILE: KEYPATH: message" */
     int cert_required; /* x-api-cert-required: true */
+    int multipart;     /* consumes multipart/form-data: a media upload */
 };
 
 /* A route file is compiled on first use; after running out of memory it stays

@@ -23,11 +23,13 @@ extern size_t body_len;
 extern const wx_kv_t *headers;
 extern struct json_object *fields, *order, *bill;
 extern void *ud;
+extern wx_notify_guard_t *guard;
 
 void on_done(const wx_response_t *r, void *ud);
 void print_it(const wx_response_t *r, void *ud);
 void handle(const char *event_type, const struct json_object *resource);
 void send_http_answer(int status, const char *answer);
+int credit_once(const char *id, const struct json_object *resource);
 const char *field(const struct json_object *o, const char *name);
 wx_response_t *create_native_order(wx_client_t *c, const char *out_trade_no, int total);
 

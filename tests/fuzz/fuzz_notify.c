@@ -15,6 +15,8 @@
  * - wx_notify_verify_with gives only the codes its header lists; a failure leaves no
  *   notification and says why; WX_OK only when the headers really are signed (rechecked
  *   independently) and then every field of the notification is there;
+ * - a notification that verifies, delivered three times through a replay guard, is
+ *   admitted once and then WX_E_REPLAY (issue 16), with its signed timestamp;
  * - wx_notify_reply answers 204 with no body, or 400/500 with a JSON object;
  * - nothing leaks, nothing crashes (ASan/UBSan).
  */
@@ -158,6 +160,30 @@ static void check_reply(uint8_t code, const char *msg)
     wx_free(body);
 }
 
+/* The verified notification @p n delivered twice more, the same bytes each time. */
+static void check_replay(const wx_kv_t *hs, const char *body, size_t body_len,
+                         const wx_notification_t *n)
+{
+    wx_notify_guard_options_t o = WX_NOTIFY_GUARD_OPTIONS_INIT;
+    o.capacity = 4;
+    wx_notify_guard_t *g = NULL;
+    if (n->timestamp != WXF_NOW || wx_notify_guard_new(&o, &g, NULL) != WX_OK)
+        abort();
+    wx_err want = strlen(n->id) <= WX_NOTIFY_GUARD_KEY_MAX ? WX_OK : WX_E_INVALID_ARG;
+    if (wx_notify_guard_admit(g, n->id, n->timestamp, WXF_NOW, NULL) != want)
+        abort();
+    wx_notify_guard_finish(g, n->id, 1);
+    for (int i = 0; want == WX_OK && i < 2; i++) {
+        wx_notification_t *again = NULL;
+        if (wx_notify_verify_with(g_ring, FUZZ_APIV3_KEY, WXF_NOW, hs, body, body_len, &again,
+                                  NULL) != WX_OK ||
+            wx_notify_guard_admit(g, again->id, again->timestamp, WXF_NOW, NULL) != WX_E_REPLAY)
+            abort();
+        wx_notification_free(again);
+    }
+    wx_notify_guard_free(g);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1 || size > 16384)
@@ -221,6 +247,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             !n->plaintext || !n->resource || !n->envelope || !n->associated_data ||
             !n->create_time || !n->summary || !n->original_type)
             abort();
+        check_replay(hs, body, body_len, n);
         break;
     case WX_E_VERIFY_HEADER:
     case WX_E_VERIFY_SERIAL:

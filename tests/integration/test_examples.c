@@ -41,6 +41,21 @@ static char *run(const char *example, const char *arg2, const char *arg3, int wa
     return out;
 }
 
+/* handle_notification with one delivery given three times. */
+static char *run3(const char *example, const char *headers, const char *body)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/examples/%s", WX_BINARY_DIR, example);
+    char *argv[] = {path, g_mock.config, (char *)headers, (char *)body, (char *)headers,
+                    (char *)body, (char *)headers, (char *)body, NULL};
+    char *out = NULL, *err = NULL;
+    int rc = wxt_run(argv, NULL, 0, &out, &err);
+    if (rc != 0)
+        fail_msg("%s exited %d: %s %s", example, rc, out, err);
+    free(err);
+    return out;
+}
+
 static void test_seed_styles(void **state)
 {
     char *out = run("industry_coupon_tokens", NULL, NULL, 0);
@@ -148,9 +163,22 @@ static void test_notification_handler(void **state)
     char *dir = wxt_tmpdir("examples-notify"), *h, *b;
     make_notification(dir, 0, &h, &b);
     char *out = run("handle_notification", h, b, 0);
-    assert_non_null(strstr(out, "TRANSACTION.SUCCESS (支付成功)"));
+    assert_non_null(strstr(out, "TRANSACTION.SUCCESS (支付成功) credited"));
     assert_non_null(strstr(out, "\"trade_state\":\"SUCCESS\""));
     assert_non_null(strstr(out, "answer: HTTP 204"));
+    free(out);
+    /* delivered three times: credited once, each repeat acknowledged (issue 16) */
+    out = run3("handle_notification", h, b);
+    const char *first = strstr(out, "credited");
+    assert_non_null(first);
+    assert_null(strstr(first + 1, "credited:"));
+    const char *r1 = strstr(out, "already handled");
+    assert_non_null(r1);
+    assert_non_null(strstr(r1 + 1, "already handled"));
+    int answers = 0;
+    for (const char *p = out; (p = strstr(p, "answer: HTTP 204")); p++)
+        answers++;
+    assert_int_equal(answers, 3);
     free(out), free(h), free(b);
     make_notification(dir, 1, &h, &b);
     out = run("handle_notification", h, b, 3);

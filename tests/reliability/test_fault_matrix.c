@@ -3,7 +3,9 @@
  * stall, endless body, garbage, endless or huge headers, nobody listening), through the
  * sync and the async path. Each case must end with its own error code within its time
  * limit, never report success nor expose a byte of body, and leave no descriptor open.
- * Async requests in flight alongside a failing one complete normally. */
+ * Async requests in flight alongside a failing one complete normally. A POST that is not
+ * retry_safe, sent on a reused connection the server reads it from and then drops, is
+ * WX_E_OUTCOME_UNKNOWN and reaches the server exactly once, sync and async (issue 16). */
 #include <dirent.h>
 #include <stdio.h>
 #include <string.h>
@@ -252,6 +254,32 @@ static void test_alongside(void **state)
            N_CASES);
 }
 
+/* The connection dies after the server read the POST: never resent by anyone. */
+static void test_post_dropped_after_read(void **state)
+{
+    for (int async = 0; async < 2; async++) {
+        int fds_before = open_fds();
+        wxt_bad_server *s = wxt_bad_start(WXT_BAD_DROP_REUSED);
+        wx_client_t *c = client_for(wxt_bad_url(s), 5000, 0);
+        /* a first request opens the connection the POST will reuse */
+        wx_request_options_t get = {.query = (const wx_kv_t[]){{"offset", "0"}, {NULL, NULL}}};
+        wx_response_free(wx_chain(c, "v3/certificates")->get(&get));
+        assert_int_equal(wxt_bad_connections(s), 1);
+        wx_request_options_t o = seed_options(NULL);
+        wx_response_t *r = async ? wx_chain(c, "v3/industry-coupon/tokens")->post_async(&o)->wait()
+                                 : wx_chain(c, "v3/industry-coupon/tokens")->post(&o);
+        if (wx_response_err(r) != WX_E_OUTCOME_UNKNOWN)
+            fail_msg("%s: want WX_E_OUTCOME_UNKNOWN, got %s: %s", async ? "async" : "sync",
+                     wx_err_name(wx_response_err(r)), wx_response_error_detail(r)->message);
+        assert_null(wx_response_body(r, NULL));
+        wx_response_free(r);
+        assert_int_equal(wxt_bad_requests(s), 2); /* the GET and the POST, once */
+        wx_client_free(c);
+        wxt_bad_stop(s);
+        assert_int_equal(open_fds(), fds_before);
+    }
+}
+
 /* After all of that, one client still works: failures do not poison the pool. */
 static void test_recovers(void **state)
 {
@@ -289,6 +317,7 @@ int main(void)
         cmocka_unit_test(test_fault_matrix),
         cmocka_unit_test(test_alongside),
         cmocka_unit_test(test_recovers),
+        cmocka_unit_test(test_post_dropped_after_read),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -2,7 +2,7 @@
 # platform certificates (download, rotation, auto refresh), sensitive fields and
 # pay-sign, on the in-memory transport, against golden vectors and the openssl CLI.
 set(_wx_sec_layers wx_util wx_crypto wx_request wx_spec wx_core)
-foreach(_t notify certificates sensitive paysign)
+foreach(_t notify notify_guard certificates sensitive paysign)
   wx_unit_test(NAME test_${_t} SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_${_t}.c
                LAYERS ${_wx_sec_layers} LABELS security)
 endforeach()

@@ -339,6 +339,42 @@ static void test_payment_notification(void **state)
     assert_null(n);
 }
 
+/* The replay guard key of APIv2 callbacks (they have no notification id). */
+static void test_notification_guard_keys(void **state)
+{
+    (void)state;
+    char key[WX_NOTIFY_GUARD_KEY_MAX + 1];
+    wx_v2_notification_t *n = NULL;
+    char *xml = signed_payment(NULL, V2_KEY);
+    assert_int_equal(wx_v2_notify_verify_with(V2_KEY, xml, strlen(xml), &n, NULL), WX_OK);
+    assert_int_equal(wx_v2_notify_key(n, key, NULL), WX_OK);
+    assert_string_equal(key, "v2pay:1004400740201409030005092168:SUCCESS");
+    wx_notify_guard_t *g = NULL;
+    assert_int_equal(wx_notify_guard_new(NULL, &g, NULL), WX_OK);
+    assert_int_equal(wx_notify_guard_admit(g, key, 1700000000, 1700000000, NULL), WX_OK);
+    wx_notify_guard_finish(g, key, 1);
+    assert_int_equal(wx_notify_guard_admit(g, key, 1700000015, 1700000015, NULL), WX_E_REPLAY);
+    wx_notify_guard_free(g);
+    /* without its transaction_id there is nothing to key on */
+    json_object_object_del(n->fields, "transaction_id");
+    wx_error_t err = {0};
+    assert_int_equal(wx_v2_notify_key(n, key, &err), WX_E_XML);
+    assert_string_equal(err.where, "transaction_id");
+    wx_v2_notification_free(n);
+    wx_free(xml);
+
+    size_t body_len = 0;
+    char *body = refund_file("body.xml", &body_len);
+    assert_int_equal(wx_v2_notify_verify_with(V2_KEY, body, body_len, &n, NULL), WX_OK);
+    assert_int_equal(wx_v2_notify_key(n, key, NULL), WX_OK);
+    assert_int_equal(strncmp(key, "v2refund:", 9), 0);
+    assert_non_null(strstr(key, json_object_get_string(json_object_object_get(n->req_info,
+                                                                              "refund_id"))));
+    wx_v2_notification_free(n);
+    free(body);
+    assert_int_equal(wx_v2_notify_key(NULL, key, NULL), WX_E_INVALID_ARG);
+}
+
 static void test_notify_reply(void **state)
 {
     (void)state;
@@ -405,6 +441,7 @@ int main(void)
         cmocka_unit_test(test_xml_encode_refusals),
         cmocka_unit_test(test_refund_notification_golden),
         cmocka_unit_test(test_payment_notification),
+        cmocka_unit_test(test_notification_guard_keys),
         cmocka_unit_test(test_notify_reply),
         cmocka_unit_test(test_client_apiv2_config),
     };

@@ -559,14 +559,22 @@ static void test_reply(void **state)
 
 /* ------------------------------------------------------------------ the client form */
 
+/* A client on the in-memory transport with the test APIv3 key. */
+static wx_client_t *notify_client(wxt_fake *fake, wx_client_options_t *o)
+{
+    wxt_fake_init(fake);
+    *o = wxt_fake_options(fake);
+    o->apiv3_key = APIV3_KEY;
+    wx_client_t *c = NULL;
+    assert_int_equal(wx_client_new(o, &c, NULL), WX_OK);
+    return c;
+}
+
 static void test_client_form(void **state)
 {
     wxt_fake fake;
-    wxt_fake_init(&fake);
-    wx_client_options_t o = wxt_fake_options(&fake);
-    o.apiv3_key = APIV3_KEY;
-    wx_client_t *c = NULL;
-    assert_int_equal(wx_client_new(&o, &c, NULL), WX_OK);
+    wx_client_options_t o;
+    wx_client_t *c = notify_client(&fake, &o);
     note n;
     note_good(&n);
     wx_notification_t *out = NULL;
@@ -593,6 +601,57 @@ static void test_client_form(void **state)
     assert_string_equal(err.where, "apiv3_key");
     assert_int_equal(wx_notify_verify(NULL, n.headers, n.body, 1, &out, &err), WX_E_INVALID_ARG);
     note_free(&n);
+    wx_client_free(c);
+    wxt_fake_free(&fake);
+}
+
+/* The same notification delivered three times through the client and a replay guard:
+ * handed back (and credited) once, then WX_E_REPLAY with nothing handed back. */
+static void test_client_guarded(void **state)
+{
+    wxt_fake fake;
+    wx_client_options_t o;
+    wx_client_t *c = notify_client(&fake, &o);
+    wx_notify_guard_t *g = NULL;
+    assert_int_equal(wx_notify_guard_new(NULL, &g, NULL), WX_OK);
+    note n;
+    note_good(&n);
+    int credits = 0;
+    wx_err want[3] = {WX_OK, WX_E_REPLAY, WX_E_REPLAY};
+    for (int i = 0; i < 3; i++) {
+        wx_notification_t *out = (wx_notification_t *)1;
+        wx_error_t err = {0};
+        wx_err rc = wx_notify_verify_guarded(c, g, n.headers, n.body, strlen(n.body), &out, &err);
+        assert_int_equal(rc, want[i]);
+        if (rc == WX_OK) {
+            assert_int_equal(out->timestamp, WXT_NOW);
+            credits++;
+            wx_notify_guard_finish(g, out->id, 1);
+        } else {
+            assert_null(out);
+            assert_string_equal(err.where, "id");
+        }
+        wx_notification_free(out);
+        int status = 0;
+        char *body = NULL;
+        assert_int_equal(wx_notify_reply(rc, NULL, &status, &body), WX_OK);
+        assert_int_equal(status, 204); /* acknowledged every time */
+        assert_null(body);
+    }
+    assert_int_equal(credits, 1);
+    note_free(&n);
+    /* outside the window: refused by the verifier, never remembered */
+    note_sign(&n, make_body(RESOURCE, APIV3_KEY, "1f5EuvhVgmH6", "t"), WXT_NOW - 301, g_platform,
+              PLATFORM_SERIAL);
+    wx_notification_t *out = NULL;
+    assert_int_equal(wx_notify_verify_guarded(c, g, n.headers, n.body, strlen(n.body), &out, NULL),
+                     WX_E_VERIFY_TIME);
+    assert_null(out);
+    assert_int_equal(wx_notify_guard_count(g), 1);
+    assert_int_equal(wx_notify_verify_guarded(c, NULL, n.headers, n.body, strlen(n.body), &out,
+                                              NULL), WX_E_INVALID_ARG);
+    note_free(&n);
+    wx_notify_guard_free(g);
     wx_client_free(c);
     wxt_fake_free(&fake);
 }
@@ -645,6 +704,7 @@ int main(void)
         cmocka_unit_test(test_headers_text),
         cmocka_unit_test(test_reply),
         cmocka_unit_test(test_client_form),
+        cmocka_unit_test(test_client_guarded),
         cmocka_unit_test(test_allocation_failures),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -524,6 +524,43 @@ static void test_marked_params_encrypted(void **state)
     wx_client_free(c);
 }
 
+/* decrypt_response: the response fields the spec marks (a transfer's user_name) come back
+ * in clear; one that does not decrypt fails the response, naming it; without the option,
+ * or from a version 1 struct, the ciphertext stays. */
+static void test_decrypt_response_option(void **state)
+{
+    char *cipher = openssl_encrypt("merchant_cert.pem", "张三");
+    char body[2048];
+    snprintf(body, sizeof body, "{\"user_name\":\"%s\",\"detail_id\":\"1\"}", cipher);
+    g_fake.body = body;
+    wx_client_t *c = fake_client();
+    const char *path = "v3/transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}";
+    wx_kv_t vars[] = {{"batch_id", "1030000071100999991182020050700019480001"},
+                      {"detail_id", "1040000071100999991182020050700019500100"}, {NULL, NULL}};
+    wx_response_t *r = wx_request(wx_chain(c, path), WX_GET, &(wx_request_options_t){
+        .version = WX_REQUEST_OPTIONS_VERSION, .decrypt_response = 1, .vars = vars});
+    if (wx_response_err(r) != WX_OK)
+        fail_msg("%s", wx_response_error_detail(r)->message);
+    assert_string_equal(get(wx_response_json(r), "user_name"), "张三");
+    assert_null(strstr(wx_response_body(r, NULL), "张三"));
+    wx_response_free(r);
+    /* not asked (or asked from a version 1 struct, which has no such member) */
+    r = wx_request(wx_chain(c, path), WX_GET, &(wx_request_options_t){.vars = vars});
+    assert_string_equal(get(wx_response_json(r), "user_name"), cipher);
+    wx_response_free(r);
+    /* a marked field that does not decrypt */
+    char *other = openssl_encrypt("other_cert.pem", "张三");
+    snprintf(body, sizeof body, "{\"user_name\":\"%s\"}", other);
+    r = wx_request(wx_chain(c, path), WX_GET, &(wx_request_options_t){
+        .version = WX_REQUEST_OPTIONS_VERSION, .decrypt_response = 1, .vars = vars});
+    assert_int_equal(wx_response_err(r), WX_E_DECRYPT);
+    assert_string_equal(wx_response_error_detail(r)->where, "user_name");
+    wx_response_free(r);
+    wx_client_free(c);
+    free(other);
+    free(cipher);
+}
+
 /* A marked field with no platform key to encrypt it: an error, nothing sent, whatever
  * validation says. */
 static void test_marked_without_key(void **state)
@@ -649,6 +686,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_paths_and_openssl, before_each, after_each),
         cmocka_unit_test_setup_teardown(test_decrypt_response_fields, before_each, after_each),
         cmocka_unit_test_setup_teardown(test_marked_params_encrypted, before_each, after_each),
+        cmocka_unit_test_setup_teardown(test_decrypt_response_option, before_each, after_each),
         cmocka_unit_test_setup_teardown(test_path_errors, before_each, after_each),
         cmocka_unit_test_setup_teardown(test_request_option, before_each, after_each),
         cmocka_unit_test_setup_teardown(test_validated_in_clear, before_each, after_each),

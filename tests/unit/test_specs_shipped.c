@@ -702,6 +702,11 @@ static const char *const k_cert_required[] = {"/v2/secapi/pay/reverse", "/v2/sec
                                               "/v2/mmpaymkttransfers/gettransferinfo",
                                               "/v2/mmpaymkttransfers/sendredpack", NULL};
 
+/* The media uploads: multipart/form-data, the only bodies the sandbox takes past 1 MiB. */
+static const char *const k_multipart[] = {"/v3/merchant/media/upload",
+                                          "/v3/merchant/media/video_upload",
+                                          "/v3/marketing/favor/media/image-upload", NULL};
+
 static void test_apiv2_markers(void **state)
 {
     (void)state;
@@ -716,6 +721,9 @@ static void test_apiv2_markers(void **state)
         if (wx_endpoint_cert_required(ep) != listed(g_lint.eps[i].tmpl, k_cert_required))
             fail_msg("%s %s: x-api-cert-required is %d", g_lint.eps[i].method,
                      g_lint.eps[i].tmpl, wx_endpoint_cert_required(ep));
+        if (wx_endpoint_is_multipart(ep) != listed(g_lint.eps[i].tmpl, k_multipart))
+            fail_msg("%s %s: multipart is %d", g_lint.eps[i].method, g_lint.eps[i].tmpl,
+                     wx_endpoint_is_multipart(ep));
     }
     assert_int_equal(v2, 12);
 }
