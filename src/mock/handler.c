@@ -367,7 +367,8 @@ static void answer_endpoint(const wx_mock_handler_ctx *ctx, const wx_mock_reques
         goto out;
     }
     char clear[256];
-    if (!parts && wx_mock_sensitive_in_clear(ep, body, clear, sizeof clear)) {
+    if (wx_mock_sensitive_in_clear(ep, parts ? NULL : body, qv, req->headers, clear,
+                                   sizeof clear)) {
         set_error(reply, 400, "PARAM_ERROR", NULL,
                   "%s is a sensitive field and arrived in clear: encrypt it with the platform "
                   "key (RSA-OAEP) and name the key in Wechatpay-Serial", clear);

@@ -280,10 +280,12 @@ int wx_mock_server_port(const wx_mock_server *s);
  * ("served N requests (200: a, 401: b), F faults") to @p summary if not NULL, free. */
 void wx_mock_server_stop(wx_mock_server *s, char *summary, size_t summary_len);
 
-/* sensitive_check.c: 1 when a field @p ep marks sensitive arrives in clear in @p body (not
+/* sensitive_check.c: 1 when a query or header parameter (`query.NAME`, `header.NAME`) or
+ * a field of @p body (may be NULL) that @p ep marks sensitive arrives in clear (not
  * RSA-OAEP ciphertext), its path written to @p path; 0 otherwise. */
 struct json_object;
-int wx_mock_sensitive_in_clear(const wx_endpoint_t *ep, struct json_object *body, char *path,
+int wx_mock_sensitive_in_clear(const wx_endpoint_t *ep, struct json_object *body,
+                               const wx_kv_t *query, const wx_kv_t *headers, char *path,
                                size_t size);
 
 #endif

@@ -1,7 +1,8 @@
 /* The sandbox honours CONFIG.json `validation`: with the tests' keys (strict) a body that
  * breaks its spec is 400 PARAM_ERROR and a path no spec describes is 404 naming the
  * endpoint meant; with `off` the same body is answered; a value that is not a mode stops
- * the sandbox with a message naming it. Clients here run with validation off, so that
+ * the sandbox with a message naming it; a sensitive query parameter in clear is refused.
+ * Clients here run with validation off, so that
  * what they send reaches the sandbox as it is. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,6 +97,37 @@ static void test_off_sandbox(void **state)
     free(dir);
 }
 
+/* A query parameter the spec marks sensitive that arrives in clear is 400 PARAM_ERROR
+ * naming it; the client that knows the spec encrypts it and is answered. */
+static void test_sensitive_param_in_clear(void **state)
+{
+    (void)state;
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/tests/data/spec/sensitive-params", WX_SOURCE_DIR);
+    wxt_mock m;
+    wxt_mock_start(&m, (const char *const[]){"--spec-dir", dir, NULL});
+    const char *path = "v3/capital/capitallhh/banks/search-banks-by-bank-account";
+    const wx_request_options_t o = {
+        .query = (wx_kv_t[]){{"account_number", "6222021234567890123"}, {NULL, NULL}}};
+    wx_client_t *c = client_for(&m, m.keys_dir); /* knows no spec for it: sends in clear */
+    wx_response_t *r = wx_request(wx_chain(c, path), WX_GET, &o);
+    assert_int_equal(wx_response_status(r), 400);
+    assert_string_equal(wx_response_error_detail(r)->server_code, "PARAM_ERROR");
+    assert_non_null(strstr(wx_response_error_detail(r)->message, "query.account_number"));
+    wx_response_free(r);
+    wx_client_free(c);
+    wx_client_options_t knows = WX_CLIENT_OPTIONS_INIT;
+    knows.base_url = m.base_url;
+    knows.spec_dirs = (const char *[]){dir, NULL};
+    assert_int_equal(wx_client_new_from_config(m.config, &knows, &c, NULL), WX_OK);
+    r = wx_request(wx_chain(c, path), WX_GET, &o);
+    if (wx_response_err(r) != WX_OK)
+        fail_msg("%s", wx_response_error_detail(r)->message);
+    wx_response_free(r);
+    wx_client_free(c);
+    assert_int_equal(wxt_mock_stop(&m), 0);
+}
+
 static void test_bad_mode(void **state)
 {
     char *dir = keys_with("mock-validation-bad", "strikt");
@@ -113,6 +145,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_strict_sandbox),
         cmocka_unit_test(test_off_sandbox),
+        cmocka_unit_test(test_sensitive_param_in_clear),
         cmocka_unit_test(test_bad_mode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
