@@ -28,39 +28,49 @@ static const char *value_text(const json_object *v, char tmp[32])
     }
 }
 
+/* A field to sign: its name and value, sorted by name (no second lookup by name). */
+typedef struct v2_field {
+    const char *name;
+    json_object *value;
+} v2_field;
+
 static int by_name(const void *a, const void *b)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
+    return strcmp(((const v2_field *)a)->name, ((const v2_field *)b)->name);
 }
+
+/* Fields of a typical request or answer fit on the stack. */
+enum { V2_FIELDS_ON_STACK = 48 };
 
 /* Append `k=v&` for every signed field in byte order of the names. */
 static wx_err append_sorted(wx_buf *msg, const json_object *fields, wx_error_t *err)
 {
     size_t n = (size_t)json_object_object_length(fields), i = 0;
-    const char **names = wx_malloc((n ? n : 1) * sizeof *names);
-    if (!names)
+    v2_field stack[V2_FIELDS_ON_STACK];
+    v2_field *f = n <= V2_FIELDS_ON_STACK ? stack : wx_malloc(n * sizeof *f);
+    if (!f)
         return wx_error_set(err, WX_E_NOMEM, "sign", NULL);
     json_object_object_foreach((json_object *)fields, key, val) {
-        (void)val;
-        names[i++] = key;
+        f[i].name = key;
+        f[i++].value = val;
     }
-    qsort(names, n, sizeof *names, by_name);
+    qsort(f, n, sizeof *f, by_name);
     wx_err rc = WX_OK;
     for (i = 0; i < n && rc == WX_OK; i++) {
         char tmp[32];
-        json_object *v = json_object_object_get((json_object *)fields, names[i]);
-        const char *text = value_text(v, tmp);
+        const char *text = value_text(f[i].value, tmp);
         if (!text)
-            rc = wx_error_set(err, WX_E_INVALID_ARG, names[i],
+            rc = wx_error_set(err, WX_E_INVALID_ARG, f[i].name,
                               "an APIv2 field must be a string or a number");
-        else if (*text && strcmp(names[i], "sign") != 0) {
-            wx_buf_puts(msg, names[i]);
+        else if (*text && strcmp(f[i].name, "sign") != 0) {
+            wx_buf_puts(msg, f[i].name);
             wx_buf_putc(msg, '=');
             wx_buf_puts(msg, text);
             wx_buf_putc(msg, '&');
         }
     }
-    wx_free(names);
+    if (f != stack)
+        wx_free(f);
     return rc;
 }
 
@@ -84,6 +94,9 @@ wx_err wx_v2_sign(const json_object *fields, const char *apiv2_key, wx_v2_sign_t
     if (type != WX_V2_SIGN_MD5 && type != WX_V2_SIGN_HMAC_SHA256)
         return wx_error_set(err, WX_E_INVALID_ARG, "sign_type", "sign with MD5 or HMAC-SHA256");
     wx_buf msg = WX_BUF_INIT;
+    /* Room for a typical message at once: fewer copies, and none of the key left in a
+       block that growing the buffer would free (it is appended last). */
+    (void)wx_buf_reserve(&msg, 1024 + strlen(apiv2_key));
     wx_err rc = append_sorted(&msg, fields, err);
     if (rc == WX_OK) {
         wx_buf_puts(&msg, "key=");

@@ -63,6 +63,7 @@ wx_err wx_v2_xml_encode(const json_object *fields, char **xml, size_t *len, wx_e
         return wx_error_set(err, WX_E_INVALID_ARG, "fields", "the fields must be a JSON object");
     *xml = NULL;
     wx_buf b = WX_BUF_INIT;
+    (void)wx_buf_reserve(&b, 1024); /* a typical request at once */
     wx_buf_puts(&b, "<xml>");
     json_object_object_foreach((json_object *)fields, key, val) {
         json_type t = json_object_get_type(val);
@@ -76,14 +77,22 @@ wx_err wx_v2_xml_encode(const json_object *fields, char **xml, size_t *len, wx_e
             return wx_error_set(err, WX_E_INVALID_ARG, key,
                                 "an APIv2 field must be a string or a number");
         }
-        wx_buf_printf(&b, "<%s>", key);
-        if (t == json_type_string)
+        /* puts, not printf: this runs for every field of every APIv2 request. */
+        wx_buf_putc(&b, '<');
+        wx_buf_puts(&b, key);
+        wx_buf_putc(&b, '>');
+        if (t == json_type_string) {
             put_cdata(&b, json_object_get_string(val));
-        else if (t == json_type_int)
-            wx_buf_printf(&b, "%lld", (long long)json_object_get_int64(val));
-        else
+        } else if (t == json_type_int) {
+            char num[32];
+            snprintf(num, sizeof num, "%lld", (long long)json_object_get_int64(val));
+            wx_buf_puts(&b, num);
+        } else {
             wx_buf_puts(&b, json_object_get_string(val));
-        wx_buf_printf(&b, "</%s>", key);
+        }
+        wx_buf_puts(&b, "</");
+        wx_buf_puts(&b, key);
+        wx_buf_putc(&b, '>');
     }
     wx_buf_puts(&b, "</xml>");
     *xml = wx_buf_steal(&b, len);
