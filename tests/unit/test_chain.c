@@ -168,7 +168,7 @@ static void test_dotted_path_and_url(void **state)
     assert_string_equal(wx_node_path(wx_chain(c, "v3/files/report.csv")), "v3/files/report.csv");
     assert_string_equal(wx_node_path(wx_chain(c, "v3")->seg("ecommerce.v1")), "v3/ecommerce.v1");
     /* a dotted path longer than the stack buffer takes the heap, same answer */
-    char longp[600] = "v3", longs[600] = "v3";
+    char longp[700] = "v3", longs[700] = "v3"; /* 2 + 60 * 10 + 1 */
     for (int i = 0; i < 60; i++) {
         strcat(longp, ".segmentX");
         strcat(longs, "/segment-x");
