@@ -92,7 +92,9 @@ typedef struct wx_client_options {
     wx_verifier_t *verifier;        /**< custom verifier; ownership passes to the client */
     wx_transport_t *transport;      /**< custom transport; ownership passes to the client */
     /** Debug hook: called with each request/response as it goes over the wire,
-     *  secrets (Authorization signature, keys) masked. NULL for none. */
+     *  secrets (Authorization signature, keys) masked, and once per operation with a
+     *  line starting "! warning:" when validate_responses cannot check its answers (a
+     *  defect in its response schema). NULL for none. */
     void (*debug)(void *ud, const char *text, size_t len);
     void *debug_ud;
     long low_speed_limit;           /**< bytes/s below which a transfer is too slow ... */

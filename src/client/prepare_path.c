@@ -76,6 +76,25 @@ static int is_download_path(const char *target)
            !strchr(target + n, '/');
 }
 
+/* A defect in an operation's response schema turns response validation off for it
+ * alone; the application hears it once per client and operation, through the debug
+ * hook (a library has no business writing to stderr). */
+static void warn_unvalidated_once(wx_prep *p, const wx_route_spec *spec)
+{
+    wx_client_t *c = p->client;
+    const char *why;
+    if (!c->validate_responses || !c->debug || spec->rc != WX_OK ||
+        !(why = wx_endpoint_response_problem(spec->ep)) ||
+        !wx_route_first_warning(p->route, p->method))
+        return;
+    wx_buf d = WX_BUF_INIT;
+    wx_buf_printf(&d, "! warning: answers to %s /%s are not validated, its response schema is "
+                      "broken: %s\n", p->method_name, p->route->path, why);
+    if (wx_buf_ok(&d))
+        c->debug(c->debug_ud, d.data, d.len);
+    wx_buf_free(&d);
+}
+
 wx_err wx_step_endpoint(wx_prep *p)
 {
     const wx_route_spec *spec = wx_route_spec_for(p->route, p->method);
@@ -97,6 +116,7 @@ wx_err wx_step_endpoint(wx_prep *p)
         return wx_strict_refuse(p);
     wx_call *call = p->call;
     call->answer.ep = spec->rc == WX_OK ? spec->ep : NULL;
+    warn_unvalidated_once(p, spec);
     call->answer.unsigned_2xx = call->answer.ep ? wx_endpoint_unsigned_response(call->answer.ep)
                                   : is_download_path(p->target.data) &&
                                         !wx_request_path_has_escape(p->target.data);

@@ -365,3 +365,8 @@ const wx_route_spec *wx_route_spec_for(wx_route *r, wx_method m)
     pthread_mutex_unlock(&c->lock);
     return answer;
 }
+
+int wx_route_first_warning(wx_route *r, wx_method m)
+{
+    return !atomic_exchange(&r->spec[m].warned, 1);
+}

@@ -39,6 +39,7 @@ typedef struct wx_route_spec {
     const wx_endpoint_t *ep;
     struct json_object *vars;     /* path variables taken from a concrete path */
     wx_error_t *err;              /* detail when rc == WX_E_SPEC */
+    _Atomic int warned;           /* its broken response schema was reported */
 } wx_route_spec;
 
 typedef struct wx_route {
@@ -99,5 +100,9 @@ const wx_uri_template_t *wx_route_template(wx_route *r, wx_error_t *err);
 /* The spec resolution of a route for a method. Thread-safe. When memory ran out the
  * answer has rc WX_E_NOMEM and is not remembered (asked again next time). */
 const wx_route_spec *wx_route_spec_for(wx_route *r, wx_method m);
+
+/* 1 the first time it is asked for a route and method, 0 ever after: for what is said
+ * once per client and operation. Thread-safe, lock-free. */
+int wx_route_first_warning(wx_route *r, wx_method m);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <json-c/json.h>
 #include <wechatpay/wechatpay.h>
@@ -158,6 +159,48 @@ static void test_config(void **state)
     assert_non_null(strstr(err.message, "strikt"));
 }
 
+static int g_warnings;
+
+static void count_warnings(void *ud, const char *text, size_t len)
+{
+    (void)ud;
+    (void)len;
+    if (!strncmp(text, "! warning: answers to GET /v3/broken-answer are not validated", 61) &&
+        strstr(text, "minLength must be a non-negative integer"))
+        g_warnings++;
+}
+
+/* A defect in a response schema costs only that operation's response validation, and
+ * the application hears of it once, through the debug hook. */
+static void test_broken_response_schema_warns_once(void **state)
+{
+    char *dir = wxt_tmpdir("broken-answer-spec");
+    char *v3 = wxt_path(dir, "v3");
+    char *file = wxt_path(v3, "broken-answer.json");
+    static const char spec[] =
+        "{\"get\": {\"responses\": {\"200\": {\"schema\": {\"type\": \"object\", "
+        "\"properties\": {\"x\": {\"minLength\": -2}}}}}}}";
+    assert_int_equal(mkdir(v3, 0700), 0);
+    wxt_write_file(file, spec, sizeof spec - 1);
+    const char *dirs[] = {dir, NULL};
+    wx_client_options_t o = wxt_fake_options(&g_fake);
+    o.version = WX_CLIENT_OPTIONS_VERSION;
+    o.spec_dirs = dirs;
+    o.validate_responses = 1;
+    o.debug = count_warnings;
+    wx_client_t *c = NULL;
+    assert_int_equal(wx_client_new(&o, &c, NULL), WX_OK);
+    g_warnings = 0;
+    for (int i = 0; i < 3; i++) /* answered, not validated, said once */
+        assert_int_equal(send(c, "v3/broken-answer", WX_GET, NULL, NULL), WX_OK);
+    assert_int_equal(g_warnings, 1);
+    wx_client_free(c);
+    assert_int_equal(wxt_sh(NULL, NULL, "rm -rf '%s'", dir), 0);
+    free(file);
+    free(v3);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -165,6 +208,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_strict_without_validation, before_each, after_each),
         cmocka_unit_test_setup_teardown(test_on_and_off, before_each, after_each),
         cmocka_unit_test_setup_teardown(test_config, before_each, after_each),
+        cmocka_unit_test_setup_teardown(test_broken_response_schema_warns_once, before_each,
+                                        after_each),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
