@@ -9,6 +9,7 @@
 
 #include <json-c/json.h>
 #include <wechatpay/wechatpay.h>
+#include <wechatpay/plugin.h>
 
 #include "fake_server.h"
 #include "testutil.h"
@@ -135,6 +136,8 @@ static wx_err from_config(const char *json, wx_client_t **c, wx_error_t *err)
     wx_client_options_t o = wxt_fake_options(&g_fake);
     o.validation = WX_VALIDATION_ON; /* zero: no override, the file decides */
     wx_err rc = wx_client_new_from_config(file, &o, c, err);
+    if (rc != WX_OK)
+        wx_transport_free(o.transport); /* still the caller's after a failure */
     free(file);
     free(dir);
     return rc;
