@@ -102,3 +102,10 @@ size_t wxt_alloc_peak(void)
 }
 
 void wxt_alloc_reset_peak(void) { atomic_store(&g_peak, atomic_load(&g_bytes)); }
+
+long wxt_alloc_torture_stride(void)
+{
+    const char *s = getenv("WX_TEST_TORTURE_STRIDE");
+    long n = s ? atol(s) : 1;
+    return n > 0 ? n : 1;
+}

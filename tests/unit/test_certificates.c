@@ -785,7 +785,7 @@ static void test_allocation_failures(void **state)
 {
     wxt_alloc_install();
     long n = 1;
-    for (;; n++) {
+    for (long stride = wxt_alloc_torture_stride();; n += stride) {
         server_reset();
         wx_client_options_t o = options((const pkey *[]){&g_old, NULL});
         o.auto_refresh_certificates = 1;

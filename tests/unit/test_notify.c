@@ -665,7 +665,7 @@ static void test_allocation_failures(void **state)
     const char *text = "POST / HTTP/1.1\nA: 1\n  2\nB: 3\n";
     wxt_alloc_install();
     long i = 1;
-    for (;; i++) {
+    for (long stride = wxt_alloc_torture_stride();; i += stride) {
         wxt_alloc_fail_at(i);
         wx_notification_t *out = NULL;
         wx_kv_t *h = NULL;

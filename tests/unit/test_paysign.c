@@ -210,7 +210,7 @@ static void test_allocation_failures(void **state)
                               .timestamp = 1700000000, .nonce = "N"};
     wxt_alloc_install();
     long n = 1;
-    for (;; n++) {
+    for (long stride = wxt_alloc_torture_stride();; n += stride) {
         wxt_alloc_fail_at(n);
         char *out = NULL;
         wx_err rc = wx_paysign_with(g_key, &o, &out, NULL);

@@ -589,7 +589,7 @@ static void test_allocation_failures(void **state)
 {
     wxt_alloc_install();
     long n = 1;
-    for (;; n++) {
+    for (long stride = wxt_alloc_torture_stride();; n += stride) {
         wx_client_options_t o = wxt_fake_options(&g_fake);
         wx_client_t *c = NULL;
         wxt_alloc_fail_at(n);
