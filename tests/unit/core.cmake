@@ -3,7 +3,7 @@ set(_wx_all_layers wx_util wx_crypto wx_request wx_spec wx_core)
 wx_unit_test(NAME test_chain SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_chain.c
              LAYERS ${_wx_all_layers} LABELS core)
 wx_unit_test(NAME test_request SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_request.c
-             LAYERS ${_wx_all_layers} LABELS core)
+             LAYERS ${_wx_all_layers} LABELS core TIMEOUT 300)
 wx_unit_test(NAME test_async SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_async.c
              LAYERS ${_wx_all_layers} LABELS core)
 wx_unit_test(NAME test_download SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_download.c
