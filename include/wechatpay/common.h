@@ -73,7 +73,7 @@ typedef enum wx_err {
     WX_E_PENDING = 24,          /**< an async request has not completed yet */
     WX_E_INTERNAL = 25,         /**< a broken invariant inside the library */
     WX_E_UNSUPPORTED = 26,      /**< a feature this build does not include */
-    WX_E_HEADER_VALUE = 27,     /**< a header name/value with CR, LF or NUL */
+    WX_E_HEADER_VALUE = 27,     /**< a header name/value with a control byte (CR, LF, ...) */
     WX_E_CONNECT = 28,          /**< no connection could be made: nothing was sent */
     WX_E_DIGEST = 29,           /**< downloaded data does not match its announced digest */
     WX_E_XML = 30,              /**< malformed XML, or XML refused (DOCTYPE, entity, nesting) */

@@ -94,7 +94,7 @@ static const struct {
     [WX_E_PENDING] = {"WX_E_PENDING", "request still in flight"},
     [WX_E_INTERNAL] = {"WX_E_INTERNAL", "internal error"},
     [WX_E_UNSUPPORTED] = {"WX_E_UNSUPPORTED", "not supported by this build"},
-    [WX_E_HEADER_VALUE] = {"WX_E_HEADER_VALUE", "header name or value contains CR, LF or NUL"},
+    [WX_E_HEADER_VALUE] = {"WX_E_HEADER_VALUE", "header name or value contains a control character"},
     [WX_E_CONNECT] = {"WX_E_CONNECT", "could not connect (nothing was sent)"},
     [WX_E_DIGEST] = {"WX_E_DIGEST", "downloaded data does not match its digest"},
     [WX_E_XML] = {"WX_E_XML", "malformed or refused XML"},
