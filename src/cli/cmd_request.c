@@ -226,6 +226,12 @@ int wx_cmd_request(int argc, char **argv)
     if (a.upload && (rc = cli_upload_prepare(a.upload, &upload)) != CLI_EXIT_OK)
         goto out;
     opts.upload = a.upload ? &upload : NULL;
+    if (a.download && cli_is_v2_path(a.path)) { /* the answer is the bill: stream it */
+        rc = a.m != WX_POST ? cli_usage_error(NULL, "--download %s: APIv2 calls are POST", a.path)
+                            : cli_download_v2_bill(c, a.path, a.ro.body, a.ro.body_len,
+                                                   a.download);
+        goto out;
+    }
     r = wx_request(wx_chain(c, a.path), a.m, &opts);
     rc = report(r, wx_method_name(a.m), a.path, &a);
     if (rc == CLI_EXIT_OK && a.download)

@@ -337,6 +337,64 @@ static void test_upload_and_download(void **state)
     free(bill);
 }
 
+/* --download with an APIv2 bill: the answer is the bill, streamed into FILE (gzip
+ * inflated); WeChat Pay's FAIL (no bill that day) is exit 1 and leaves no file. */
+#define V2_BILL_FIELDS                                                                         \
+    "{\"appid\":\"wx2421b1c4370ec43b\",\"mch_id\":\"1900000001\",\"bill_date\":\"%s\","        \
+    "\"bill_type\":\"ALL\"%s}"
+
+static void test_v2_bill_download(void **state)
+{
+    (void)state;
+    cli_result r = request("--json", "{\"appid\":\"wx2421b1c4370ec43b\",\"mch_id\":\"1900000001\","
+                           "\"body\":\"till\",\"out_trade_no\":\"CLI-V2-BILL\",\"total_fee\":300,"
+                           "\"spbill_create_ip\":\"1.2.3.4\",\"auth_code\":\"134567890123456781\"}",
+                           "POST", "v2/pay/micropay");
+    cli_expect(&r, 0, NULL, NULL);
+    cli_result_free(&r);
+    time_t t = time(NULL) + 8 * 3600; /* the bill day is China's */
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char day[16], body[256];
+    strftime(day, sizeof day, "%Y%m%d", &tm);
+    char *bill = wxt_path(g_dir, "v2bill.csv"), *gz = wxt_path(g_dir, "v2bill-gz.csv");
+    snprintf(body, sizeof body, V2_BILL_FIELDS, day, "");
+    r = request("--json", body, "--download", bill, "POST", "v2/pay/downloadbill");
+    cli_expect(&r, 0, "", "bytes");
+    cli_result_free(&r);
+    char *csv = wxt_read_file(bill, NULL);
+    assert_non_null(csv);
+    assert_int_equal(strncmp(csv, "交易时间,", strlen("交易时间,")), 0);
+    assert_non_null(strstr(csv, "`CLI-V2-BILL,"));
+    snprintf(body, sizeof body, V2_BILL_FIELDS, day, ",\"tar_type\":\"GZIP\"");
+    r = request("--json", body, "--download", gz, "POST", "v2.pay.downloadbill");
+    cli_expect(&r, 0, "", "bytes");
+    cli_result_free(&r);
+    char *inflated = wxt_read_file(gz, NULL);
+    assert_non_null(inflated);
+    assert_string_equal(inflated, csv);
+    free(inflated);
+    free(csv);
+    /* no bill that day: WeChat Pay's FAIL, exit 1, nothing written */
+    char *none = wxt_path(g_dir, "v2none.csv");
+    snprintf(body, sizeof body, V2_BILL_FIELDS, "20200101", "");
+    r = request("--json", body, "--download", none, "POST", "v2/pay/downloadbill");
+    cli_expect(&r, 1, "", NULL);
+    cli_result_free(&r);
+    assert_int_not_equal(access(none, F_OK), 0);
+    /* nothing sent: no fields, not a POST */
+    r = request("--download", none, "POST", "v2/pay/downloadbill");
+    cli_expect(&r, 2, "", "needs its request fields");
+    cli_result_free(&r);
+    r = request("--json", body, "--download", none, "GET", "v2/pay/downloadbill");
+    cli_expect(&r, 2, "", "APIv2 calls are POST");
+    cli_result_free(&r);
+    assert_int_not_equal(access(none, F_OK), 0);
+    free(none);
+    free(gz);
+    free(bill);
+}
+
 /* ------------------------------------------------------------------ not verified */
 
 static void test_forged_responses(void **state)
@@ -558,6 +616,7 @@ int main(void)
         cmocka_unit_test(test_invalid_body_is_not_sent),
         cmocka_unit_test(test_http_error),
         cmocka_unit_test(test_upload_and_download),
+        cmocka_unit_test(test_v2_bill_download),
         cmocka_unit_test(test_forged_responses),
         cmocka_unit_test(test_nothing_listening),
         cmocka_unit_test(test_config_mistakes),
