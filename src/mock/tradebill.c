@@ -14,10 +14,16 @@
 
 #include "lifecycle.h"
 
-#define HEADER "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识," \
-               "交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号," \
-               "商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包," \
-               "手续费,费率,订单金额,申请退款金额,费率备注\n"
+/* Each bill_type has its own columns, as WeChat Pay's bills do: SUCCESS leaves the refund
+ * columns out, REFUND adds when the refund was asked for and when it succeeded. */
+#define COLUMNS_HEAD "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号," \
+                     "用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,"
+#define COLUMNS_REFUND "微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,"
+#define HEADER_ALL COLUMNS_HEAD COLUMNS_REFUND "商品名称,商户数据包,手续费,费率,订单金额," \
+                   "申请退款金额,费率备注\n"
+#define HEADER_SUCCESS COLUMNS_HEAD "商品名称,商户数据包,手续费,费率,订单金额,费率备注\n"
+#define HEADER_REFUND COLUMNS_HEAD "退款申请时间,退款成功时间," COLUMNS_REFUND "商品名称," \
+                      "商户数据包,手续费,费率,订单金额,申请退款金额,费率备注\n"
 #define SUMMARY "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额," \
                 "申请退款总金额\n"
 #define MAX_ORDERS 100000
@@ -59,24 +65,43 @@ static void bill_time(const char *rfc3339, char out[20])
     snprintf(out, 20, "%.10s %.8s", rfc3339, rfc3339[0] ? rfc3339 + 11 : "");
 }
 
-/* One CSV line; refund NULL for the payment itself. */
+/* "`12.50" from fen. */
+static void put_yuan(wx_mock_str *csv, long long fen)
+{
+    wx_mock_str_printf(csv, "`%lld.%02lld,", fen / 100, fen % 100);
+}
+
+/* One CSV line in the bill's layout; refund NULL for the payment itself. */
 static void add_row(bill *b, const wx_mock_order *o, const wx_mock_refund *r)
 {
-    char when[20];
-    bill_time(r ? r->success_time : o->success_time, when);
+    char when[20], asked[20], done[20];
+    /* The refund bill dates a row by its payment; the full bill by what happened. */
+    int refund_bill = !strcmp(b->type, "REFUND"), success_bill = !strcmp(b->type, "SUCCESS");
+    bill_time(r && !refund_bill ? r->success_time : o->success_time, when);
     long long amount = r ? 0 : o->total, refund = r ? r->refund : 0;
     long long fee = amount * 6; /* 0.6% in 1/1000 fen */
-    wx_mock_str_printf(&b->csv,
-                       "`%s,`%s,`%s,`0,`,`%s,`%s,`%s,`%s,`%s,`%s,`%s,`%lld.%02lld,`0.00,`%s,`%s,"
-                       "`%lld.%02lld,`0.00,`%s,`%s,`%s,`%s,`%lld.%05lld,`0.60%%,`%lld.%02lld,"
-                       "`%lld.%02lld,`\n",
-                       when, o->appid, o->mchid, o->transaction_id, o->out_trade_no,
-                       o->payer_openid, o->trade_type, r ? "REFUND" : "SUCCESS", o->bank_type,
-                       o->currency, amount / 100, amount % 100, r ? r->refund_id : "0",
-                       r ? r->out_refund_no : "0", refund / 100, refund % 100,
-                       r ? "ORIGINAL" : "", r ? r->status : "", o->description, o->attach,
-                       fee / 100000, fee % 100000, (long long)o->total / 100, (long long)o->total % 100, refund / 100,
-                       refund % 100);
+    wx_mock_str *csv = &b->csv;
+    wx_mock_str_printf(csv, "`%s,`%s,`%s,`0,`,`%s,`%s,`%s,`%s,`%s,`%s,`%s,", when, o->appid,
+                       o->mchid, o->transaction_id, o->out_trade_no, o->payer_openid,
+                       o->trade_type, r ? "REFUND" : "SUCCESS", o->bank_type, o->currency);
+    put_yuan(csv, amount);
+    wx_mock_str_puts(csv, "`0.00,");
+    if (refund_bill) {
+        bill_time(r->create_time, asked);
+        bill_time(r->success_time, done);
+        wx_mock_str_printf(csv, "`%s,`%s,", asked, done);
+    }
+    if (!success_bill) {
+        wx_mock_str_printf(csv, "`%s,`%s,", r ? r->refund_id : "0", r ? r->out_refund_no : "0");
+        put_yuan(csv, refund);
+        wx_mock_str_printf(csv, "`0.00,`%s,`%s,", r ? "ORIGINAL" : "", r ? r->status : "");
+    }
+    wx_mock_str_printf(csv, "`%s,`%s,`%lld.%05lld,`0.60%%,", o->description, o->attach,
+                       fee / 100000, fee % 100000);
+    put_yuan(csv, r ? 0 : (long long)o->total);
+    if (!success_bill)
+        put_yuan(csv, refund);
+    wx_mock_str_puts(csv, "`\n");
     b->count++;
     b->paid += amount;
     b->refunded += refund;
@@ -102,7 +127,7 @@ static wx_mock_store_rc build(wx_mock_store *s, const char *day, bill *b)
     wx_mock_paid_orders *p = &b->paid_orders;
     wx_mock_store_rc rc = wx_mock_paid_orders_of_day(s, day, p);
     int payments = strcmp(b->type, "REFUND") != 0, refunds = strcmp(b->type, "SUCCESS") != 0;
-    wx_mock_str_puts(&b->csv, HEADER);
+    wx_mock_str_puts(&b->csv, !payments ? HEADER_REFUND : !refunds ? HEADER_SUCCESS : HEADER_ALL);
     for (size_t i = 0; rc == WX_STORE_OK && i < p->n; i++) {
         if (payments)
             add_row(b, &p->v[i], NULL);

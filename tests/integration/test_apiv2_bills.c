@@ -210,6 +210,57 @@ static void test_trade_bill(void **state)
     json_object_put(f);
 }
 
+/* Number of comma-separated columns on the line of @p text starting at @p line. */
+static int columns(const char *line)
+{
+    int n = 1;
+    for (; *line && *line != '\n'; line++)
+        n += *line == ',';
+    return n;
+}
+
+/* SUCCESS and REFUND bills have their own columns, as WeChat Pay's do: SUCCESS leaves the
+ * refund columns out, REFUND adds the refund's request and success times; each row has
+ * as many values as its header names. */
+static void test_bill_types(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *type, *header_part, *row_part;
+        int cols, rows;
+    } cases[] = {
+        {"SUCCESS", "代金券金额,商品名称,商户数据包,手续费,费率,订单金额,费率备注\n",
+         "`BILL-V2-REFUNDED,", 20, 3},
+        {"REFUND", "代金券金额,退款申请时间,退款成功时间,微信退款单号,", "`BILL-R1,`1.00,", 29, 1},
+        {"ALL", "代金券金额,微信退款单号,", "`BILL-R1,`1.00,", 27, 4},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char extra[64];
+        snprintf(extra, sizeof extra, ",\"bill_type\":\"%s\"", cases[i].type);
+        json_object *f = fields(g_today, extra);
+        sink_buf got = {0};
+        wx_download_options_t d = {.version = WX_DOWNLOAD_OPTIONS_VERSION, .sink = to_buf,
+                                   .sink_ud = &got};
+        wx_error_t err = {0};
+        if (wx_v2_download(g_client, "pay/downloadbill", f, &d, NULL, &err) != WX_OK)
+            fail_msg("downloadbill %s: %s", cases[i].type, err.message);
+        got.data = realloc(got.data, got.len + 1);
+        got.data[got.len] = 0;
+        assert_non_null(strstr(got.data, cases[i].header_part));
+        assert_non_null(strstr(got.data, cases[i].row_part));
+        assert_int_equal(count_lines(got.data), 1 + cases[i].rows + 2);
+        const char *line = got.data;
+        for (int row = 0; row <= cases[i].rows; row++) { /* the header, then each row */
+            if (columns(line) != cases[i].cols)
+                fail_msg("%s bill, line %d: %d columns, want %d", cases[i].type, row + 1,
+                         columns(line), cases[i].cols);
+            line = strchr(line, '\n') + 1;
+        }
+        free(got.data);
+        json_object_put(f);
+    }
+}
+
 static void test_fund_flow_bill(void **state)
 {
     (void)state;
@@ -314,6 +365,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_trade_bill),
+        cmocka_unit_test(test_bill_types),
         cmocka_unit_test(test_fund_flow_bill),
         cmocka_unit_test(test_no_bill),
         cmocka_unit_test(test_chain_with_sink),
