@@ -96,21 +96,14 @@ static wx_err upload_source(wx_call *call, const wx_upload_t *u, char hex[65], w
     return call->upload.path ? WX_OK : wx_error_set(err, WX_E_NOMEM, "", "out of memory");
 }
 
-/* The file name and content type go into the part's headers: no control characters. */
-static int has_control(const char *s)
-{
-    for (; s && *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            return 1;
-    return 0;
-}
-
 static wx_err prepare_upload(wx_call *call, const wx_upload_t *u, wx_error_t *err)
 {
     if (!u->filename || !*u->filename)
         return wx_error_set(err, WX_E_INVALID_ARG, "upload.filename", "upload needs a filename");
-    if (has_control(u->filename) || has_control(u->content_type)) {
-        const char *what = has_control(u->filename) ? "upload.filename" : "upload.content_type";
+    if (wx_has_control(u->filename, 0) || wx_has_control(u->content_type, 0)) {
+        /* they go into the part's headers */
+        const char *what =
+            wx_has_control(u->filename, 0) ? "upload.filename" : "upload.content_type";
         return wx_error_set(err, WX_E_HEADER_VALUE, what,
                             "%s holds a control character (CR, LF, ...): it would forge a "
                             "header of the multipart body", what);

@@ -49,6 +49,16 @@ int wx_has_crlf_nul(const char *s, size_t len)
     return 0;
 }
 
+int wx_has_control(const char *s, int tab_ok)
+{
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c < 0x20 && !(tab_ok && c == '\t')) || c == 0x7f)
+            return 1;
+    }
+    return 0;
+}
+
 int wx_hex_digit(char c)
 {
     if (c >= '0' && c <= '9')

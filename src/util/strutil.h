@@ -14,6 +14,9 @@ int wx_strncasecmp_ascii(const char *a, const char *b, size_t n);
 const char *wx_kv_find_ci(const wx_kv_t *kv, const char *name);
 /* 1 if s[0..len) contains CR, LF or NUL. */
 int wx_has_crlf_nul(const char *s, size_t len);
+/* 1 if the NUL-terminated @p s (NULL: none) holds a control byte (below 0x20, or DEL);
+ * a tab does not count when @p tab_ok (an HTTP field value may hold one). */
+int wx_has_control(const char *s, int tab_ok);
 /* 0..15 for a hex digit, -1 otherwise. */
 int wx_hex_digit(char c);
 /* Percent-decode s[0..n) into out (room for n bytes; the result is never longer) and

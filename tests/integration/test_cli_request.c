@@ -343,6 +343,20 @@ static void test_upload_and_download(void **state)
     "{\"appid\":\"wx2421b1c4370ec43b\",\"mch_id\":\"1900000001\",\"bill_date\":\"%s\","        \
     "\"bill_type\":\"ALL\"%s}"
 
+/* The bill of @p day (fields after bill_type: @p extra) downloaded through @p path into
+ * @p file, which must succeed; its contents (free()). */
+static char *v2_bill(const char *day, const char *extra, const char *file, const char *path)
+{
+    char body[256];
+    snprintf(body, sizeof body, V2_BILL_FIELDS, day, extra);
+    cli_result r = request("--json", body, "--download", file, "POST", path);
+    cli_expect(&r, 0, "", "bytes");
+    cli_result_free(&r);
+    char *text = wxt_read_file(file, NULL);
+    assert_non_null(text);
+    return text;
+}
+
 static void test_v2_bill_download(void **state)
 {
     (void)state;
@@ -358,20 +372,10 @@ static void test_v2_bill_download(void **state)
     char day[16], body[256];
     strftime(day, sizeof day, "%Y%m%d", &tm);
     char *bill = wxt_path(g_dir, "v2bill.csv"), *gz = wxt_path(g_dir, "v2bill-gz.csv");
-    snprintf(body, sizeof body, V2_BILL_FIELDS, day, "");
-    r = request("--json", body, "--download", bill, "POST", "v2/pay/downloadbill");
-    cli_expect(&r, 0, "", "bytes");
-    cli_result_free(&r);
-    char *csv = wxt_read_file(bill, NULL);
-    assert_non_null(csv);
+    char *csv = v2_bill(day, "", bill, "v2/pay/downloadbill");
     assert_int_equal(strncmp(csv, "交易时间,", strlen("交易时间,")), 0);
     assert_non_null(strstr(csv, "`CLI-V2-BILL,"));
-    snprintf(body, sizeof body, V2_BILL_FIELDS, day, ",\"tar_type\":\"GZIP\"");
-    r = request("--json", body, "--download", gz, "POST", "v2.pay.downloadbill");
-    cli_expect(&r, 0, "", "bytes");
-    cli_result_free(&r);
-    char *inflated = wxt_read_file(gz, NULL);
-    assert_non_null(inflated);
+    char *inflated = v2_bill(day, ",\"tar_type\":\"GZIP\"", gz, "v2.pay.downloadbill");
     assert_string_equal(inflated, csv);
     free(inflated);
     free(csv);

@@ -19,8 +19,8 @@ size_t wxt_alloc_bytes(void);       /* bytes the library holds now */
 size_t wxt_alloc_peak(void);        /* the most it held since install / the last reset */
 void wxt_alloc_reset_peak(void);    /* the peak starts again from the bytes held now */
 /* How far a torture loop steps between failed allocations: 1, or WX_TEST_TORTURE_STRIDE
- * (the valgrind stage fails every 8th point: each point rebuilds a client, so the full
- * walk takes minutes under memcheck, and ASan walks them all). */
+ * (the valgrind stage sets it, see the Makefile: each point rebuilds a client, so the
+ * full walk takes minutes under memcheck; ASan walks them all). */
 long wxt_alloc_torture_stride(void);
 
 #endif
